@@ -1,0 +1,20 @@
+# Every dependency comes from Debian 12's packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(TBB REQUIRED)                       # oneTBB 2021.8
+find_package(HDF5 REQUIRED COMPONENTS C)         # 1.10.8: hdf5::hdf5
+find_package(Eigen3 REQUIRED NO_MODULE)
+find_package(spdlog REQUIRED)                    # uses external fmt 9
+find_package(fmt REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc)
+find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)  # header-only, no CMake config in Debian
+
+if(NOT TARGET hdf5::hdf5)
+  add_library(hdf5::hdf5 INTERFACE IMPORTED)
+  target_include_directories(hdf5::hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(hdf5::hdf5 INTERFACE ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES})
+endif()
+add_library(yf_opencv INTERFACE)
+target_include_directories(yf_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
+target_link_libraries(yf_opencv INTERFACE ${OpenCV_LIBS})

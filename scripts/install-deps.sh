@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building and testing yieldflow needs.
+# Idempotent: packages already present are skipped, and when nothing is
+# missing the script touches neither the network nor apt.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libopencv-dev          # core, imgproc, imgcodecs, ml (CMake config lives here)
+  libtbb-dev             # oneTBB flow graph
+  libhdf5-dev            # HDF5 C and C++ (hdf5::hdf5, hdf5::hdf5_cpp)
+  hdf5-tools             # h5dump, used by tests to inspect outputs
+  libeigen3-dev
+  catch2                 # Catch2 2.13
+  libspdlog-dev libfmt-dev
+  libcli11-dev
+  nlohmann-json3-dev
+  libyaml-cpp-dev        # --config files
+  libbenchmark-dev       # bench/
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,21 @@
+#pragma once
+// The per-wafer analysis: validation of the wafer's values, die grid, defect-to-die
+// mapping, kill decision, sort yield and metrics, in one call the pipeline makes
+// from any thread. Knows nothing of TBB, HDF5 or the CLI.
+#include "core/Wafer.hpp"
+#include "core/WaferResult.hpp"
+#include "stages/KillStage.hpp"
+
+namespace yf {
+
+struct StageOptions {
+  KillOptions kill;
+};
+
+// Never throws for bad data: a wafer whose values are unusable (NaN or infinite
+// coordinates, negative sizes, a bin map of the wrong shape, a bin below -1, a
+// read error carried in job.error) comes back with ok = false and an error
+// "FILE: wafer ID: FIELD: problem".
+WaferResult process_wafer(const WaferJob& job, const StageOptions& options);
+
+}  // namespace yf
