@@ -12,6 +12,10 @@
 
 namespace yf {
 
+// __int128 is a GCC/Clang extension: spelling it through __extension__ keeps
+// -Wpedantic quiet in every target that includes this header. Same type.
+__extension__ using Int128 = __int128;
+
 struct GroupStats {
   std::int64_t wafers = 0;
   std::int64_t product_dies = 0;
@@ -24,8 +28,8 @@ struct GroupStats {
   // in fixed point (yield * 2^32, rounded): integer sums are exact and
   // associative, so merge order never changes a digit.
   std::int64_t sorted_wafers = 0;
-  __int128 yield_sum_fx = 0;
-  __int128 yield_sq_sum_fx = 0;  // sum of (yield_fx)^2
+  Int128 yield_sum_fx = 0;
+  Int128 yield_sq_sum_fx = 0;  // sum of (yield_fx)^2
 
   void add(const WaferMetrics& m);
   void merge(const GroupStats& other);

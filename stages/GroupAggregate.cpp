@@ -1,0 +1,114 @@
+#include "stages/GroupAggregate.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace yf {
+
+namespace {
+
+constexpr long double kFxScale = 4294967296.0L;  // 2^32: fixed-point unit of a yield
+
+}  // namespace
+
+void GroupStats::add(const WaferMetrics& m) {
+  ++wafers;
+  product_dies += m.product_dies;
+  tested_dies += m.tested_dies;
+  good_dies += m.good_dies;
+  killed_dies += m.killed_dies;
+  defects += m.defects;
+  killer_defects += m.killer_defects;
+  // Only wafers whose sort yield exists enter the mean/std; a non-finite yield
+  // cannot come out of process_wafer, and llround of one would be meaningless.
+  if (m.sort_yield && std::isfinite(*m.sort_yield)) {
+    // Yields are in [0, 1], so fx <= 2^32 and fx^2 <= 2^64: many billions of
+    // wafers fit in the 128-bit sums.
+    const std::int64_t fx = std::llround(static_cast<long double>(*m.sort_yield) * kFxScale);
+    ++sorted_wafers;
+    yield_sum_fx += fx;
+    yield_sq_sum_fx += static_cast<Int128>(fx) * fx;
+  }
+}
+
+void GroupStats::merge(const GroupStats& o) {
+  wafers += o.wafers;
+  product_dies += o.product_dies;
+  tested_dies += o.tested_dies;
+  good_dies += o.good_dies;
+  killed_dies += o.killed_dies;
+  defects += o.defects;
+  killer_defects += o.killer_defects;
+  sorted_wafers += o.sorted_wafers;
+  yield_sum_fx += o.yield_sum_fx;
+  yield_sq_sum_fx += o.yield_sq_sum_fx;
+}
+
+std::optional<double> GroupStats::sort_yield() const {
+  // Die-weighted (spec): sum of good dies / sum of tested dies over the group.
+  if (tested_dies <= 0) return std::nullopt;
+  return static_cast<double>(good_dies) / static_cast<double>(tested_dies);
+}
+
+std::optional<double> GroupStats::sort_yield_mean() const {
+  if (sorted_wafers <= 0) return std::nullopt;
+  // The doubles below are functions of the exact integer sums only, so any merge
+  // order yields the same bits.
+  const long double mean_fx = static_cast<long double>(yield_sum_fx) / static_cast<long double>(sorted_wafers);
+  return static_cast<double>(mean_fx / kFxScale);
+}
+
+std::optional<double> GroupStats::sort_yield_std() const {
+  if (sorted_wafers < 2) return std::nullopt;
+  const Int128 n = sorted_wafers;
+  // n*S2 - S1^2 = n^2 * (population variance) in fx^2 units, exact in 128 bits
+  // (and >= 0 by Cauchy-Schwarz): no cancellation error, unlike a double
+  // "sum of squares minus square of sum".
+  const Int128 v = n * yield_sq_sum_fx - yield_sum_fx * yield_sum_fx;
+  const long double var_fx = static_cast<long double>(v) / static_cast<long double>(n * (n - 1));
+  return static_cast<double>(std::sqrt(var_fx) / kFxScale);
+}
+
+std::optional<double> GroupStats::inspection_yield() const {
+  if (product_dies <= 0) return std::nullopt;
+  // (product - killed) / product: 1 - killed/product with a single rounding, the
+  // same expression process_wafer uses per wafer.
+  return static_cast<double>(product_dies - killed_dies) / static_cast<double>(product_dies);
+}
+
+const char* group_kind_name(GroupKind kind) {
+  switch (kind) {
+    case GroupKind::fab: return "fab";
+    case GroupKind::tool: return "tool";
+    case GroupKind::lot: return "lot";
+    case GroupKind::product: return "product";
+    case GroupKind::step: return "step";
+  }
+  throw std::invalid_argument("group_kind_name: invalid GroupKind");
+}
+
+const std::string& group_key(const WaferMeta& meta, GroupKind kind) {
+  switch (kind) {
+    case GroupKind::fab: return meta.fab;
+    case GroupKind::tool: return meta.tool;
+    case GroupKind::lot: return meta.lot_id;
+    case GroupKind::product: return meta.product;
+    case GroupKind::step: return meta.step;
+  }
+  throw std::invalid_argument("group_key: invalid GroupKind");
+}
+
+void GroupAggregate::add(const WaferResult& result) {
+  if (!result.ok) return;
+  ++wafers_;
+  for (GroupKind kind : kGroupKinds)
+    groups_[static_cast<std::size_t>(kind)][group_key(result.meta, kind)].add(result.metrics);
+}
+
+void GroupAggregate::merge(const GroupAggregate& other) {
+  wafers_ += other.wafers_;
+  for (std::size_t k = 0; k < groups_.size(); ++k)
+    for (const auto& [key, stats] : other.groups_[k]) groups_[k][key].merge(stats);
+}
+
+}  // namespace yf

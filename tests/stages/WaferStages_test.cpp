@@ -1,0 +1,201 @@
+#include "stages/WaferStages.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "StagesTestData.hpp"
+
+using yf::Defect;
+using yf::WaferJob;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+WaferJob tiny_job(bool with_bins_table = false) {
+  auto tables = std::make_shared<const yf::DatasetTables>(yf::test::tiny_tables(with_bins_table));
+  WaferJob job;
+  job.seq = 7;
+  job.source_file = "lot1.h5";
+  job.wafer_row = 2;
+  job.meta.wafer_id = "L1-03";
+  job.meta.lot_id = "L1";
+  job.meta.product = "P1";
+  job.tables = tables;
+  job.product = tables->products.at("P1");
+  // Same defects as KillStage_test: killers 0, 1, 3, 7 in product dies (1,1), (2,2), (1,2).
+  job.defects = {{-1, 1, 5.0, 1}, {-1.5, 1.5, 1.0, 9}, {1, 1, 9.0, 2}, {0, 0, 2.0, 1},
+                 {-1, 3, 5.0, 1}, {4, 1, 5.0, 1},      {1, -2, 5.0, 1}, {-2, -1, 0.5, 1}};
+  job.binmap = yf::test::tiny_binmap();
+  return job;
+}
+
+std::string error_of(const WaferJob& job) {
+  const auto r = yf::process_wafer(job, {});
+  CHECK_FALSE(r.ok);
+  return r.error;
+}
+
+}  // namespace
+
+TEST_CASE("process_wafer: metrics and die verdicts of the tiny wafer", "[WaferStages]") {
+  const auto r = yf::process_wafer(tiny_job(), {});
+  REQUIRE(r.ok);
+  CHECK(r.error.empty());
+  CHECK(r.seq == 7);
+  CHECK(r.source_file == "lot1.h5");
+  CHECK(r.meta.wafer_id == "L1-03");
+  const auto& m = r.metrics;
+  CHECK(m.product_dies == 4);
+  CHECK(m.defects == 8);
+  CHECK(m.killer_defects == 4);
+  CHECK(m.killed_dies == 3);
+  REQUIRE(m.inspection_yield);
+  CHECK(*m.inspection_yield == 0.25);  // 1 of 4 product dies is clean
+  CHECK(m.tested_dies == 10);
+  CHECK(m.good_dies == 6);
+  REQUIRE(m.sort_yield);
+  CHECK(*m.sort_yield == 6.0 / 10.0);
+
+  CHECK(r.rows == 4);
+  CHECK(r.cols == 4);
+  constexpr std::uint8_t P = yf::kDieProduct, T = yf::kDieTested, S = yf::kDieSortPass, K = yf::kDieKilled;
+  // Bins: -1 1 2 -1 / 1 1 3 -1 / 0 1 1 -1 / -1 -1 5 1 (bin 1 alone passes).
+  const std::vector<std::uint8_t> want = {
+      0,     T | S,         T,             0,      //
+      T | S, P | K | T | S, P | T,         0,      //
+      T,     P | K | T | S, P | K | T | S, 0,      //
+      0,     0,             T,             T | S,  //
+  };
+  CHECK(r.die_verdicts == want);
+}
+
+TEST_CASE("process_wafer: options, /bins, no bin map, untested map, no product die", "[WaferStages]") {
+  SECTION("min kill size 1.0 um") {
+    yf::StageOptions o;
+    o.kill.min_kill_size_um = 1.0;
+    const auto r = yf::process_wafer(tiny_job(), o);
+    CHECK(r.metrics.killer_defects == 3);
+    CHECK(r.metrics.killed_dies == 2);
+    CHECK(*r.metrics.inspection_yield == 0.5);
+  }
+  SECTION("several pass bins via /bins") {
+    const auto r = yf::process_wafer(tiny_job(true), {});
+    CHECK(r.metrics.good_dies == 7);
+    CHECK(*r.metrics.sort_yield == 7.0 / 10.0);
+    CHECK((r.die_verdicts[2] & yf::kDieSortPass) != 0);  // die (2,0), bin 2
+  }
+  SECTION("no bin map: no sort yield, no tested bit") {
+    auto job = tiny_job();
+    job.binmap.reset();
+    const auto r = yf::process_wafer(job, {});
+    REQUIRE(r.ok);
+    CHECK_FALSE(r.metrics.sort_yield);
+    CHECK(r.metrics.tested_dies == 0);
+    for (auto v : r.die_verdicts) CHECK((v & (yf::kDieTested | yf::kDieSortPass)) == 0);
+    CHECK(*r.metrics.inspection_yield == 0.25);
+  }
+  SECTION("a bin map that tests nothing has no sort yield either") {
+    auto job = tiny_job();
+    job.binmap->bins.assign(16, -1);
+    const auto r = yf::process_wafer(job, {});
+    REQUIRE(r.ok);
+    CHECK(r.metrics.tested_dies == 0);
+    CHECK_FALSE(r.metrics.sort_yield);
+  }
+  SECTION("exclusion eats every die: no inspection yield, nothing killed") {
+    auto job = tiny_job();
+    auto p = *job.product;
+    p.edge_exclusion_mm = 4.5;  // radius 0.5: no die fits
+    job.product = std::make_shared<const yf::ProductGeometry>(p);
+    const auto r = yf::process_wafer(job, {});
+    REQUIRE(r.ok);
+    CHECK(r.metrics.product_dies == 0);
+    CHECK(r.metrics.killer_defects == 0);
+    CHECK_FALSE(r.metrics.inspection_yield);
+    CHECK(*r.metrics.sort_yield == 0.6);  // sort data does not care
+  }
+  SECTION("no tables: spec defaults (every class kills, bin 1 alone passes)") {
+    auto job = tiny_job(true);
+    job.tables.reset();
+    const auto r = yf::process_wafer(job, {});
+    REQUIRE(r.ok);
+    CHECK(r.metrics.killer_defects == 5);  // class 2 kills too
+    CHECK(r.metrics.good_dies == 6);
+  }
+  SECTION("no defects") {
+    auto job = tiny_job();
+    job.defects.clear();
+    const auto r = yf::process_wafer(job, {});
+    CHECK(r.metrics.defects == 0);
+    CHECK(*r.metrics.inspection_yield == 1.0);
+  }
+}
+
+TEST_CASE("process_wafer: read errors and unknown products", "[WaferStages]") {
+  auto job = tiny_job();
+  job.error = "lot1.h5: wafer L1-03: /wafers defect_count: -4 is negative";
+  const auto r = yf::process_wafer(job, {});
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == job.error);
+  CHECK(r.seq == 7);
+  CHECK(r.meta.wafer_id == "L1-03");
+
+  auto unknown = tiny_job();
+  unknown.product.reset();
+  unknown.meta.product = "P9";
+  CHECK(error_of(unknown) == "lot1.h5: wafer L1-03: product: unknown product 'P9'");
+}
+
+TEST_CASE("process_wafer: bad defect values name file, wafer, field and row", "[WaferStages]") {
+  auto job = tiny_job();
+  job.defects.resize(20, Defect{0.5, 0.5, 1.0, 1});
+  SECTION("NaN x") {
+    job.defects[17].x_mm = kNaN;
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /defects x_mm: not finite (row 17 of the wafer)");
+  }
+  SECTION("infinite y") {
+    job.defects[3].y_mm = -kInf;
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /defects y_mm: not finite (row 3 of the wafer)");
+  }
+  SECTION("NaN size") {
+    job.defects[0].size_um = kNaN;
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /defects size_um: not finite (row 0 of the wafer)");
+  }
+  SECTION("negative size") {
+    job.defects[19].size_um = -0.5;
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /defects size_um: -0.5 is negative (row 19 of the wafer)");
+  }
+}
+
+TEST_CASE("process_wafer: bad bin maps and product geometry", "[WaferStages]") {
+  auto job = tiny_job();
+  SECTION("shape") {
+    job.binmap = yf::BinMap{3, 4, std::vector<std::int16_t>(12, 1)};
+    CHECK(error_of(job) ==
+          "lot1.h5: wafer L1-03: /binmaps/P1: shape 3x4 does not match product P1 grid 4x4 (rows x cols)");
+  }
+  SECTION("bins vector of the wrong size") {
+    job.binmap->bins.resize(15);
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /binmaps/P1: holds 15 bins, shape 4x4 (rows x cols) needs 16");
+  }
+  SECTION("bin below -1") {
+    job.binmap->bins[2 * 4 + 3] = -7;  // row 2, col 3
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /binmaps/P1: bin -7 at row 2, col 3 is below -1");
+  }
+  SECTION("die width") {
+    auto p = *job.product;
+    p.die_width_mm = 0;
+    job.product = std::make_shared<const yf::ProductGeometry>(p);
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /products/P1 die_width_mm: must be finite and > 0 (got 0)");
+  }
+  SECTION("rows") {
+    auto p = *job.product;
+    p.rows = -2;
+    job.product = std::make_shared<const yf::ProductGeometry>(p);
+    CHECK(error_of(job) == "lot1.h5: wafer L1-03: /products/P1 rows: must be >= 1 (got -2)");
+  }
+}
