@@ -65,6 +65,13 @@ struct BinMap {
   std::int16_t at(int col, int row) const { return bins[static_cast<std::size_t>(row) * cols + col]; }
 };
 
+// /calibration/<tool>: nominal optics of an inspection tool.
+struct ToolCalibration {
+  double mm_per_px = 0;
+  double rotation_deg = 0;
+  bool has_flat = false;  // a `flat` illumination profile is stored (read by the image stages)
+};
+
 // The tables of a file that every wafer of it shares. Immutable once read.
 struct DatasetTables {
   std::string source_file;
@@ -72,6 +79,9 @@ struct DatasetTables {
   std::map<std::int32_t, DefectClass> defect_classes;  // empty: every class is a killer
   bool has_bins_table = false;                         // false: bin 1 is the only good bin
   std::map<std::int16_t, BinDef> bins;
+  std::map<std::string, ToolCalibration> calibrations;
+  // /images (M, H, W); 0 when the file has none.
+  std::int64_t image_count = 0, image_height = 0, image_width = 0;
 
   // A class absent from /defect_classes counts as a killer (spec).
   bool is_killer_class(std::int32_t class_id) const {

@@ -1,0 +1,32 @@
+#include "app/RunOutputs.hpp"
+
+#include "io/SummaryJson.hpp"
+#include "io/WafersCsv.hpp"
+
+namespace yf {
+
+namespace {
+const std::filesystem::path& created(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+}  // namespace
+
+RunOutputs::RunOutputs(const std::filesystem::path& out_dir)
+    : dir_(created(out_dir)), csv_(dir_ / "wafers.csv"), h5_(dir_ / "results.h5") {
+  write_wafers_csv_header(csv_.stream());
+}
+
+void RunOutputs::consume(const WaferResult& result) {
+  write_wafers_csv_row(csv_.stream(), result);
+  h5_.append(result);
+}
+
+void RunOutputs::finish(const PipelineReport& report) {
+  csv_.commit();
+  h5_.finish();
+  // summary.json last: its presence says the run completed.
+  write_file_atomically(dir_ / "summary.json", summary_json(report.aggregate, report.totals).dump(2) + "\n");
+}
+
+}  // namespace yf

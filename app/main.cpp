@@ -1,0 +1,152 @@
+// yieldflow: wafer-level yield and defect analysis. Argument parsing only: the
+// work is in the library (pipeline/, stages/, io/, samples/).
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "app/Commands.hpp"
+#include "app/RunConfig.hpp"
+#include "samples/SampleGenerator.hpp"
+
+namespace {
+
+const char* kDescription =
+    "yieldflow: wafer yield and defect analysis for inspection datasets (HDF5, v1).\n"
+    "  yieldflow run -o out data/*.h5        yield per wafer, lot, tool, fab, product, step\n"
+    "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
+    "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
+    "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
+    "2 bad command line or config, 3 fatal (no complete output).";
+
+// Options shared by run and regress, declared from the single option table.
+void add_run_options(CLI::App& cmd, yf::RunArgs& args, std::string& config, double& min_kill) {
+  const auto& t = yf::run_option_table();
+  auto help = [&](std::size_t i) { return std::string(t[i].help) + " [default " + t[i].default_text + "]"; };
+  cmd.add_option(t[0].flag, args.options.threads, help(0))->check(CLI::Range(0, 1024));
+  cmd.add_option(t[1].flag, args.options.max_in_flight, help(1))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[2].flag, min_kill, help(2))->check(CLI::NonNegativeNumber);
+  cmd.add_option("--config", config, "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um); "
+                                     "command-line flags win")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("inputs", args.inputs, "inspection datasets (.h5); none: the bundled samples");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("yieldflow");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^%l%$: %v");
+
+  CLI::App app{kDescription, "yieldflow"};
+  app.require_subcommand(1);
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "log debug details");
+  app.add_flag("-q,--quiet", quiet, "log errors only");
+
+  yf::RunArgs run_args;
+  std::string config;
+  double min_kill = -1;
+  bool no_progress = false;
+  auto* run = app.add_subcommand("run", "analyse datasets: writes OUT/wafers.csv, summary.json, results.h5");
+  add_run_options(*run, run_args, config, min_kill);
+  run->add_option("-o,--out", run_args.out_dir, "output folder [default out]");
+  run->add_flag("--no-progress", no_progress, "no progress line (it only shows on a terminal anyway)");
+
+  std::string inspect_path;
+  auto* inspect = app.add_subcommand("inspect", "print a short summary of a dataset");
+  inspect->add_option("file", inspect_path, "dataset (.h5)")->required();
+
+  yf::SampleOptions samples;
+  bool bins_only = false, vlen = false;
+  auto* gen = app.add_subcommand("samples", "write sample datasets (deterministic from the seed, with /truth)");
+  gen->add_option("--seed", samples.seed, "random seed [default 1]");
+  gen->add_option("--wafers", samples.wafers, "number of wafers [default 50]")->check(CLI::PositiveNumber);
+  gen->add_option("--files", samples.files, "number of files [default 0: one per fab]")->check(CLI::NonNegativeNumber);
+  gen->add_flag("--bins-only", bins_only, "bin maps only, no defect lists (benchmark data)");
+  gen->add_flag("--vlen-strings", vlen, "write variable-length strings instead of fixed S<n>");
+  gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
+
+  yf::RunArgs regress_args;
+  regress_args.out_dir.clear();
+  std::string regress_config;
+  double regress_min_kill = -1;
+  std::string golden;
+  bool update = false;
+  auto* regress = app.add_subcommand("regress", "run, then compare with a golden output folder (exit 1 on differences)");
+  add_run_options(*regress, regress_args, regress_config, regress_min_kill);
+  regress->add_option("--golden", golden, "golden output folder")->required();
+  regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
+  regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? yf::kExitOk : yf::kExitUsage;
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::err : spdlog::level::info);
+
+  // Defaults < config file < command line, then checked before anything runs.
+  auto prepare = [](yf::RunArgs& args, const std::string& config_path, double kill) {
+    yf::PipelineOptions from_cli = args.options;
+    if (!config_path.empty()) {
+      yf::PipelineOptions merged;
+      yf::load_config_file(config_path, merged);
+      if (from_cli.threads) merged.threads = from_cli.threads;
+      if (from_cli.max_in_flight) merged.max_in_flight = from_cli.max_in_flight;
+      args.options = merged;
+    }
+    if (kill >= 0) args.options.stages.kill.min_kill_size_um = kill;
+    yf::validate(args.options);
+    if (args.inputs.empty()) {
+      args.inputs = yf::bundled_samples();
+      if (args.inputs.empty()) throw std::runtime_error("no inputs given and no bundled samples found");
+      spdlog::info("no inputs given: using the {} bundled sample files", args.inputs.size());
+    }
+  };
+
+  try {
+    if (*run) {
+      prepare(run_args, config, min_kill);
+      run_args.progress = !no_progress;
+      return yf::run_command(run_args);
+    }
+    if (*regress) {
+      prepare(regress_args, regress_config, regress_min_kill);
+      regress_args.progress = false;
+      return yf::regress_command(regress_args, golden, update);
+    }
+    if (*inspect) return yf::inspect_command(inspect_path);
+    if (*gen) {
+      samples.defects = !bins_only;
+      samples.strings = vlen ? yf::StringKind::variable : yf::StringKind::fixed;
+      for (const std::string& f : yf::generate_samples(samples)) std::cout << f << "\n";
+      return yf::kExitOk;
+    }
+  } catch (const std::runtime_error& e) {
+    spdlog::error("{}", e.what());
+    return yf::kExitUsage;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return yf::kExitFatal;
+  }
+  return yf::kExitUsage;
+}
+
+namespace yf {
+
+std::vector<std::string> bundled_samples() {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(YF_SAMPLES_DIR, ec))
+    if (entry.path().extension() == ".h5") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace yf

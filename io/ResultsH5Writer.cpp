@@ -1,0 +1,237 @@
+#include "io/ResultsH5Writer.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstddef>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "io/Hdf5Handle.hpp"
+
+namespace yf {
+namespace {
+
+constexpr std::size_t kBatch = 1024;
+
+// One /wafers row in memory; strings point into the batch's owned storage.
+struct Row {
+  const char* source_file;
+  const char* wafer_id;
+  const char* lot_id;
+  std::int32_t slot;
+  const char* fab;
+  const char* tool;
+  const char* product;
+  const char* step;
+  std::int64_t timestamp;
+  std::uint8_t ok;
+  const char* error;
+  std::int64_t product_dies, tested_dies, good_dies;
+  double sort_yield;
+  std::int64_t defects, killer_defects, killed_dies;
+  double inspection_yield;
+  std::int64_t verdict_row;
+};
+
+h5::Handle row_type() {
+  h5::Handle str = h5::type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(str.get(), H5T_VARIABLE);
+  H5Tset_cset(str.get(), H5T_CSET_UTF8);
+  h5::Handle t = h5::type_handle(H5Tcreate(H5T_COMPOUND, sizeof(Row)));
+  auto s = [&](const char* name, std::size_t off) { H5Tinsert(t.get(), name, off, str.get()); };
+  s("source_file", offsetof(Row, source_file));
+  s("wafer_id", offsetof(Row, wafer_id));
+  s("lot_id", offsetof(Row, lot_id));
+  H5Tinsert(t.get(), "slot", offsetof(Row, slot), H5T_NATIVE_INT32);
+  s("fab", offsetof(Row, fab));
+  s("tool", offsetof(Row, tool));
+  s("product", offsetof(Row, product));
+  s("step", offsetof(Row, step));
+  H5Tinsert(t.get(), "timestamp", offsetof(Row, timestamp), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "ok", offsetof(Row, ok), H5T_NATIVE_UINT8);
+  s("error", offsetof(Row, error));
+  H5Tinsert(t.get(), "product_dies", offsetof(Row, product_dies), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "tested_dies", offsetof(Row, tested_dies), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "good_dies", offsetof(Row, good_dies), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "sort_yield", offsetof(Row, sort_yield), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "defects", offsetof(Row, defects), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "killer_defects", offsetof(Row, killer_defects), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "killed_dies", offsetof(Row, killed_dies), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "inspection_yield", offsetof(Row, inspection_yield), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "verdict_row", offsetof(Row, verdict_row), H5T_NATIVE_INT64);
+  return t;
+}
+
+void write_string_attr(hid_t loc, const char* name, const std::string& value) {
+  h5::Handle t = h5::type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t.get(), value.size() + 1);
+  h5::Handle sp = h5::space_handle(H5Screate(H5S_SCALAR));
+  h5::Handle a = h5::attr_handle(H5Acreate2(loc, name, t.get(), sp.get(), H5P_DEFAULT, H5P_DEFAULT));
+  h5::check(H5Awrite(a.get(), t.get(), value.c_str()), std::string("cannot write attribute ") + name);
+}
+
+// Appends `count` rows of `row_bytes` from `data` along the first dimension.
+void append_rows(hid_t dataset, hid_t mem_type, int rank, const hsize_t* row_shape, std::size_t count,
+                 const void* data, const std::string& what) {
+  h5::Handle space = h5::space_handle(H5Dget_space(dataset));
+  hsize_t dims[3];
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  hsize_t old = dims[0];
+  dims[0] = old + count;
+  for (int i = 1; i < rank; ++i) dims[i] = row_shape[i];
+  h5::check(H5Dset_extent(dataset, dims), what + ": cannot extend");
+  space = h5::space_handle(H5Dget_space(dataset));
+  hsize_t start[3] = {old, 0, 0}, n[3] = {count, 0, 0};
+  for (int i = 1; i < rank; ++i) n[i] = row_shape[i];
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr);
+  h5::Handle mem = h5::space_handle(H5Screate_simple(rank, n, nullptr));
+  h5::check(H5Dwrite(dataset, mem_type, mem.get(), space.get(), H5P_DEFAULT, data), what + ": write failed");
+}
+
+h5::Handle create_extendible(hid_t loc, const char* name, hid_t type, int rank, const hsize_t* chunk, bool gzip) {
+  hsize_t dims[3] = {0, chunk[1], chunk[2]};
+  hsize_t maxdims[3] = {H5S_UNLIMITED, chunk[1], chunk[2]};
+  h5::Handle space = h5::space_handle(H5Screate_simple(rank, dims, maxdims));
+  h5::Handle dcpl = h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_chunk(dcpl.get(), rank, chunk);
+  H5Pset_obj_track_times(dcpl.get(), 0);
+  if (gzip) {
+    H5Pset_shuffle(dcpl.get());
+    H5Pset_deflate(dcpl.get(), 4);
+  }
+  h5::Handle lcpl = h5::plist_handle(H5Pcreate(H5P_LINK_CREATE));
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  return h5::dataset_handle(
+      h5::check_id(H5Dcreate2(loc, name, type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+                   std::string("results.h5: cannot create ") + name));
+}
+
+}  // namespace
+
+struct ResultsH5Writer::Impl {
+  std::filesystem::path final_path, temp_path;
+  h5::Handle file, wafers, type;
+  struct Verdicts {
+    h5::Handle dataset;
+    int rows = 0, cols = 0;
+    std::int64_t next_row = 0;
+    std::vector<std::uint8_t> pending;
+  };
+  std::map<std::string, Verdicts> verdicts;
+  std::vector<Row> rows;
+  std::deque<std::string> strings;  // stable storage for the batch's row strings
+  bool finished = false;
+
+  const char* keep(const std::string& s) { return strings.emplace_back(s).c_str(); }
+
+  void flush() {
+    for (auto& [product, v] : verdicts) {
+      if (v.pending.empty()) continue;
+      hsize_t shape[3] = {0, static_cast<hsize_t>(v.rows), static_cast<hsize_t>(v.cols)};
+      std::size_t n = v.pending.size() / static_cast<std::size_t>(v.rows * v.cols);
+      append_rows(v.dataset.get(), H5T_NATIVE_UINT8, 3, shape, n, v.pending.data(), "/die_verdicts/" + product);
+      v.pending.clear();
+    }
+    if (!rows.empty()) {
+      hsize_t shape[1] = {0};
+      append_rows(wafers.get(), type.get(), 1, shape, rows.size(), rows.data(), "/wafers");
+    }
+    rows.clear();
+    strings.clear();
+  }
+};
+
+ResultsH5Writer::ResultsH5Writer(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+  std::lock_guard lock(h5::library_mutex());
+  h5::silence_errors();
+  Impl& d = *impl_;
+  d.final_path = path;
+  d.temp_path = path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  h5::Handle fcpl = h5::plist_handle(H5Pcreate(H5P_FILE_CREATE));
+  d.file = h5::file_handle(h5::check_id(H5Fcreate(d.temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT),
+                                        d.temp_path.string() + ": cannot create"));
+  write_string_attr(d.file.get(), "format", "yieldflow-results");
+  h5::Handle sp = h5::space_handle(H5Screate(H5S_SCALAR));
+  h5::Handle a = h5::attr_handle(H5Acreate2(d.file.get(), "format_version", H5T_STD_I32LE, sp.get(), H5P_DEFAULT, H5P_DEFAULT));
+  int version = 1;
+  H5Awrite(a.get(), H5T_NATIVE_INT, &version);
+  d.type = row_type();
+  hsize_t chunk[3] = {kBatch, 0, 0};
+  d.wafers = create_extendible(d.file.get(), "/wafers", d.type.get(), 1, chunk, false);
+}
+
+ResultsH5Writer::~ResultsH5Writer() {
+  std::lock_guard lock(h5::library_mutex());
+  if (impl_->finished) return;
+  impl_->wafers.reset();
+  impl_->verdicts.clear();
+  impl_->file.reset();
+  std::error_code ec;
+  std::filesystem::remove(impl_->temp_path, ec);
+}
+
+void ResultsH5Writer::append(const WaferResult& r) {
+  std::lock_guard lock(h5::library_mutex());
+  Impl& d = *impl_;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Row row{};
+  row.source_file = d.keep(r.source_file);
+  row.wafer_id = d.keep(r.meta.wafer_id);
+  row.lot_id = d.keep(r.meta.lot_id);
+  row.slot = r.meta.slot;
+  row.fab = d.keep(r.meta.fab);
+  row.tool = d.keep(r.meta.tool);
+  row.product = d.keep(r.meta.product);
+  row.step = d.keep(r.meta.step);
+  row.timestamp = r.meta.timestamp;
+  row.ok = r.ok ? 1 : 0;
+  row.error = d.keep(r.error);
+  row.product_dies = r.metrics.product_dies;
+  row.tested_dies = r.metrics.tested_dies;
+  row.good_dies = r.metrics.good_dies;
+  row.sort_yield = r.metrics.sort_yield.value_or(nan);
+  row.defects = r.metrics.defects;
+  row.killer_defects = r.metrics.killer_defects;
+  row.killed_dies = r.metrics.killed_dies;
+  row.inspection_yield = r.metrics.inspection_yield.value_or(nan);
+  row.verdict_row = -1;
+  if (r.ok && !r.die_verdicts.empty()) {
+    auto [it, inserted] = d.verdicts.try_emplace(r.meta.product);
+    Impl::Verdicts& v = it->second;
+    if (inserted) {
+      v.rows = r.rows;
+      v.cols = r.cols;
+      hsize_t chunk[3] = {64, static_cast<hsize_t>(r.rows), static_cast<hsize_t>(r.cols)};
+      v.dataset = create_extendible(d.file.get(), ("/die_verdicts/" + r.meta.product).c_str(), H5T_STD_U8LE, 3,
+                                    chunk, true);
+    }
+    if (v.rows == r.rows && v.cols == r.cols) {
+      row.verdict_row = v.next_row++;
+      v.pending.insert(v.pending.end(), r.die_verdicts.begin(), r.die_verdicts.end());
+    }
+  }
+  d.rows.push_back(row);
+  if (d.rows.size() >= kBatch) d.flush();
+}
+
+void ResultsH5Writer::finish() {
+  std::lock_guard lock(h5::library_mutex());
+  Impl& d = *impl_;
+  d.flush();
+  d.wafers.reset();
+  d.verdicts.clear();
+  d.type.reset();
+  h5::check(H5Fflush(d.file.get(), H5F_SCOPE_GLOBAL), d.temp_path.string() + ": flush failed");
+  d.file.reset();
+  std::error_code ec;
+  std::filesystem::rename(d.temp_path, d.final_path, ec);
+  if (ec) throw std::runtime_error(d.final_path.string() + ": cannot move into place: " + ec.message());
+  d.finished = true;
+}
+
+}  // namespace yf

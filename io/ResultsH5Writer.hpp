@@ -1,0 +1,26 @@
+#pragma once
+// OUT/results.h5 (docs/formats.md): the per-wafer table and per-die verdict
+// maps, streamed in batches and renamed into place by finish().
+#include <filesystem>
+#include <memory>
+
+#include "core/WaferResult.hpp"
+
+namespace yf {
+
+class ResultsH5Writer {
+ public:
+  explicit ResultsH5Writer(const std::filesystem::path& path);
+  ~ResultsH5Writer();  // without finish(), the temporary file is removed
+  ResultsH5Writer(const ResultsH5Writer&) = delete;
+  ResultsH5Writer& operator=(const ResultsH5Writer&) = delete;
+
+  void append(const WaferResult& result);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yf
