@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{kDescription, "yieldflow"};
   app.require_subcommand(1);
+  app.fallthrough();  // -v / -q also after the subcommand: yieldflow run -q ...
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "log debug details");
   app.add_flag("-q,--quiet", quiet, "log errors only");

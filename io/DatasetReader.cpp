@@ -88,7 +88,7 @@ struct DatasetReader::Impl {
 
   // History cursor: rows sorted by wafer_row are streamed; otherwise an index.
   std::uint64_t history_next = 0;
-  bool history_sorted = true;
+  bool history_checked = false, history_sorted = true;
   std::int64_t history_last_wafer = -1;
   std::vector<std::pair<std::int64_t, std::uint64_t>> history_index;  // (wafer_row, row), sorted
 
@@ -105,7 +105,7 @@ struct DatasetReader::Impl {
   void read_defects(WaferJob& job);
   void read_binmap(WaferJob& job);
   void read_history(WaferJob& job);
-  void build_history_index();
+  void check_history_order();
 };
 
 void DatasetReader::Impl::open() {
@@ -348,47 +348,55 @@ void DatasetReader::Impl::read_binmap(WaferJob& job) {
   job.binmap = std::move(map);
 }
 
-void DatasetReader::Impl::build_history_index() {
-  history_index.clear();
+// One pass over /history's wafer_row column (8 bytes a row, in blocks): sorted
+// tables are then streamed in step with the wafers; others get an index.
+void DatasetReader::Impl::check_history_order() {
   CompoundTable t(file.get(), "/history", {{"wafer_row", ColumnKind::integer}}, path);
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::pair<std::int64_t, std::uint64_t>> index;
   for (std::uint64_t b = 0; b < t.rows(); b += kHistoryBlock) {
     t.read(b, std::min(kHistoryBlock, t.rows() - b));
-    for (std::size_t i = 0; i < t.block_size(); ++i) history_index.emplace_back(t.integer(i, 0), b + i);
+    for (std::size_t i = 0; i < t.block_size(); ++i) {
+      const std::int64_t w = t.integer(i, 0);
+      if (w < last) history_sorted = false;
+      last = w;
+      index.emplace_back(w, b + i);
+    }
   }
-  std::sort(history_index.begin(), history_index.end());
+  history_checked = true;
+  if (history_sorted) return;  // the index is not needed
+  std::sort(index.begin(), index.end());
+  history_index = std::move(index);
 }
 
 void DatasetReader::Impl::read_history(WaferJob& job) {
   if (!history || history->rows() == 0) return;
+  if (!history_checked) check_history_order();
   const auto wafer = static_cast<std::int64_t>(job.wafer_row);
   auto take = [&](std::size_t i) {
     job.history.push_back({history->string(i, hStep), history->string(i, hTool), history->string(i, hChamber),
                            history->integer(i, hTimestamp)});
   };
-  if (history_sorted && wafer < history_last_wafer) history_sorted = false;  // random access: use the index
-  if (history_sorted) {
+  if (history_sorted && wafer >= history_last_wafer) {
     // Stream: rows sorted by wafer_row are consumed once, in step with the wafers.
     while (history_next < history->rows()) {
       if (history_next < history->block_begin() || history_next >= history->block_begin() + history->block_size())
         history->read(history_next, std::min(kHistoryBlock, history->rows() - history_next));
       std::size_t i = history_next - history->block_begin();
       std::int64_t owner = history->integer(i, hWaferRow);
-      if (owner < history_last_wafer) {  // the table is not sorted by wafer
-        history_sorted = false;
-        job.history.clear();
-        break;
-      }
       if (owner > wafer) break;
       if (owner == wafer) take(i);
-      history_last_wafer = owner;
       ++history_next;
     }
-    if (history_sorted) {
-      history_last_wafer = wafer;
-      return;
-    }
+    history_last_wafer = wafer;
+    return;
   }
-  if (history_index.empty()) build_history_index();
+  if (history_sorted) {  // wafers requested out of order on a sorted table: restart the stream
+    history_next = 0;
+    history_last_wafer = -1;
+    read_history(job);
+    return;
+  }
   auto lo = std::lower_bound(history_index.begin(), history_index.end(), std::make_pair(wafer, std::uint64_t{0}));
   std::vector<std::uint64_t> rows;
   for (auto it = lo; it != history_index.end() && it->first == wafer; ++it) rows.push_back(it->second);

@@ -26,6 +26,7 @@ std::optional<std::string> read_string(hid_t loc, const char* name) {
   h5::Handle type = h5::type_handle(H5Aget_type(a.get()));
   if (H5Tget_class(type.get()) != H5T_STRING) return std::nullopt;
   h5::Handle mem = h5::type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // HDF5 will not convert between ASCII and UTF-8
   if (H5Tis_variable_str(type.get()) > 0) {
     H5Tset_size(mem.get(), H5T_VARIABLE);
     char* value = nullptr;

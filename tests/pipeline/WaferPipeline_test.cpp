@@ -72,7 +72,7 @@ TEST_CASE("results leave in input order with the expected metrics", "[pipeline]"
   CHECK(report.aggregate.groups(yf::GroupKind::tool).at("TOOL-A").wafers == 24);
 }
 
-TEST_CASE("-j1 and -j4 give identical results and aggregates", "[pipeline]") {
+TEST_CASE("threads 1 and 4 give identical results and aggregates", "[pipeline]") {
   yf::test::TempDir dir;
   many_wafers(300, "W").write(dir / "a.h5");
   Collect one, four;

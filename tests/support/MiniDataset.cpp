@@ -208,7 +208,7 @@ void MiniDataset::write(const std::string& path) const {
   add_string("tool", [](const WaferMeta& w) { return w.tool; });
   add_string("product", [](const WaferMeta& w) { return w.product; });
   add_string("step", [](const WaferMeta& w) { return w.step; });
-  add_int("timestamp", int_type, [](const WaferMeta& w) { return w.timestamp; });
+  add_int("timestamp", H5T_STD_I64LE, [](const WaferMeta& w) { return w.timestamp; });  // Unix seconds need 64 bits
   add_int("image_row", int_type, [](const WaferMeta& w) { return w.image_row; });
   add_int("binmap_row", int_type, [](const WaferMeta& w) { return w.binmap_row; });
   add_int("defect_begin", int_type, [](const WaferMeta& w) { return w.defect_begin; });
