@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
   gen->add_option("--wafers", samples.wafers, "number of wafers [default 50]")->check(CLI::PositiveNumber);
   gen->add_option("--files", samples.files, "number of files [default 0: one per fab]")->check(CLI::NonNegativeNumber);
   gen->add_flag("--bins-only", bins_only, "bin maps only, no defect lists (benchmark data)");
+  gen->add_flag("--bench-product", samples.bench_product,
+                "every wafer is product P300X: 300 mm, 5.5 x 5 mm dies, 2454 tested (benchmark data; "
+                "see docs/performance.md)");
   gen->add_flag("--vlen-strings", vlen, "write variable-length strings instead of fixed S<n>");
   gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
 

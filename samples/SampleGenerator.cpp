@@ -157,6 +157,8 @@ std::vector<ProductGeometry> sample_products() {
           centered_product("P200B", 200, 3, 5, 5)};
 }
 
+ProductGeometry sample_bench_product() { return centered_product("P300X", 300, 3, 5.5, 5); }
+
 std::vector<std::string> sample_patterns() {
   return {"none", "random", "center", "edge-ring", "edge-loc", "loc", "scratch", "donut", "near-full"};
 }
@@ -171,9 +173,15 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
   const int lots = (o.wafers + kLotSize - 1) / kLotSize;
   std::vector<LotPlan> plan;
   for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, k));
+  std::vector<ProductGeometry> products = sample_products();
+  if (o.bench_product) {
+    // Only the product changes: every other draw of the lot stays as it was.
+    products = {sample_bench_product()};
+    for (LotPlan& lot : plan) lot.product = products.front().name;
+  }
   std::map<std::string, DieLayout> layouts;
   std::map<std::string, ProductGeometry> geometry;
-  for (const ProductGeometry& p : sample_products()) {
+  for (const ProductGeometry& p : products) {
     layouts.emplace(p.name, DieLayout(p));
     geometry.emplace(p.name, p);
   }
@@ -214,7 +222,7 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
   }
   auto open = [&](std::size_t f) {
     auto writer = std::make_unique<DatasetWriter>(files[f].path, DatasetWriterOptions{o.strings, 4});
-    for (const ProductGeometry& p : sample_products())
+    for (const ProductGeometry& p : products)
       if (products_in[f].count(p.name)) writer->add_product(p);
     if (o.defects) writer->set_defect_classes(samples::sample_defect_classes());
     writer->set_bins(samples::sample_bins());

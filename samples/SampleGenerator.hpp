@@ -30,6 +30,7 @@ struct SampleOptions {
   std::string out_dir;      // created if missing
   int files = 0;            // 0 = one file per fab (fab14.h5, fab7.h5); N = N files sample-000.h5 ...
   bool defects = true;      // false: bin maps only (for the benchmark): no /defects, no /defect_classes
+  bool bench_product = false;  // true: every lot uses sample_bench_product() (~2,450 dies), for the benchmark
   StringKind strings = StringKind::fixed;
 };
 
@@ -39,6 +40,11 @@ std::vector<std::string> generate_samples(const SampleOptions& options);
 
 // The products the generator uses (their /products/<name> geometry).
 std::vector<ProductGeometry> sample_products();
+
+// The benchmark's product (--bench-product): 300 mm, 5.5 x 5 mm pitch, 55 x 60 grid,
+// 2454 tested dies, near the ~2,500 dies of a WM-811K map. Not in sample_products():
+// the default output never uses it.
+ProductGeometry sample_bench_product();
 
 // The spatial failure patterns of /truth/wafers.pattern.
 std::vector<std::string> sample_patterns();

@@ -405,6 +405,44 @@ TEST_CASE("samples: bin maps only, and any file split, give the same wafers", "[
   CHECK(order.back() == "N2403-10");
 }
 
+TEST_CASE("samples: --bench-product puts every wafer on the ~2,500-die product, other draws unchanged", "[samples]") {
+  TempDir plain("plain"), bench("bench");
+  auto pp = generate(plain.dir, 5, 50, 1, false);
+  SampleOptions o;
+  o.seed = 5;
+  o.wafers = 50;
+  o.out_dir = bench.dir.string();
+  o.files = 1;
+  o.defects = false;
+  o.bench_product = true;
+  auto pb = generate_samples(o);
+  REQUIRE(pb.size() == 1);
+  Loaded p(pp[0]), b(pb[0]);
+  const ProductGeometry x = sample_bench_product();
+  REQUIRE(b.products.size() == 1);
+  const ProductGeometry& g = b.products.at(x.name);
+  CHECK(g.cols == 55);
+  CHECK(g.rows == 60);
+  CHECK(g.wafer_diameter_mm == 300);
+  int tested = 0;
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c) tested += corners_inside(g, c, r, g.wafer_diameter_mm / 2) ? 1 : 0;
+  CHECK(tested == 2454);
+  REQUIRE(b.wafers() == 50);
+  for (std::size_t w = 0; w < b.wafers(); ++w) {
+    INFO(b.wafer_id[w]);
+    CHECK(b.product[w] == x.name);
+    CHECK(b.t_tested[w] == tested);
+    CHECK(b.binmap(w).size() == 55u * 60u);
+    // Same wafers otherwise: ids, tools, route and pattern.
+    CHECK(b.wafer_id[w] == p.wafer_id[w]);
+    CHECK(b.tool[w] == p.tool[w]);
+    CHECK(b.step[w] == p.step[w]);
+    CHECK(b.t_pattern[w] == p.t_pattern[w]);
+  }
+  CHECK(b.h_tool == p.h_tool);
+}
+
 TEST_CASE("samples: bad options are rejected", "[samples]") {
   SampleOptions o;
   o.out_dir = (fs::temp_directory_path() / "yf_samples_never").string();
