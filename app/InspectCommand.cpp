@@ -44,8 +44,10 @@ int inspect_command(const std::string& path) {
                                m.binmap_row >= 0 ? "yes" : "no", m.image_row >= 0 ? "yes" : "no");
     }
     std::cout << fmt::format("{}: yieldflow inspection dataset v1, {} wafers\n", path, n);
-    std::cout << fmt::format("  fabs:     {}\n  lots:     {} lots\n  tools:    {}\n  steps:    {}\n",
-                             join_counts(fabs), lots.size(), join_counts(tools), join_counts(steps));
+    const std::string lot_text =
+        lots.size() <= 12 ? join_counts(lots) : fmt::format("{} lots", lots.size());
+    std::cout << fmt::format("  fabs:     {}\n  lots:     {}\n  tools:    {}\n  steps:    {}\n",
+                             join_counts(fabs), lot_text, join_counts(tools), join_counts(steps));
     std::cout << "  products:\n";
     for (const auto& [name, p] : tables->products)
       std::cout << fmt::format("    {:<12} {} mm wafer, {} mm edge exclusion, {}x{} mm dies, {}x{} grid, {} wafers\n",

@@ -14,6 +14,9 @@ const std::filesystem::path& created(const std::filesystem::path& dir) {
 
 RunOutputs::RunOutputs(const std::filesystem::path& out_dir)
     : dir_(created(out_dir)), csv_(dir_ / "wafers.csv"), h5_(dir_ / "results.h5") {
+  // summary.json marks a finished run: a previous run's copy must not sit beside
+  // this run's files if this one stops before its end.
+  std::filesystem::remove(dir_ / "summary.json");
   write_wafers_csv_header(csv_.stream());
 }
 

@@ -224,3 +224,18 @@ TEST_CASE("inspect summarises a dataset", "[app]") {
                            Contains("pass bins"));
   CHECK(yieldflow("inspect " + (dir / "nothing.h5"), dir).status == 1);
 }
+
+TEST_CASE("a run that cannot finish its outputs exits 3 and leaves no summary.json", "[app][bad]") {
+  yf::test::TempDir dir;
+  const auto inputs = joined(sample_files());
+  REQUIRE(yieldflow("run -q -o " + (dir / "out") + inputs, dir).status == 0);
+  REQUIRE(fs::exists(dir / "out/summary.json"));
+  // results.h5 cannot be renamed onto a non-empty folder: the second run fails at the end.
+  fs::remove(dir / "out/results.h5");
+  fs::create_directories(dir / "out/results.h5/blocker");
+  auto o = yieldflow("run -o " + (dir / "out") + inputs, dir);
+  CHECK(o.status == 3);
+  CHECK_THAT(o.output, Contains("results.h5"));
+  CHECK_FALSE(fs::exists(dir / "out/summary.json"));  // the earlier run's marker is gone too
+  for (const auto& e : fs::directory_iterator(dir / "out")) CHECK(e.path().filename().string()[0] != '.');
+}
