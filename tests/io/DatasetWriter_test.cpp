@@ -11,6 +11,8 @@
 
 #include "../samples/RawH5.hpp"
 #include "io/Hdf5Handle.hpp"
+#include "support/Products.hpp"
+#include "support/TempDir.hpp"
 
 namespace fs = std::filesystem;
 using namespace yf;
@@ -18,48 +20,10 @@ using namespace yf::rawh5;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    dir = fs::temp_directory_path() / ("yf_writer_test_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::create_directories(dir);
-    h5::silence_errors();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
+using yf::test::TempDir;
 
-ProductGeometry product_a() {
-  ProductGeometry p;
-  p.name = "PA";
-  p.wafer_diameter_mm = 300;
-  p.edge_exclusion_mm = 3;
-  p.die_width_mm = 10;
-  p.die_height_mm = 12;
-  p.cols = 30;
-  p.rows = 25;
-  p.grid_x0_mm = -150;
-  p.grid_y0_mm = 150;
-  return p;
-}
-
-ProductGeometry product_b() {
-  ProductGeometry p;
-  p.name = "PB";
-  p.wafer_diameter_mm = 200;
-  p.edge_exclusion_mm = 2.5;
-  p.die_width_mm = 20;
-  p.die_height_mm = 25;
-  p.cols = 10;
-  p.rows = 8;
-  p.grid_x0_mm = -100;
-  p.grid_y0_mm = 100;
-  return p;
-}
+ProductGeometry product_a() { return yf::test::make_product("PA", 300, 3, 10, 12, 30, 25, -150, 150); }
+ProductGeometry product_b() { return yf::test::make_product("PB", 200, 2.5, 20, 25, 10, 8, -100, 100); }
 
 BinMap make_map(const ProductGeometry& p, std::int16_t base) {
   BinMap m;

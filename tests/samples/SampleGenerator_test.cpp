@@ -15,6 +15,7 @@
 #include "RawH5.hpp"
 #include "TestPaths.hpp"
 #include "io/Hdf5Handle.hpp"
+#include "support/TempDir.hpp"
 
 namespace fs = std::filesystem;
 using namespace yf;
@@ -22,19 +23,7 @@ using namespace yf::rawh5;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  explicit TempDir(const std::string& tag) {
-    dir = fs::temp_directory_path() / ("yf_samples_test_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    h5::silence_errors();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+using yf::test::TempDir;
 
 std::vector<std::string> generate(const fs::path& dir, std::uint64_t seed, int wafers, int files = 0,
                                   bool defects = true, StringKind strings = StringKind::fixed) {
@@ -187,10 +176,10 @@ bool ran_excursion(const Loaded& f, std::size_t w) {
 }  // namespace
 
 TEST_CASE("samples: same seed gives byte-identical files, another seed differs", "[samples]") {
-  TempDir a("a"), b("b"), c("c");
-  auto pa = generate(a.dir, 7, 60);
-  auto pb = generate(b.dir, 7, 60);
-  auto pc = generate(c.dir, 8, 60);
+  TempDir a, b, c;
+  auto pa = generate(a.path(), 7, 60);
+  auto pb = generate(b.path(), 7, 60);
+  auto pc = generate(c.path(), 8, 60);
   REQUIRE(pa.size() == 2);
   REQUIRE(pb.size() == 2);
   CHECK(fs::path(pa[0]).filename() == "fab14.h5");
@@ -200,9 +189,9 @@ TEST_CASE("samples: same seed gives byte-identical files, another seed differs",
     CHECK(file_bytes(pa[i]) != file_bytes(pc[i]));
   }
   // Variable-length strings: deterministic as well.
-  TempDir va("va"), vb("vb");
-  auto qa = generate(va.dir, 7, 30, 0, true, StringKind::variable);
-  auto qb = generate(vb.dir, 7, 30, 0, true, StringKind::variable);
+  TempDir va, vb;
+  auto qa = generate(va.path(), 7, 30, 0, true, StringKind::variable);
+  auto qb = generate(vb.path(), 7, 30, 0, true, StringKind::variable);
   for (std::size_t i = 0; i < qa.size(); ++i) CHECK(file_bytes(qa[i]) == file_bytes(qb[i]));
   Id f = open_file(qa[0]);
   Id t = member_type(f, "/wafers", "wafer_id");
@@ -210,8 +199,8 @@ TEST_CASE("samples: same seed gives byte-identical files, another seed differs",
 }
 
 TEST_CASE("samples: the committed samples are what `yieldflow samples --seed 7 --wafers 100` writes", "[samples]") {
-  TempDir d("committed");
-  auto paths = generate(d.dir, 7, 100);
+  TempDir d;
+  auto paths = generate(d.path(), 7, 100);
   REQUIRE(paths.size() == 2);
   std::uintmax_t total = 0;
   for (const std::string& p : paths) {
@@ -225,8 +214,8 @@ TEST_CASE("samples: the committed samples are what `yieldflow samples --seed 7 -
 }
 
 TEST_CASE("samples: 100 wafers meet the realism list", "[samples]") {
-  TempDir d("realism");
-  auto paths = generate(d.dir, 7, 100);
+  TempDir d;
+  auto paths = generate(d.path(), 7, 100);
   std::vector<Loaded> files;
   for (const auto& p : paths) files.emplace_back(p);
 
@@ -360,10 +349,10 @@ TEST_CASE("samples: 100 wafers meet the realism list", "[samples]") {
 }
 
 TEST_CASE("samples: bin maps only, and any file split, give the same wafers", "[samples]") {
-  TempDir full("full"), maps("maps"), split("split");
-  auto pf = generate(full.dir, 11, 60);
-  auto pm = generate(maps.dir, 11, 60, 0, false);
-  auto ps = generate(split.dir, 11, 60, 4);
+  TempDir full, maps, split;
+  auto pf = generate(full.path(), 11, 60);
+  auto pm = generate(maps.path(), 11, 60, 0, false);
+  auto ps = generate(split.path(), 11, 60, 4);
   REQUIRE(ps.size() == 4);
   CHECK(fs::path(ps[0]).filename() == "sample-000.h5");
 
@@ -406,12 +395,12 @@ TEST_CASE("samples: bin maps only, and any file split, give the same wafers", "[
 }
 
 TEST_CASE("samples: --bench-product puts every wafer on the ~2,500-die product, other draws unchanged", "[samples]") {
-  TempDir plain("plain"), bench("bench");
-  auto pp = generate(plain.dir, 5, 50, 1, false);
+  TempDir plain, bench;
+  auto pp = generate(plain.path(), 5, 50, 1, false);
   SampleOptions o;
   o.seed = 5;
   o.wafers = 50;
-  o.out_dir = bench.dir.string();
+  o.out_dir = bench.path().string();
   o.files = 1;
   o.defects = false;
   o.bench_product = true;

@@ -39,16 +39,7 @@ TEST_CASE("DieGrid: 1 mm dies, radius 5, corners (3,4) and (4,3) on the circle",
   // x^2 + y^2 < 25. Row 1 (|y| up to 4): |x| up to 2 (3^2+4^2 = 25 is on the circle)
   // -> 4 dies; row 2 (|y| 3): |x| <= 3 -> 6; rows 3, 4 (|y| 2, 1): |x| <= 4 -> 8;
   // row 0 (|y| 5): none. Rows 5..9 mirror rows 4..0: 4+6+8+8 twice = 52.
-  yf::ProductGeometry p;
-  p.wafer_diameter_mm = 12;
-  p.edge_exclusion_mm = 1;
-  p.die_width_mm = 1;
-  p.die_height_mm = 1;
-  p.cols = 10;
-  p.rows = 10;
-  p.grid_x0_mm = -5;
-  p.grid_y0_mm = 5;
-  const DieGrid g(p);
+  const DieGrid g(yf::test::make_product("R5", 12, 1, 1, 1, 10, 10, -5, 5));
   const int want_per_row[10] = {0, 4, 6, 8, 8, 8, 8, 6, 4, 0};
   for (int r = 0; r < 10; ++r) {
     int n = 0;
@@ -98,15 +89,7 @@ TEST_CASE("DieGrid: die_of honours the closed left/top and open right/bottom edg
 TEST_CASE("DieGrid: a point on a grid line that division rounds the wrong way", "[DieGrid]") {
   // Pitch 0.1 mm from (-4, 4): the line of column 3 is -4 + 3*0.1 = -3.7000000000000002
   // and (line - x0) / 0.1 = 2.9999999999999982, so a bare floor() says column 2.
-  yf::ProductGeometry p;
-  p.wafer_diameter_mm = 10;
-  p.die_width_mm = 0.1;
-  p.die_height_mm = 0.1;
-  p.cols = 80;
-  p.rows = 80;
-  p.grid_x0_mm = -4;
-  p.grid_y0_mm = 4;
-  const DieGrid g(p);
+  const DieGrid g(yf::test::make_product("fine", 10, 0, 0.1, 0.1, 80, 80, -4, 4));
   const double x_line = -4.0 + 3 * 0.1;
   const double y_line = 4.0 - 3 * 0.1;
   REQUIRE(std::floor((x_line - -4.0) / 0.1) == 2.0);  // the trap is real

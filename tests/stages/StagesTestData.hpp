@@ -20,22 +20,9 @@
 #include <memory>
 
 #include "core/Wafer.hpp"
+#include "support/Products.hpp"
 
 namespace yf::test {
-
-inline ProductGeometry tiny_product() {
-  ProductGeometry g;
-  g.name = "P1";
-  g.wafer_diameter_mm = 10;
-  g.edge_exclusion_mm = 1;
-  g.die_width_mm = 2;
-  g.die_height_mm = 2;
-  g.cols = 4;
-  g.rows = 4;
-  g.grid_x0_mm = -4;
-  g.grid_y0_mm = 4;
-  return g;
-}
 
 // Classes: 1 killer, 2 not a killer; any other class (e.g. 9) is absent -> killer.
 // Bins: 1 and 2 pass, 3 fails; 0 and 5 are absent -> fail.

@@ -115,20 +115,6 @@ void attr_string(hid_t loc, const char* name, const std::string& v, bool variabl
 
 }  // namespace
 
-ProductGeometry MiniDataset::tiny_product(const std::string& name) {
-  ProductGeometry p;
-  p.name = name;
-  p.wafer_diameter_mm = 10;
-  p.edge_exclusion_mm = 1;
-  p.die_width_mm = 2;
-  p.die_height_mm = 2;
-  p.cols = 4;
-  p.rows = 4;
-  p.grid_x0_mm = -4;
-  p.grid_y0_mm = 4;
-  return p;
-}
-
 WaferMeta& MiniDataset::add_wafer(const std::string& id, const std::string& product) {
   WaferMeta m;
   m.wafer_id = id;

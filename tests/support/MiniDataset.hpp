@@ -14,15 +14,12 @@
 #include <vector>
 
 #include "core/Wafer.hpp"
+#include "support/Products.hpp"
 
 namespace yf::test {
 
 struct MiniDataset {
-  // The standard tiny product: 10 mm wafer, 1 mm exclusion (radius 4), 2x2 mm
-  // dies on a 4x4 grid from (-4, 4): exactly the 4 central dies are product dies.
-  static ProductGeometry tiny_product(const std::string& name = "P1");
-
-  std::vector<ProductGeometry> products{tiny_product()};
+  std::vector<ProductGeometry> products{tiny_product()};  // support/Products.hpp
   std::vector<WaferMeta> wafers;
   std::vector<std::pair<std::int64_t, Defect>> defects;  // (wafer_row, defect)
   std::optional<std::vector<DefectClass>> classes;

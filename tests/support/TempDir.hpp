@@ -23,6 +23,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string file(const std::string& name) const { return *this / name; }
 
  private:
   std::filesystem::path path_;
