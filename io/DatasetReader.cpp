@@ -16,6 +16,7 @@ namespace {
 constexpr std::uint64_t kWaferBlock = 1024;    // /wafers rows per read
 constexpr std::uint64_t kDefectBlock = 65536;  // /defects rows per read
 constexpr std::uint64_t kHistoryBlock = 16384;
+constexpr std::uint64_t kMaxChunkCache = 64u << 20;  // bytes of bin-map chunk cache per dataset
 
 enum WaferCol { wWaferId, wLotId, wSlot, wFab, wTool, wProduct, wStep, wTimestamp, wImageRow, wBinmapRow,
                 wDefectBegin, wDefectCount };
@@ -101,6 +102,7 @@ struct DatasetReader::Impl {
   void read_classes_and_bins();
   void read_calibrations_and_images();
   void open_binmaps();
+  void enlarge_chunk_cache(const std::string& name, BinmapSet& set, hid_t type);
   WaferMeta meta_at(std::size_t row);
   void read_defects(WaferJob& job);
   void read_binmap(WaferJob& job);
@@ -226,6 +228,34 @@ void DatasetReader::Impl::read_calibrations_and_images() {
   }
 }
 
+// Maps are read one hyperslab per wafer through HDF5's chunk cache, which holds
+// 1 MiB per dataset by default: a chunk larger than the cache is never cached, and
+// would be read and decompressed again for every map in it (35x slower with
+// 1.7 MB chunks, docs/performance.md). DatasetWriter's chunks stay under 1 MiB;
+// for other files the dataset is reopened with a cache of two chunks, at most
+// kMaxChunkCache (beyond that, the old behaviour: correct, slow).
+void DatasetReader::Impl::enlarge_chunk_cache(const std::string& name, BinmapSet& set, hid_t type) {
+  h5::Handle dcpl = h5::plist_handle(H5Dget_create_plist(set.dataset.get()));
+  if (!dcpl || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return;
+  hsize_t chunk[3];
+  if (H5Pget_chunk(dcpl.get(), 3, chunk) != 3) return;
+  const std::uint64_t chunk_bytes = chunk[0] * chunk[1] * chunk[2] * H5Tget_size(type);
+  h5::Handle dapl = h5::plist_handle(H5Dget_access_plist(set.dataset.get()));
+  if (!dapl) return;
+  std::size_t slots = 0, bytes = 0;
+  double w0 = 0;
+  if (H5Pget_chunk_cache(dapl.get(), &slots, &bytes, &w0) < 0) return;
+  const std::uint64_t wanted = std::min<std::uint64_t>(2 * chunk_bytes, kMaxChunkCache);
+  if (wanted <= bytes) return;
+  if (H5Pset_chunk_cache(dapl.get(), slots, static_cast<std::size_t>(wanted), w0) < 0) return;
+  // An open dataset keeps its cache: close it before reopening with the new one.
+  const std::string path_in_file = "/binmaps/" + name;
+  set.dataset.reset();
+  set.dataset = h5::dataset_handle(H5Dopen2(file.get(), path_in_file.c_str(), dapl.get()));
+  if (!set.dataset) set.dataset = h5::dataset_handle(H5Dopen2(file.get(), path_in_file.c_str(), H5P_DEFAULT));
+  if (!set.dataset) set.shape_error = "not a dataset";
+}
+
 void DatasetReader::Impl::open_binmaps() {
   if (!exists(file.get(), "/binmaps")) return;
   for (const std::string& name : group_members(file.get(), "/binmaps")) {
@@ -247,6 +277,7 @@ void DatasetReader::Impl::open_binmaps() {
         set.count = static_cast<std::int64_t>(dims[0]);
         set.rows = static_cast<std::int64_t>(dims[1]);
         set.cols = static_cast<std::int64_t>(dims[2]);
+        enlarge_chunk_cache(name, set, type.get());
       }
     }
     binmaps.emplace(name, std::move(set));

@@ -251,3 +251,64 @@ TEST_CASE("wafer problems come back as that wafer's error, naming file, wafer an
                                       Contains("product grid is 4x4"));
   }
 }
+
+// Bin maps in chunks larger than HDF5's default 1 MiB chunk cache (files not written
+// by DatasetWriter): the reader enlarges the cache (docs/performance.md); the maps
+// must read back the same, in order and out of order.
+TEST_CASE("reader reads bin maps stored in chunks larger than the default chunk cache", "[io][reader]") {
+  yf::test::TempDir dir;
+  const std::string path = dir / "big-chunks.h5";
+  const int side = 100, wafers = 80;  // chunk of 64 maps: 64 * 100 * 100 * 2 = 1.28 MB
+  MiniDataset d;
+  d.products = {yf::test::make_product("P1", 300, 3, 3, 3, side, side, -150, 150)};
+  auto map_of = [&](int w) {
+    std::vector<std::int16_t> bins(static_cast<std::size_t>(side * side));
+    for (std::size_t i = 0; i < bins.size(); ++i) bins[i] = static_cast<std::int16_t>((w * 7 + int(i)) % 9 - 1);
+    return bins;
+  };
+  for (int w = 0; w < wafers; ++w) {
+    d.add_wafer("W" + std::to_string(w));
+    d.set_binmap(static_cast<std::size_t>(w), map_of(w));
+  }
+  d.write(path);
+
+  // Rewrite /binmaps/P1 chunked (64 maps a chunk) and compressed.
+  {
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    REQUIRE(H5Ldelete(f, "/binmaps/P1", H5P_DEFAULT) >= 0);
+    const hsize_t dims[3] = {hsize_t(wafers), hsize_t(side), hsize_t(side)};
+    const hsize_t chunk[3] = {64, hsize_t(side), hsize_t(side)};
+    hid_t space = H5Screate_simple(3, dims, nullptr);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 3, chunk);
+    H5Pset_deflate(dcpl, 1);
+    hid_t ds = H5Dcreate2(f, "/binmaps/P1", H5T_STD_I16LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    REQUIRE(ds >= 0);
+    std::vector<std::int16_t> all;
+    for (int w = 0; w < wafers; ++w) {
+      auto m = map_of(w);
+      all.insert(all.end(), m.begin(), m.end());
+    }
+    REQUIRE(H5Dwrite(ds, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()) >= 0);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+
+  DatasetReader r(path);
+  REQUIRE(r.wafer_count() == std::size_t(wafers));
+  std::vector<std::size_t> order;
+  for (int w = 0; w < wafers; ++w) order.push_back(std::size_t(w));
+  for (int w = wafers - 1; w >= 0; w -= 3) order.push_back(std::size_t(w));
+  for (std::size_t row : order) {
+    INFO("wafer row " << row);
+    auto job = r.read_wafer(row);
+    REQUIRE(job.error.empty());
+    REQUIRE(job.binmap);
+    CHECK(job.binmap->rows == side);
+    CHECK(job.binmap->cols == side);
+    CHECK(job.binmap->bins == map_of(int(row)));
+  }
+}
