@@ -379,23 +379,31 @@ void DatasetReader::Impl::read_binmap(WaferJob& job) {
   job.binmap = std::move(map);
 }
 
-// One pass over /history's wafer_row column (8 bytes a row, in blocks): sorted
-// tables are then streamed in step with the wafers; others get an index.
+// A pass over /history's wafer_row column (8 bytes a row, in blocks): sorted
+// tables, the usual case, are then streamed in step with the wafers and cost no
+// memory per row; only an unsorted table gets an index, in a second pass.
 void DatasetReader::Impl::check_history_order() {
   CompoundTable t(file.get(), "/history", {{"wafer_row", ColumnKind::integer}}, path);
   std::int64_t last = std::numeric_limits<std::int64_t>::min();
-  std::vector<std::pair<std::int64_t, std::uint64_t>> index;
-  for (std::uint64_t b = 0; b < t.rows(); b += kHistoryBlock) {
+  for (std::uint64_t b = 0; b < t.rows() && history_sorted; b += kHistoryBlock) {
     t.read(b, std::min(kHistoryBlock, t.rows() - b));
     for (std::size_t i = 0; i < t.block_size(); ++i) {
       const std::int64_t w = t.integer(i, 0);
-      if (w < last) history_sorted = false;
+      if (w < last) {
+        history_sorted = false;
+        break;
+      }
       last = w;
-      index.emplace_back(w, b + i);
     }
   }
   history_checked = true;
-  if (history_sorted) return;  // the index is not needed
+  if (history_sorted) return;  // no index needed
+  std::vector<std::pair<std::int64_t, std::uint64_t>> index;
+  index.reserve(t.rows());
+  for (std::uint64_t b = 0; b < t.rows(); b += kHistoryBlock) {
+    t.read(b, std::min(kHistoryBlock, t.rows() - b));
+    for (std::size_t i = 0; i < t.block_size(); ++i) index.emplace_back(t.integer(i, 0), b + i);
+  }
   std::sort(index.begin(), index.end());
   history_index = std::move(index);
 }
