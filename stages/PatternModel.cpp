@@ -1,0 +1,126 @@
+#include "stages/PatternModel.hpp"
+
+#include <stdexcept>
+
+#include <opencv2/core.hpp>
+#include <opencv2/ml.hpp>
+
+#include "stages/PatternModelImpl.hpp"
+
+namespace yf {
+namespace {
+
+constexpr const char* kFormat = "yieldflow-pattern-model";
+constexpr int kVersion = 1;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::vector<std::string> read_strings(const cv::FileNode& node) {
+  std::vector<std::string> v;
+  if (!node.isSeq()) return v;
+  for (const auto& item : node) v.push_back(item.isString() ? item.string() : std::string("?"));
+  return v;
+}
+
+}  // namespace
+
+PatternModel::PatternModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {
+  if (!impl_ || !impl_->forest || !impl_->forest->isTrained())
+    throw std::invalid_argument("PatternModel: no trained forest");
+}
+
+int PatternModel::trees() const { return static_cast<int>(impl_->forest->getRoots().size()); }
+
+std::vector<double> PatternModel::votes(const std::vector<float>& features) const {
+  const std::size_t n = pattern_feature_names().size();
+  if (features.size() != n)
+    throw std::invalid_argument("pattern classifier: " + std::to_string(features.size()) + " features, the model takes " +
+                                std::to_string(n));
+  // A header over the caller's data: no copy. getVotes allocates only its small result.
+  const cv::Mat row(1, static_cast<int>(n), CV_32F, const_cast<float*>(features.data()));
+  cv::Mat v;
+  impl_->forest->getVotes(row, v, 0);
+  std::vector<double> out(pattern_classes().size(), 0.0);
+  double total = 0;
+  for (int j = 0; j < v.cols; ++j) {
+    const int label = v.at<int>(0, j), count = v.at<int>(1, j);
+    if (label >= 0 && static_cast<std::size_t>(label) < out.size()) out[static_cast<std::size_t>(label)] = count;
+    total += count;
+  }
+  if (total > 0)
+    for (double& x : out) x /= total;
+  return out;
+}
+
+PatternVerdict PatternModel::classify_features(const std::vector<float>& features) const {
+  const std::vector<double> v = votes(features);
+  PatternVerdict verdict;
+  for (std::size_t c = 0; c < v.size(); ++c)
+    if (v[c] > v[static_cast<std::size_t>(verdict.class_id)]) verdict.class_id = static_cast<int>(c);
+  verdict.confidence = v[static_cast<std::size_t>(verdict.class_id)];
+  return verdict;
+}
+
+PatternVerdict PatternModel::classify(const FailMap& map) const { return classify_features(pattern_features(map)); }
+
+void PatternModel::save(const std::string& path, const PatternModelInfo& info) const {
+  try {
+    cv::FileStorage fs(path, cv::FileStorage::WRITE);
+    if (!fs.isOpened()) throw std::runtime_error("cannot open for writing");
+    fs << "format" << kFormat << "version" << kVersion << "classifier" << "rtrees";
+    fs << "feature_count" << static_cast<int>(pattern_feature_names().size());
+    fs << "feature_names" << pattern_feature_names();
+    fs << "classes" << pattern_classes();
+    fs << "training" << "{" << "seed" << std::to_string(info.seed) << "real_maps" << info.real_maps
+       << "synthetic_maps" << info.synthetic_maps << "note" << info.note << "}";
+    fs << "forest" << "{";
+    impl_->forest->write(fs);
+    fs << "}";
+    fs.release();
+  } catch (const cv::Exception& e) {
+    throw std::runtime_error("pattern model " + path + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("pattern model " + path + ": " + e.what());
+  }
+}
+
+std::shared_ptr<const PatternModel> PatternModel::load(const std::string& path) {
+  const std::string where = "pattern model " + path + ": ";
+  try {
+    cv::FileStorage fs(path, cv::FileStorage::READ);
+    if (!fs.isOpened()) throw std::runtime_error(where + "cannot open (missing, or not a YAML/XML/JSON file)");
+    if (fs["format"].empty() || fs["format"].string() != kFormat)
+      throw std::runtime_error(where + "not a yieldflow pattern model (no format: " + kFormat + ")");
+    const int version = static_cast<int>(fs["version"]);
+    if (version != kVersion)
+      throw std::runtime_error(where + "format version " + std::to_string(version) + ", this build reads " +
+                               std::to_string(kVersion));
+    const auto names = read_strings(fs["feature_names"]);
+    const int count = static_cast<int>(fs["feature_count"]);
+    if (count != static_cast<int>(pattern_feature_names().size()) || names != pattern_feature_names())
+      throw std::runtime_error(where + "trained on " + std::to_string(count) + " features (" + join(names) +
+                               "), this build computes " + std::to_string(pattern_feature_names().size()) + " (" +
+                               join(pattern_feature_names()) + "): retrain it (yieldflow train-patterns)");
+    const auto classes = read_strings(fs["classes"]);
+    if (classes != pattern_classes())
+      throw std::runtime_error(where + "classes (" + join(classes) + ") differ from this build's (" +
+                               join(pattern_classes()) + "): retrain it");
+    if (fs["forest"].empty() || !fs["forest"].isMap()) throw std::runtime_error(where + "no forest");
+    auto impl = std::make_shared<Impl>();
+    impl->forest = cv::ml::RTrees::create();
+    impl->forest->read(fs["forest"]);
+    if (!impl->forest->isTrained() || !impl->forest->isClassifier() ||
+        impl->forest->getVarCount() != count)
+      throw std::runtime_error(where + "the forest is empty, not a classifier, or takes " +
+                               std::to_string(impl->forest->getVarCount()) + " features");
+    return std::make_shared<const PatternModel>(std::move(impl));
+  } catch (const cv::Exception& e) {
+    throw std::runtime_error(where + "corrupt: " + e.what());
+  }
+}
+
+}  // namespace yf

@@ -1,0 +1,51 @@
+#pragma once
+// The trained pattern classifier: a random forest (OpenCV ml RTrees) over
+// pattern_features(), its model file, and the checks made when loading one.
+// OpenCV stays out of this header. docs/patterns.md says why a random forest.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stages/PatternClassifier.hpp"
+
+namespace yf {
+
+// What a model file records besides the forest (informative; not checked on load).
+struct PatternModelInfo {
+  std::uint64_t seed = 0;
+  int real_maps = 0;       // distinct real maps trained on (before rotations and flips)
+  int synthetic_maps = 0;
+  std::string note;
+};
+
+class PatternModel final : public PatternClassifier {
+ public:
+  struct Impl;  // the forest (cv::Ptr<cv::ml::RTrees>), defined in PatternModel.cpp
+  explicit PatternModel(std::shared_ptr<const Impl> impl);
+
+  // Thread-safe: RTrees::getVotes is const and keeps its working data on the stack
+  // (OpenCV 4.6 rtrees.cpp, predictTrees in tree.cpp); no shared mutable state.
+  PatternVerdict classify(const FailMap& map) const override;
+  // The same from a feature vector (pattern_features() of a map); throws
+  // std::invalid_argument when its length is not the model's.
+  PatternVerdict classify_features(const std::vector<float>& features) const;
+  // Vote fraction of every class of pattern_classes() (sums to 1).
+  std::vector<double> votes(const std::vector<float>& features) const;
+  int trees() const;
+
+  // Writes the model with cv::FileStorage (".yml", or ".yml.gz" compressed): format,
+  // version, feature names, class list, `info`, then the forest. Throws
+  // std::runtime_error naming the path when it cannot be written.
+  void save(const std::string& path, const PatternModelInfo& info) const;
+  // Reads and checks a file written by save(); the error names the path and what
+  // differs (not a pattern model, other features, other classes, corrupt forest).
+  static std::shared_ptr<const PatternModel> load(const std::string& path);
+
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace yf
