@@ -1,9 +1,13 @@
 #include "app/RunConfig.hpp"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
+
+#include "stages/PatternClassifier.hpp"
 
 namespace yf {
 
@@ -14,11 +18,24 @@ const std::vector<OptionInfo>& run_option_table() {
        "most wafers held in memory at once (the pipeline's token count)"},
       {"min_kill_size_um", "--min-kill-size", "0 (no minimum)",
        "killer-class defects smaller than this equivalent diameter (um) kill nothing"},
+      {"pattern_model", "--pattern-model", "models/patterns.yml.gz",
+       "failure-pattern model file (yieldflow train-patterns); \"none\" = do not classify"},
   };
   return table;
 }
 
-void load_config_file(const std::string& path, PipelineOptions& options) {
+std::string default_pattern_model() { return YF_DEFAULT_PATTERN_MODEL; }
+
+namespace {
+
+struct Settings {
+  int threads = 0;
+  int max_in_flight = 0;
+  double min_kill_size_um = 0;
+  std::string pattern_model;  // empty: the default
+};
+
+void read_config(const std::string& path, Settings& s) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -31,11 +48,13 @@ void load_config_file(const std::string& path, PipelineOptions& options) {
     const std::string key = kv.first.as<std::string>();
     try {
       if (key == "threads") {
-        options.threads = kv.second.as<int>();
+        s.threads = kv.second.as<int>();
       } else if (key == "max_in_flight") {
-        options.max_in_flight = kv.second.as<int>();
+        s.max_in_flight = kv.second.as<int>();
       } else if (key == "min_kill_size_um") {
-        options.stages.kill.min_kill_size_um = kv.second.as<double>();
+        s.min_kill_size_um = kv.second.as<double>();
+      } else if (key == "pattern_model") {
+        s.pattern_model = kv.second.as<std::string>();
       } else {
         std::string known;
         for (const auto& o : run_option_table()) known += std::string(known.empty() ? "" : ", ") + o.name;
@@ -49,13 +68,39 @@ void load_config_file(const std::string& path, PipelineOptions& options) {
   }
 }
 
-void validate(const PipelineOptions& options) {
-  if (options.threads < 0 || options.threads > 1024)
-    throw std::runtime_error("threads: " + std::to_string(options.threads) + " out of range 0..1024");
-  if (options.max_in_flight < 0)
-    throw std::runtime_error("max_in_flight: must not be negative");
-  const double k = options.stages.kill.min_kill_size_um;
-  if (!std::isfinite(k) || k < 0) throw std::runtime_error("min_kill_size_um: must be a finite value >= 0");
+std::shared_ptr<const PatternClassifier> load_patterns(const std::string& requested) {
+  if (requested == "none") return nullptr;
+  const std::string path = requested.empty() ? default_pattern_model() : requested;
+  if (requested.empty() && !std::filesystem::exists(path)) {
+    spdlog::warn("pattern model {} not found: failure patterns are not classified", path);
+    return nullptr;
+  }
+  return PatternClassifier::load(path);  // a model asked for by name must load
+}
+
+}  // namespace
+
+PipelineOptions resolve_run_options(const RunFlags& flags) {
+  Settings s;
+  if (!flags.config.empty()) read_config(flags.config, s);
+  if (flags.threads >= 0) s.threads = flags.threads;
+  if (flags.max_in_flight >= 0) s.max_in_flight = flags.max_in_flight;
+  if (flags.min_kill_size_um >= 0) s.min_kill_size_um = flags.min_kill_size_um;
+  if (!flags.pattern_model.empty()) s.pattern_model = flags.pattern_model;
+  if (flags.no_patterns) s.pattern_model = "none";
+
+  if (s.threads < 0 || s.threads > 1024)
+    throw std::runtime_error("threads: " + std::to_string(s.threads) + " out of range 0..1024");
+  if (s.max_in_flight < 0) throw std::runtime_error("max_in_flight: must not be negative");
+  if (!std::isfinite(s.min_kill_size_um) || s.min_kill_size_um < 0)
+    throw std::runtime_error("min_kill_size_um: must be a finite value >= 0");
+
+  PipelineOptions o;
+  o.threads = s.threads;
+  o.max_in_flight = s.max_in_flight;
+  o.stages.kill.min_kill_size_um = s.min_kill_size_um;
+  o.stages.patterns = load_patterns(s.pattern_model);
+  return o;
 }
 
 }  // namespace yf

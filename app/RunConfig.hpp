@@ -1,7 +1,8 @@
 #pragma once
-// The options of `yieldflow run`, declared once (name, default, help) and
-// filled from defaults, then the --config file, then the command line.
-// Checked before the graph starts: a bad value fails at start-up.
+// The options of `yieldflow run` (and regress), declared once (name, flag, default,
+// help) and resolved in one place: defaults, then the --config file, then the
+// command line. Checked, and the pattern model loaded, before the graph starts: a
+// bad value fails at start-up.
 #include <string>
 #include <vector>
 
@@ -16,14 +17,25 @@ struct OptionInfo {
   const char* help;
 };
 
-// The single declaration of every run option, used by --help and docs.
+// The single declaration of every run option, used by --help, the config reader and docs.
 const std::vector<OptionInfo>& run_option_table();
 
-// Reads a YAML config file into `options`. Unknown keys and bad values throw
-// std::runtime_error naming the file and the key.
-void load_config_file(const std::string& path, PipelineOptions& options);
+// What the command line said; unset values (-1, empty) leave the config or default.
+struct RunFlags {
+  std::string config;
+  int threads = -1;
+  int max_in_flight = -1;
+  double min_kill_size_um = -1;
+  std::string pattern_model;
+  bool no_patterns = false;
+};
 
-// Throws std::runtime_error when a value is out of range.
-void validate(const PipelineOptions& options);
+// Merges defaults < config file < flags, validates, and loads the pattern model
+// (the shipped one by default; a missing shipped model only warns). Throws
+// std::runtime_error naming the file and key for a bad config or a bad model.
+PipelineOptions resolve_run_options(const RunFlags& flags);
+
+// The shipped pattern model (models/ of the source tree).
+std::string default_pattern_model();
 
 }  // namespace yf

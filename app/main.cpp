@@ -24,16 +24,29 @@ const char* kDescription =
     "2 bad command line or config, 3 fatal (no complete output).";
 
 // Options shared by run and regress, declared from the single option table.
-void add_run_options(CLI::App& cmd, yf::RunArgs& args, std::string& config, double& min_kill) {
+void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   const auto& t = yf::run_option_table();
   auto help = [&](std::size_t i) { return std::string(t[i].help) + " [default " + t[i].default_text + "]"; };
-  cmd.add_option(t[0].flag, args.options.threads, help(0))->check(CLI::Range(0, 1024));
-  cmd.add_option(t[1].flag, args.options.max_in_flight, help(1))->check(CLI::NonNegativeNumber);
-  cmd.add_option(t[2].flag, min_kill, help(2))->check(CLI::NonNegativeNumber);
-  cmd.add_option("--config", config, "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um); "
-                                     "command-line flags win")
+  cmd.add_option(t[0].flag, flags.threads, help(0))->check(CLI::Range(0, 1024));
+  cmd.add_option(t[1].flag, flags.max_in_flight, help(1))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[2].flag, flags.min_kill_size_um, help(2))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[3].flag, flags.pattern_model, help(3));
+  cmd.add_flag("--no-patterns", flags.no_patterns, "do not classify failure patterns");
+  cmd.add_option("--config", flags.config,
+                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
+                 "command-line flags win")
       ->check(CLI::ExistingFile);
   cmd.add_option("inputs", args.inputs, "inspection datasets (.h5); none: the bundled samples");
+}
+
+// Options resolved and checked, inputs defaulted to the bundled samples.
+void prepare(yf::RunArgs& args, const yf::RunFlags& flags) {
+  args.options = yf::resolve_run_options(flags);
+  if (args.inputs.empty()) {
+    args.inputs = yf::bundled_samples();
+    if (args.inputs.empty()) throw std::runtime_error("no inputs given and no bundled samples found");
+    spdlog::info("no inputs given: using the {} bundled sample files", args.inputs.size());
+  }
 }
 
 }  // namespace
@@ -51,11 +64,10 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "log errors only");
 
   yf::RunArgs run_args;
-  std::string config;
-  double min_kill = -1;
+  yf::RunFlags run_flags;
   bool no_progress = false;
   auto* run = app.add_subcommand("run", "analyse datasets: writes OUT/wafers.csv, summary.json, results.h5");
-  add_run_options(*run, run_args, config, min_kill);
+  add_run_options(*run, run_args, run_flags);
   run->add_option("-o,--out", run_args.out_dir, "output folder [default out]");
   run->add_flag("--no-progress", no_progress, "no progress line (it only shows on a terminal anyway)");
 
@@ -78,12 +90,11 @@ int main(int argc, char** argv) {
 
   yf::RunArgs regress_args;
   regress_args.out_dir.clear();
-  std::string regress_config;
-  double regress_min_kill = -1;
+  yf::RunFlags regress_flags;
   std::string golden;
   bool update = false;
   auto* regress = app.add_subcommand("regress", "run, then compare with a golden output folder (exit 1 on differences)");
-  add_run_options(*regress, regress_args, regress_config, regress_min_kill);
+  add_run_options(*regress, regress_args, regress_flags);
   regress->add_option("--golden", golden, "golden output folder")->required();
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
@@ -95,33 +106,14 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::err : spdlog::level::info);
 
-  // Defaults < config file < command line, then checked before anything runs.
-  auto prepare = [](yf::RunArgs& args, const std::string& config_path, double kill) {
-    yf::PipelineOptions from_cli = args.options;
-    if (!config_path.empty()) {
-      yf::PipelineOptions merged;
-      yf::load_config_file(config_path, merged);
-      if (from_cli.threads) merged.threads = from_cli.threads;
-      if (from_cli.max_in_flight) merged.max_in_flight = from_cli.max_in_flight;
-      args.options = merged;
-    }
-    if (kill >= 0) args.options.stages.kill.min_kill_size_um = kill;
-    yf::validate(args.options);
-    if (args.inputs.empty()) {
-      args.inputs = yf::bundled_samples();
-      if (args.inputs.empty()) throw std::runtime_error("no inputs given and no bundled samples found");
-      spdlog::info("no inputs given: using the {} bundled sample files", args.inputs.size());
-    }
-  };
-
   try {
     if (*run) {
-      prepare(run_args, config, min_kill);
+      prepare(run_args, run_flags);
       run_args.progress = !no_progress;
       return yf::run_command(run_args);
     }
     if (*regress) {
-      prepare(regress_args, regress_config, regress_min_kill);
+      prepare(regress_args, regress_flags);
       regress_args.progress = false;
       return yf::regress_command(regress_args, golden, update);
     }

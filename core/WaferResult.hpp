@@ -26,6 +26,12 @@ struct WaferMetrics {
   std::int64_t killer_defects = 0;
   std::int64_t killed_dies = 0;
   std::optional<double> inspection_yield;  // empty when the product has no product die
+  // Failure pattern (a WM-811K class name) of the sort map and of the inspection kill
+  // map, with the classifier's confidence; empty when not classified.
+  std::string sort_pattern;
+  double sort_pattern_confidence = 0;
+  std::string inspection_pattern;
+  double inspection_pattern_confidence = 0;
 };
 
 struct WaferResult {

@@ -36,6 +36,10 @@ struct Row {
   std::int64_t defects, killer_defects, killed_dies;
   double inspection_yield;
   std::int64_t verdict_row;
+  const char* sort_pattern;
+  double sort_pattern_confidence;
+  const char* inspection_pattern;
+  double inspection_pattern_confidence;
 };
 
 h5::Handle row_type() {
@@ -64,6 +68,11 @@ h5::Handle row_type() {
   H5Tinsert(t.get(), "killed_dies", offsetof(Row, killed_dies), H5T_NATIVE_INT64);
   H5Tinsert(t.get(), "inspection_yield", offsetof(Row, inspection_yield), H5T_NATIVE_DOUBLE);
   H5Tinsert(t.get(), "verdict_row", offsetof(Row, verdict_row), H5T_NATIVE_INT64);
+  s("sort_pattern", offsetof(Row, sort_pattern));
+  H5Tinsert(t.get(), "sort_pattern_confidence", offsetof(Row, sort_pattern_confidence), H5T_NATIVE_DOUBLE);
+  s("inspection_pattern", offsetof(Row, inspection_pattern));
+  H5Tinsert(t.get(), "inspection_pattern_confidence", offsetof(Row, inspection_pattern_confidence),
+            H5T_NATIVE_DOUBLE);
   return t;
 }
 
@@ -200,6 +209,11 @@ void ResultsH5Writer::append(const WaferResult& r) {
   row.killed_dies = r.metrics.killed_dies;
   row.inspection_yield = r.metrics.inspection_yield.value_or(nan);
   row.verdict_row = -1;
+  row.sort_pattern = d.keep(r.metrics.sort_pattern);
+  row.sort_pattern_confidence = r.metrics.sort_pattern.empty() ? nan : r.metrics.sort_pattern_confidence;
+  row.inspection_pattern = d.keep(r.metrics.inspection_pattern);
+  row.inspection_pattern_confidence =
+      r.metrics.inspection_pattern.empty() ? nan : r.metrics.inspection_pattern_confidence;
   if (r.ok && !r.die_verdicts.empty()) {
     auto [it, inserted] = d.verdicts.try_emplace(r.meta.product);
     Impl::Verdicts& v = it->second;

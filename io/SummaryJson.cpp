@@ -23,6 +23,8 @@ nlohmann::ordered_json group_stats_json(const GroupStats& g) {
   j["inspection_yield"] = optional_number(g.inspection_yield());
   j["defects"] = g.defects;
   j["killer_defects"] = g.killer_defects;
+  j["sort_patterns"] = g.sort_patterns;              // pattern name -> wafers (classified wafers only)
+  j["inspection_patterns"] = g.inspection_patterns;
   return j;
 }
 

@@ -8,7 +8,8 @@ const std::vector<std::string>& wafers_csv_columns() {
   static const std::vector<std::string> columns = {
       "source_file", "wafer_id", "lot_id", "slot", "fab", "tool", "product", "step",
       "product_dies", "tested_dies", "good_dies", "sort_yield", "defects", "killer_defects",
-      "killed_dies", "inspection_yield", "timestamp", "status", "error"};
+      "killed_dies", "inspection_yield", "timestamp", "status", "error",
+      "sort_pattern", "sort_pattern_confidence", "inspection_pattern", "inspection_pattern_confidence"};
   return columns;
 }
 
@@ -69,7 +70,13 @@ void write_wafers_csv_row(std::ostream& out, const WaferResult& r) {
   } else {
     out << ",,,,,,,";
   }
-  out << ',' << m.timestamp << ',' << (r.ok ? "ok" : "failed") << ',' << csv_field(r.error) << '\n';
+  out << ',' << m.timestamp << ',' << (r.ok ? "ok" : "failed") << ',' << csv_field(r.error);
+  auto pattern = [&](const std::string& name, double confidence) {
+    out << ',' << csv_field(name) << ',' << (name.empty() ? std::string() : fmt::format("{:.3f}", confidence));
+  };
+  pattern(x.sort_pattern, x.sort_pattern_confidence);
+  pattern(x.inspection_pattern, x.inspection_pattern_confidence);
+  out << '\n';
 }
 
 }  // namespace yf

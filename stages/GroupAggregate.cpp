@@ -19,6 +19,8 @@ void GroupStats::add(const WaferMetrics& m) {
   killed_dies += m.killed_dies;
   defects += m.defects;
   killer_defects += m.killer_defects;
+  if (!m.sort_pattern.empty()) ++sort_patterns[m.sort_pattern];
+  if (!m.inspection_pattern.empty()) ++inspection_patterns[m.inspection_pattern];
   // Only wafers whose sort yield exists enter the mean/std; a non-finite yield
   // cannot come out of process_wafer, and llround of one would be meaningless.
   if (m.sort_yield && std::isfinite(*m.sort_yield)) {
@@ -42,6 +44,8 @@ void GroupStats::merge(const GroupStats& o) {
   sorted_wafers += o.sorted_wafers;
   yield_sum_fx += o.yield_sum_fx;
   yield_sq_sum_fx += o.yield_sq_sum_fx;
+  for (const auto& [name, n] : o.sort_patterns) sort_patterns[name] += n;
+  for (const auto& [name, n] : o.inspection_patterns) inspection_patterns[name] += n;
 }
 
 std::optional<double> GroupStats::sort_yield() const {

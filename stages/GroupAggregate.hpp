@@ -30,6 +30,9 @@ struct GroupStats {
   std::int64_t sorted_wafers = 0;
   Int128 yield_sum_fx = 0;
   Int128 yield_sq_sum_fx = 0;  // sum of (yield_fx)^2
+  // Wafers per failure pattern of the sort map and of the inspection kill map.
+  std::map<std::string, std::int64_t> sort_patterns;
+  std::map<std::string, std::int64_t> inspection_patterns;
 
   void add(const WaferMetrics& m);
   void merge(const GroupStats& other);

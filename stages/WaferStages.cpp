@@ -144,7 +144,47 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
       if (sort.passed[i]) out.die_verdicts[i] |= kDieSortPass;
     }
   }
+
+  if (options.patterns) {
+    const auto& names = pattern_classes();
+    if (job.binmap && m.tested_dies > 0) {
+      const PatternVerdict v = options.patterns->classify(sort_fail_map(out.die_verdicts, out.rows, out.cols));
+      m.sort_pattern = names.at(static_cast<std::size_t>(v.class_id));
+      m.sort_pattern_confidence = v.confidence;
+    }
+    if (m.product_dies > 0) {
+      const PatternVerdict v = options.patterns->classify(kill_fail_map(out.die_verdicts, out.rows, out.cols));
+      m.inspection_pattern = names.at(static_cast<std::size_t>(v.class_id));
+      m.inspection_pattern_confidence = v.confidence;
+    }
+  }
   return out;
+}
+
+namespace {
+template <typename Rule>
+FailMap fail_map(const std::vector<std::uint8_t>& verdicts, int rows, int cols, Rule rule) {
+  FailMap map;
+  map.rows = rows;
+  map.cols = cols;
+  map.cells.resize(verdicts.size());
+  for (std::size_t i = 0; i < verdicts.size(); ++i) map.cells[i] = rule(verdicts[i]);
+  return map;
+}
+}  // namespace
+
+FailMap sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
+  return fail_map(die_verdicts, rows, cols, [](std::uint8_t v) {
+    if (!(v & kDieTested)) return DieState::none;
+    return (v & kDieSortPass) ? DieState::pass : DieState::fail;
+  });
+}
+
+FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
+  return fail_map(die_verdicts, rows, cols, [](std::uint8_t v) {
+    if (!(v & kDieProduct)) return DieState::none;
+    return (v & kDieKilled) ? DieState::fail : DieState::pass;
+  });
 }
 
 }  // namespace yf

@@ -32,6 +32,8 @@ yf::WaferResult ok_result() {
   r.metrics.sort_yield = 0.8;
   r.metrics.killed_dies = 1;
   r.metrics.inspection_yield = 0.75;
+  r.metrics.sort_pattern = "Edge-Ring";
+  r.metrics.sort_pattern_confidence = 0.8125;
   r.rows = 2;
   r.cols = 3;
   r.die_verdicts = {0, 1 | 2 | 4, 1 | 2 | 8, 2, 1 | 2 | 4, 1 | 2 | 4};
@@ -73,6 +75,10 @@ TEST_CASE("wafers.csv rows quote what needs quoting and parse back", "[io][outpu
   CHECK(fields[11] == "0.800000");  // sort_yield
   CHECK(fields[15] == "0.750000");  // inspection_yield
   CHECK(fields[17] == "ok");
+  CHECK(fields[19] == "Edge-Ring");
+  CHECK(fields[20] == "0.812");  // 3 decimals
+  CHECK(fields[21].empty());     // inspection map not classified: both cells empty
+  CHECK(fields[22].empty());
 
   yf::WaferResult failed = ok_result();
   failed.ok = false;
@@ -124,11 +130,15 @@ TEST_CASE("results.h5 holds the wafer table and the verdict maps", "[io][outputs
     std::int64_t verdict_row;
     double sort_yield;
     std::uint8_t ok;
+    double sort_pattern_confidence;
+    double inspection_pattern_confidence;
   };
   hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(Row));
   H5Tinsert(t, "verdict_row", HOFFSET(Row, verdict_row), H5T_NATIVE_INT64);
   H5Tinsert(t, "sort_yield", HOFFSET(Row, sort_yield), H5T_NATIVE_DOUBLE);
   H5Tinsert(t, "ok", HOFFSET(Row, ok), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "sort_pattern_confidence", HOFFSET(Row, sort_pattern_confidence), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "inspection_pattern_confidence", HOFFSET(Row, inspection_pattern_confidence), H5T_NATIVE_DOUBLE);
   d = H5Dopen2(f, "/wafers", H5P_DEFAULT);
   std::vector<Row> rows(3);
   REQUIRE(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) >= 0);
@@ -138,6 +148,8 @@ TEST_CASE("results.h5 holds the wafer table and the verdict maps", "[io][outputs
   CHECK(rows[0].sort_yield == 0.8);
   CHECK(std::isnan(rows[1].sort_yield));
   CHECK(rows[1].ok == 0);
+  CHECK(rows[0].sort_pattern_confidence == 0.8125);
+  CHECK(std::isnan(rows[0].inspection_pattern_confidence));
   H5Dclose(d);
   H5Tclose(t);
   H5Fclose(f);

@@ -54,6 +54,8 @@ void require_equal(const GroupStats& a, const GroupStats& b) {
   CHECK(same_bits(a.sort_yield_mean(), b.sort_yield_mean()));
   CHECK(same_bits(a.sort_yield_std(), b.sort_yield_std()));
   CHECK(same_bits(a.inspection_yield(), b.inspection_yield()));
+  CHECK(a.sort_patterns == b.sort_patterns);
+  CHECK(a.inspection_patterns == b.inspection_patterns);
 }
 
 }  // namespace
@@ -231,4 +233,24 @@ TEST_CASE("group_kind_name and group_key", "[GroupAggregate]") {
     CHECK(yf::group_key(m, yf::kGroupKinds[i]) == keys[i]);
   }
   CHECK(&yf::group_key(m, GroupKind::lot) == &m.lot_id);  // a reference, not a copy
+}
+
+TEST_CASE("GroupStats: pattern counts add up and merge", "[GroupAggregate]") {
+  auto with = [](const char* sort, const char* inspection) {
+    WaferMetrics m = sorted(9, 10, 10, 1);
+    m.sort_pattern = sort;
+    m.inspection_pattern = inspection;
+    return m;
+  };
+  const std::vector<WaferMetrics> wafers = {with("Center", "none"), with("none", "none"), with("Center", "Loc"),
+                                            with("", "none"), with("Scratch", "")};
+  GroupStats whole, first, second;
+  for (std::size_t i = 0; i < wafers.size(); ++i) {
+    whole.add(wafers[i]);
+    (i < 2 ? first : second).add(wafers[i]);
+  }
+  CHECK(whole.sort_patterns == std::map<std::string, std::int64_t>{{"Center", 2}, {"Scratch", 1}, {"none", 1}});
+  CHECK(whole.inspection_patterns == std::map<std::string, std::int64_t>{{"Loc", 1}, {"none", 3}});
+  first.merge(second);
+  require_equal(first, whole);
 }

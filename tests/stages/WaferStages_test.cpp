@@ -199,3 +199,59 @@ TEST_CASE("process_wafer: bad bin maps and product geometry", "[WaferStages]") {
     CHECK(error_of(job) == "lot1.h5: wafer L1-03: /products/P1 rows: must be >= 1 (got -2)");
   }
 }
+
+namespace {
+
+// A stand-in classifier whose answer is computable by hand: class id = number of
+// failing dies, confidence = failing / present dies.
+struct CountingClassifier : yf::PatternClassifier {
+  yf::PatternVerdict classify(const yf::FailMap& map) const override {
+    int fail = 0, present = 0;
+    for (auto c : map.cells) {
+      fail += c == yf::DieState::fail;
+      present += c != yf::DieState::none;
+    }
+    return {fail % 9, present ? static_cast<double>(fail) / present : 0.0};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("process_wafer: sort and kill maps for pattern recognition", "[WaferStages][patterns]") {
+  using S = yf::DieState;
+  const auto r = yf::process_wafer(tiny_job(), {});
+  REQUIRE(r.ok);
+  // Without /bins only bin 1 passes: tested dies 1,2,4,5,6,8,9,10,14,15; fails 2 (bin 2),
+  // 6 (bin 3), 8 (bin 0), 14 (bin 5).
+  const auto sort = yf::sort_fail_map(r.die_verdicts, r.rows, r.cols);
+  const std::vector<S> want_sort = {S::none, S::pass, S::fail, S::none,  //
+                                    S::pass, S::pass, S::fail, S::none,  //
+                                    S::fail, S::pass, S::pass, S::none,  //
+                                    S::none, S::none, S::fail, S::pass};
+  CHECK(sort.cells == want_sort);
+  // Product dies 5, 6, 9, 10; killer defects in dies (1,1), (2,2), (1,2) = 5, 10, 9.
+  const auto kill = yf::kill_fail_map(r.die_verdicts, r.rows, r.cols);
+  const std::vector<S> want_kill = {S::none, S::none, S::none, S::none,  //
+                                    S::none, S::fail, S::pass, S::none,  //
+                                    S::none, S::fail, S::fail, S::none,  //
+                                    S::none, S::none, S::none, S::none};
+  CHECK(kill.cells == want_kill);
+  CHECK(r.metrics.sort_pattern.empty());  // no classifier given
+}
+
+TEST_CASE("process_wafer: classifies the sort and the kill map when given a classifier", "[WaferStages][patterns]") {
+  yf::StageOptions options;
+  options.patterns = std::make_shared<CountingClassifier>();
+  auto r = yf::process_wafer(tiny_job(), options);
+  REQUIRE(r.ok);
+  CHECK(r.metrics.sort_pattern == yf::pattern_classes()[4]);  // 4 fails
+  CHECK(r.metrics.sort_pattern_confidence == Approx(0.4));    // of 10 tested
+  CHECK(r.metrics.inspection_pattern == yf::pattern_classes()[3]);  // 3 killed
+  CHECK(r.metrics.inspection_pattern_confidence == Approx(0.75));   // of 4 product dies
+
+  WaferJob no_map = tiny_job();
+  no_map.binmap.reset();
+  r = yf::process_wafer(no_map, options);
+  CHECK(r.metrics.sort_pattern.empty());
+  CHECK(r.metrics.inspection_pattern == yf::pattern_classes()[3]);
+}
