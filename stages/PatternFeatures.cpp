@@ -6,15 +6,17 @@
 #include <numbers>
 #include <stdexcept>
 
-#include <opencv2/imgproc.hpp>
+#include "stages/PatternGeometry.hpp"
 
 namespace yf {
 namespace {
 
+using namespace pattern_detail;
+
 constexpr int kRings = 8;         // equal-area rings of the normalised radius
 constexpr int kSectors = 8;       // octants around the wafer centre
-constexpr int kAngles = 18;       // line-evidence projections, every 10 degrees
-constexpr double kTan22_5 = 0.41421356237309503;
+constexpr int kPolarRings = 4;    // the coarse polar picture: equal-area rings x octants
+constexpr int kPolar = kPolarRings * kSectors;
 
 // Feature order = pattern_feature_names() order. Append new ones at the end of a group
 // freely: a model records the names it was trained on and refuses another list.
@@ -61,6 +63,17 @@ enum Feature : int {
   kNeighbourFail,
   kClustering,
   kIsolatedExcess,
+  // Fail density on a 4-ring x 8-octant polar grid, turned so that the worst octant
+  // comes first and mirrored so that the worse of its neighbours comes second: a
+  // rotation- and reflection-invariant thumbnail of the map.
+  kPolar0,
+  // The rim (two outermost die layers) in 16 sectors: the share of sectors that fail
+  // badly and the longest run of them, which is what tells a ring, a half ring and an
+  // edge spot apart.
+  kRimHot = kPolar0 + kPolar,
+  kRimRun,
+  kRimMax,
+  kRimMin,
   kFeatureCount
 };
 
@@ -93,30 +106,21 @@ std::vector<std::string> make_names() {
       {kNeighbourFail, "neighbour_fail"},   {kClustering, "clustering"},
       {kIsolatedExcess, "isolated_excess"}};
   for (const auto& [f, name] : rest) n[static_cast<std::size_t>(f)] = name;
+  for (int r = 0; r < kPolarRings; ++r)
+    for (int k = 0; k < kSectors; ++k)
+      n[static_cast<std::size_t>(kPolar0 + r * kSectors + k)] = "polar_r" + std::to_string(r) + "_s" + std::to_string(k);
+  n[kRimHot] = "rim_hot", n[kRimRun] = "rim_run", n[kRimMax] = "rim_max", n[kRimMin] = "rim_min";
   return n;
 }
 
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
-// Octant 0..7 counter-clockwise from +u, and the 16-sector refinement, without atan2
-// (which alone would cost more than the rest of the per-die loop).
 int octant(double u, double v) {
-  if (v >= 0) {
-    if (u >= 0) return u >= v ? 0 : 1;
-    return -u <= v ? 2 : 3;
-  }
-  if (u < 0) return -u >= -v ? 4 : 5;
-  return u <= -v ? 6 : 7;
-}
-int sector16(double u, double v) {
-  const int o = octant(u, v);
-  const double au = std::fabs(u), av = std::fabs(v);
-  const double t = std::max(au, av) > 0 ? std::min(au, av) / std::max(au, av) : 0.0;
-  const bool upper = (o % 2 == 0) ? t > kTan22_5 : t <= kTan22_5;
-  return 2 * o + (upper ? 1 : 0);
+  if (v >= 0) return u >= 0 ? (u >= v ? 0 : 1) : (-u <= v ? 2 : 3);
+  return u < 0 ? (-u >= -v ? 4 : 5) : (u <= -v ? 6 : 7);
 }
 
-// Mean, standard deviation, min and max of densities of the bins that hold dies.
+// Max, min and standard deviation of the densities of the bins that hold dies.
 struct Spread {
   double max = 0, min = 0, std = 0;
 };
@@ -129,11 +133,8 @@ Spread spread(const std::array<int, N>& fails, const std::array<int, N>& dies) {
   for (std::size_t i = 0; i < N; ++i) {
     if (dies[i] == 0) continue;
     const double d = static_cast<double>(fails[i]) / dies[i];
-    sum += d;
-    sum2 += d * d;
-    s.max = std::max(s.max, d);
-    s.min = std::min(s.min, d);
-    ++n;
+    sum += d, sum2 += d * d, ++n;
+    s.max = std::max(s.max, d), s.min = std::min(s.min, d);
   }
   if (n == 0) return {};
   const double mean = sum / n;
@@ -141,42 +142,92 @@ Spread spread(const std::array<int, N>& fails, const std::array<int, N>& dies) {
   return s;
 }
 
-// Second moments of one component in normalised wafer coordinates.
-struct Blob {
-  int label = -1;
-  int area = 0;
-  double su = 0, sv = 0, suu = 0, svv = 0, suv = 0;
-  double rho_min = 1e9, rho_max = 0;
-  unsigned sectors = 0;  // 16-sector bitmask
-  int edge = 0;          // pixels in the two outermost die layers
+// Everything that depends only on where the dies are, not on which fail: the frame,
+// the layer distances and each die's bins with the dies counted per bin. The pipeline
+// classifies wafer after wafer of one product, so every thread keeps the last one and
+// reuses it while the die mask stays the same (then only the fails are visited).
+struct Code {
+  std::uint8_t ring, oct, region, layer, polar, rim;  // rim = 16 sector, or 255 off the rim
+  bool outer;
+};
+struct DieGeometry {
+  Frame frame;
+  std::vector<std::uint8_t> mask;  // padded: 1 = die
+  std::vector<Code> code;          // padded
+  int dies = 0, interior = 0;      // dies, and dies three or more layers in
+  std::array<int, kRings> ring{};
+  std::array<int, kSectors> sec{}, osec{};
+  std::array<int, 3> region{}, layer{};
+  std::array<int, kPolar> polar{};
+  std::array<int, 16> rim{};
 };
 
-struct Shape {
-  double rho = 0, ecc = 0, length = 0, width = 0, align = 0.5;
-};
-
-// Eigen-analysis of a blob's covariance. `scale` converts normalised units to dies.
-Shape shape_of(const Blob& b, double scale) {
-  Shape s;
-  if (b.area == 0) return s;
-  const double n = b.area;
-  const double mu = b.su / n, mv = b.sv / n;
-  // A die is a unit square, not a point: add its own variance (1/12 die^2) so that a
-  // one-die-wide line has a width of one die.
-  const double pix = 1.0 / (12.0 * scale * scale);
-  const double a = b.suu / n - mu * mu + pix, c = b.svv / n - mv * mv + pix, d = b.suv / n - mu * mv;
-  const double half = 0.5 * (a + c), diff = std::sqrt(0.25 * (a - c) * (a - c) + d * d);
-  const double l1 = half + diff, l2 = std::max(half - diff, 0.0);
-  s.rho = std::hypot(mu, mv);
-  s.ecc = l1 > 0 ? std::sqrt(std::max(0.0, 1.0 - l2 / l1)) : 0.0;
-  s.length = std::sqrt(12.0 * l1);           // wafer radii
-  s.width = std::sqrt(12.0 * l2) * scale;    // dies
-  if (s.rho > 0.1) {
-    const double theta = 0.5 * std::atan2(2 * d, a - c);
-    s.align = std::fabs(std::cos(theta) * mu / s.rho + std::sin(theta) * mv / s.rho);
-  }
-  return s;
+void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::uint8_t>& state) {
+  Frame& fr = g.frame;
+  fr.rows = rows, fr.cols = cols, fr.W = cols + 2, fr.H = rows + 2;
+  const int W = fr.W;
+  const std::size_t cells = static_cast<std::size_t>(fr.W) * fr.H;
+  g.dies = g.interior = 0;
+  g.ring = {}, g.sec = {}, g.osec = {}, g.region = {}, g.layer = {}, g.polar = {}, g.rim = {};
+  g.mask.assign(cells, 0);
+  int minc = cols, maxc = -1, minr = rows, maxr = -1;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      if (state[static_cast<std::size_t>((r + 1) * W + c + 1)]) {
+        g.mask[static_cast<std::size_t>((r + 1) * W + c + 1)] = 1;
+        minc = std::min(minc, c), maxc = std::max(maxc, c), minr = std::min(minr, r), maxr = std::max(maxr, r);
+      }
+  // Centre and half-extents of the die mask: positions in wafer radii whatever the grid
+  // size and die aspect.
+  const double cx = 0.5 * (minc + maxc + 1), cy = 0.5 * (minr + maxr + 1);
+  const double rx = 0.5 * (maxc - minc + 1), ry = 0.5 * (maxr - minr + 1);
+  fr.scale = 0.5 * (rx + ry);
+  fr.u.resize(static_cast<std::size_t>(fr.W));
+  fr.v.resize(static_cast<std::size_t>(fr.H));
+  for (int c = 0; c < fr.W; ++c) fr.u[static_cast<std::size_t>(c)] = (c - 0.5 - cx) / rx;  // padded column c = grid c - 1
+  for (int r = 0; r < fr.H; ++r) fr.v[static_cast<std::size_t>(r)] = (cy - (r - 0.5)) / ry;
+  // 4-neighbour distance to "no die": a forward and a backward pass.
+  fr.dist.assign(cells, 0);
+  std::uint8_t* D = fr.dist.data();
+  const std::uint8_t* m = g.mask.data();
+  for (std::size_t i = W; i + W < cells; ++i)
+    if (m[i]) D[i] = static_cast<std::uint8_t>(std::min(std::min(D[i - W], D[i - 1]) + 1, 255));
+  for (std::size_t i = cells - W - 1; i > static_cast<std::size_t>(W); --i)
+    if (m[i]) D[i] = static_cast<std::uint8_t>(std::min<int>({D[i], D[i + W] + 1, D[i + 1] + 1}));
+  fr.rho.assign(cells, 0.0f);
+  fr.sector.assign(cells, 0);
+  g.code.assign(cells, Code{});
+  for (int r = 1; r <= rows; ++r)
+    for (int c = 1; c <= cols; ++c) {
+      const auto i = static_cast<std::size_t>(r * W + c);
+      if (!m[i]) continue;
+      const double u = fr.u[static_cast<std::size_t>(c)], v = fr.v[static_cast<std::size_t>(r)], rho2 = u * u + v * v;
+      fr.rho[i] = static_cast<float>(std::sqrt(rho2));
+      fr.sector[i] = static_cast<std::uint8_t>(sector16(u, v));
+      Code& k = g.code[i];
+      k.ring = static_cast<std::uint8_t>(std::min(kRings - 1, static_cast<int>(rho2 * kRings)));
+      k.oct = static_cast<std::uint8_t>(octant(u, v));
+      k.region = static_cast<std::uint8_t>(rho2 < 0.35 * 0.35 ? 0 : (rho2 < 0.8 * 0.8 ? 1 : 2));
+      k.layer = static_cast<std::uint8_t>(std::min<int>(D[i], 3) - 1);
+      k.polar = static_cast<std::uint8_t>(std::min(kPolarRings - 1, static_cast<int>(rho2 * kPolarRings)) * kSectors + k.oct);
+      k.rim = k.layer <= 1 ? fr.sector[i] : 255;
+      k.outer = rho2 > 0.6;
+      ++g.dies, g.interior += D[i] >= 3;
+      ++g.ring[k.ring], ++g.sec[k.oct], ++g.region[k.region], ++g.layer[k.layer], ++g.polar[k.polar];
+      if (k.outer) ++g.osec[k.oct];
+      if (k.rim != 255) ++g.rim[k.rim];
+    }
 }
+
+// Per-thread working memory: after the first maps nothing is allocated but the result.
+struct Scratch {
+  DieGeometry geo;
+  std::vector<std::uint8_t> state;  // padded: 0 no die, 1 pass, 2 fail
+  std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
+  std::vector<int> pixels, labels, parent, hist;
+  std::vector<Blob> blobs;
+  std::vector<float> lx, ly;
+};
 
 }  // namespace
 
@@ -190,226 +241,179 @@ std::vector<float> pattern_features(const FailMap& map) {
       map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
     throw std::invalid_argument("pattern_features: map of " + std::to_string(map.rows) + " x " +
                                 std::to_string(map.cols) + " has " + std::to_string(map.cells.size()) + " cells");
-  std::vector<double> f(kFeatureCount, 0.0);
-  const int rows = map.rows, cols = map.cols;
-  auto is_die = [&](int c, int r) { return map.at(c, r) != DieState::none; };
-
-  // --- frame: centre and half-extents of the die mask (grid units), so that every
-  // position below is in wafer radii whatever the grid and die aspect ---
-  int minc = cols, maxc = -1, minr = rows, maxr = -1, n_dies = 0, n_fail = 0;
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-      const DieState s = map.at(c, r);
-      if (s == DieState::none) continue;
-      ++n_dies;
-      n_fail += s == DieState::fail;
-      minc = std::min(minc, c), maxc = std::max(maxc, c), minr = std::min(minr, r), maxr = std::max(maxr, r);
-    }
+  std::array<double, kFeatureCount> f{};
   std::vector<float> out(kFeatureCount, 0.0f);
+  const int rows = map.rows, cols = map.cols, W = cols + 2;
+  const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
+  thread_local Scratch s;
+  DieGeometry& g = s.geo;
+  s.state.assign(cells, 0);
+  std::uint8_t* st = s.state.data();
+  const bool sized = g.frame.rows == rows && g.frame.cols == cols && g.mask.size() == cells;
+  int n_dies = 0, n_fail = 0, differ = sized ? 0 : 1;
+  static_assert(static_cast<int>(DieState::none) == -1 && static_cast<int>(DieState::fail) == 1);
+  for (int r = 0; r < rows; ++r) {
+    // Branch-free (the compiler vectorises it): none/pass/fail -1/0/1 -> 0/1/2.
+    const auto* row = reinterpret_cast<const std::int8_t*>(&map.cells[static_cast<std::size_t>(r) * cols]);
+    std::uint8_t* out_row = st + static_cast<std::size_t>(r + 1) * W + 1;
+    const std::uint8_t* mask_row = sized ? g.mask.data() + static_cast<std::size_t>(r + 1) * W + 1 : nullptr;
+    for (int c = 0; c < cols; ++c) {
+      const auto x = static_cast<std::uint8_t>(row[c] + 1);
+      out_row[c] = x;
+      n_dies += x != 0, n_fail += x == 2;
+    }
+    if (sized)
+      for (int c = 0; c < cols; ++c) differ |= (out_row[c] != 0) != (mask_row[c] != 0);
+  }
+  const bool same = differ == 0;
   if (n_dies == 0) return out;
-  const double cx = 0.5 * (minc + maxc + 1), cy = 0.5 * (minr + maxr + 1);
-  const double rx = 0.5 * (maxc - minc + 1), ry = 0.5 * (maxr - minr + 1);
-  const double scale = 0.5 * (rx + ry);  // dies per wafer radius
-  auto u_of = [&](int c) { return (c + 0.5 - cx) / rx; };
-  auto v_of = [&](int r) { return (cy - (r + 0.5)) / ry; };  // up is +v
+  if (!same) build_geometry(g, rows, cols, s.state);
+  const Frame& fr = g.frame;
+  const std::uint8_t* D = fr.dist.data();
   const double p = static_cast<double>(n_fail) / n_dies;
   f[kDensity] = p;
 
-  // --- padded grids: fail mask (for OpenCV) and 4-neighbour distance to "no die" ---
-  const int W = cols + 2, H = rows + 2;
-  cv::Mat fail(H, W, CV_8U, cv::Scalar(0));
-  std::vector<std::uint8_t> dist(static_cast<std::size_t>(W) * H, 0);
-  auto D = [&](int c, int r) -> std::uint8_t& { return dist[static_cast<std::size_t>(r + 1) * W + (c + 1)]; };
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-      if (!is_die(c, r)) continue;
-      fail.at<std::uint8_t>(r + 1, c + 1) = map.at(c, r) == DieState::fail ? 1 : 0;
-      D(c, r) = static_cast<std::uint8_t>(std::min(std::min<int>(D(c, r - 1), D(c - 1, r)) + 1, 255));
-    }
-  for (int r = rows - 1; r >= 0; --r)
-    for (int c = cols - 1; c >= 0; --c)
-      if (is_die(c, r))
-        D(c, r) = static_cast<std::uint8_t>(std::min<int>({D(c, r), D(c, r + 1) + 1, D(c + 1, r) + 1}));
-
-  // --- one pass over the dies: profiles, regions, layers, joins, neighbourhoods ---
-  std::array<int, kRings> ring_n{}, ring_f{};
-  std::array<int, kSectors> sec_n{}, sec_f{}, osec_n{}, osec_f{};
-  std::array<int, 3> region_n{}, region_f{}, layer_n{}, layer_f{};
+  // --- one pass over the fails: profiles, regions, layers, joins, neighbourhoods ---
+  std::array<int, kRings> ring_f{};
+  std::array<int, kSectors> sec_f{}, osec_f{};
+  std::array<int, 3> region_f{}, layer_f{};
+  std::array<int, kPolar> polar_f{};
+  std::array<int, 16> rim_f{};
   double rho_sum = 0, rho_sum2 = 0;
-  int joins_ff = 0, joins_fp = 0, isolated = 0;
-  cv::Mat clean(H, W, CV_8U, cv::Scalar(0));  // fails with at least one failing 8-neighbour
-  for (int r = 0; r < rows; ++r) {
-    const std::uint8_t* up = fail.ptr<std::uint8_t>(r);
-    const std::uint8_t* mid = fail.ptr<std::uint8_t>(r + 1);
-    const std::uint8_t* down = fail.ptr<std::uint8_t>(r + 2);
-    std::uint8_t* cl = clean.ptr<std::uint8_t>(r + 1);
-    const double v = v_of(r);
-    for (int c = 0; c < cols; ++c) {
-      if (!is_die(c, r)) continue;
-      const double u = u_of(c), rho2 = u * u + v * v, rho = std::sqrt(rho2);
-      const bool fl = mid[c + 1] != 0;
-      const int ring = std::min(kRings - 1, static_cast<int>(rho2 * kRings));
-      const int oct = octant(u, v);
-      const int region = rho < 0.35 ? 0 : (rho < 0.8 ? 1 : 2);
-      const int layer = std::min<int>(D(c, r), 3) - 1;
-      ++ring_n[static_cast<std::size_t>(ring)], ++sec_n[static_cast<std::size_t>(oct)];
-      ++region_n[static_cast<std::size_t>(region)], ++layer_n[static_cast<std::size_t>(layer)];
-      if (rho2 > 0.6) ++osec_n[static_cast<std::size_t>(oct)];
-      if (!fl) continue;
-      ++ring_f[static_cast<std::size_t>(ring)], ++sec_f[static_cast<std::size_t>(oct)];
-      ++region_f[static_cast<std::size_t>(region)], ++layer_f[static_cast<std::size_t>(layer)];
-      if (rho2 > 0.6) ++osec_f[static_cast<std::size_t>(oct)];
-      rho_sum += rho, rho_sum2 += rho2;
-      // Joins with the right and lower neighbours count each 4-neighbour pair once.
-      if (c + 1 < cols && is_die(c + 1, r)) (mid[c + 2] ? joins_ff : joins_fp)++;
-      if (r + 1 < rows && is_die(c, r + 1)) (down[c + 1] ? joins_ff : joins_fp)++;
-      const int nb8 = up[c] + up[c + 1] + up[c + 2] + mid[c] + mid[c + 2] + down[c] + down[c + 1] + down[c + 2];
-      if (nb8 == 0)
-        ++isolated;
-      else
-        cl[c + 1] = 1;
+  int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
+  s.clean.assign(cells, 0);
+  s.pixels.clear();
+  s.lx.clear(), s.ly.clear();
+  for (int r = 1; r <= rows; ++r) {
+    for (int c = 1; c <= cols; ++c) {
+      const int i = r * W + c;
+      if (st[i] != 2) continue;
+      const Code& k = g.code[static_cast<std::size_t>(i)];
+      ++ring_f[k.ring], ++sec_f[k.oct], ++region_f[k.region], ++layer_f[k.layer], ++polar_f[k.polar];
+      if (k.outer) ++osec_f[k.oct];
+      if (k.rim != 255) ++rim_f[k.rim];
+      const double rho = fr.rho[static_cast<std::size_t>(i)];
+      rho_sum += rho, rho_sum2 += rho * rho;
+      const int f4 = (st[i - 1] == 2) + (st[i + 1] == 2) + (st[i - W] == 2) + (st[i + W] == 2);
+      const int d4 = (st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0);
+      joins_ff2 += f4, joins_fp += d4 - f4;
+      const int nb8 = f4 + (st[i - W - 1] == 2) + (st[i - W + 1] == 2) + (st[i + W - 1] == 2) + (st[i + W + 1] == 2);
+      if (nb8 == 0) continue;
+      s.clean[static_cast<std::size_t>(i)] = 1;
+      s.pixels.push_back(i);
+      if (D[i] >= 3) {  // the line score leaves the two outermost layers out (see below)
+        s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
+        s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
+      }
     }
   }
-  // The fail-pass joins counted above start at a fail; add those that start at a pass.
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-      if (map.at(c, r) != DieState::pass) continue;
-      if (c + 1 < cols && map.at(c + 1, r) == DieState::fail) ++joins_fp;
-      if (r + 1 < rows && map.at(c, r + 1) == DieState::fail) ++joins_fp;
-    }
+  // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
+  const int isolated = n_fail - static_cast<int>(s.pixels.size());
 
   double ring_sum = 0;
   for (int k = 0; k < kRings; ++k) {
-    const double d = ratio(ring_f[static_cast<std::size_t>(k)], ring_n[static_cast<std::size_t>(k)]);
+    const double d = ratio(ring_f[static_cast<std::size_t>(k)], g.ring[static_cast<std::size_t>(k)]);
     f[static_cast<std::size_t>(kRing0 + k)] = d;
     ring_sum += d;
   }
   for (int k = 0; k < kRings; ++k)
     f[static_cast<std::size_t>(kShape0 + k)] = ratio(f[static_cast<std::size_t>(kRing0 + k)], ring_sum);
-  for (int k = 0; k < 3; ++k) {
-    f[static_cast<std::size_t>(kCentreDensity + k)] = ratio(region_f[static_cast<std::size_t>(k)], region_n[static_cast<std::size_t>(k)]);
-    f[static_cast<std::size_t>(kLayer1Density + k)] = ratio(layer_f[static_cast<std::size_t>(k)], layer_n[static_cast<std::size_t>(k)]);
+  for (std::size_t k = 0; k < 3; ++k) {
+    f[kCentreDensity + k] = ratio(region_f[k], g.region[k]);
+    f[kLayer1Density + k] = ratio(layer_f[k], g.layer[k]);
   }
-  const Spread all = spread(sec_f, sec_n), outer = spread(osec_f, osec_n);
+  const Spread all = spread(sec_f, g.sec), outer = spread(osec_f, g.osec);
   f[kSectorMax] = all.max, f[kSectorMin] = all.min, f[kSectorStd] = all.std;
   f[kOuterSectorMax] = outer.max, f[kOuterSectorMin] = outer.min, f[kOuterSectorStd] = outer.std;
-  // How much of the rim is as bad as its worst octant: ~1 for a ring, 1/8..3/8 for an edge spot.
-  int hot = 0, rim = 0;
-  for (int k = 0; k < kSectors; ++k) {
-    if (osec_n[static_cast<std::size_t>(k)] == 0) continue;
-    ++rim;
-    hot += ratio(osec_f[static_cast<std::size_t>(k)], osec_n[static_cast<std::size_t>(k)]) >= 0.5 * outer.max;
+  // How much of the outer wafer is as bad as its worst octant: ~1 for a ring, 1/8..3/8
+  // for an edge spot.
+  int hot = 0, octants = 0;
+  for (std::size_t k = 0; k < kSectors; ++k) {
+    if (g.osec[k] == 0) continue;
+    ++octants;
+    hot += ratio(osec_f[k], g.osec[k]) >= 0.5 * outer.max;
   }
-  f[kOuterCoverage] = outer.max > 0 ? ratio(hot, rim) : 0.0;
+  f[kOuterCoverage] = outer.max > 0 ? ratio(hot, octants) : 0.0;
+  {
+    // A rim sector is hot when clearly worse than the interior: a ring stands out of
+    // the scattered fails whatever their level.
+    const double threshold = std::max(0.35, 2.0 * f[kInnerDensity]);
+    std::array<bool, 16> is_hot{};
+    int hot16 = 0, sectors = 0;
+    double lo = 1, hi = 0;
+    for (std::size_t k = 0; k < 16; ++k) {
+      if (g.rim[k] == 0) continue;
+      const double d = ratio(rim_f[k], g.rim[k]);
+      ++sectors, lo = std::min(lo, d), hi = std::max(hi, d);
+      is_hot[k] = d >= threshold;
+      hot16 += is_hot[k];
+    }
+    int run = 0, best_run = 0;
+    for (std::size_t k = 0; k < 32; ++k) {  // twice around, for runs across sector 0
+      run = is_hot[k % 16] ? run + 1 : 0;
+      best_run = std::max(best_run, std::min(run, 16));
+    }
+    f[kRimHot] = ratio(hot16, sectors);
+    f[kRimRun] = best_run / 16.0;
+    f[kRimMax] = sectors > 0 ? hi : 0.0;
+    f[kRimMin] = sectors > 0 ? lo : 0.0;
+  }
   if (n_fail > 0) {
     const double mean = rho_sum / n_fail;
     f[kFailRhoMean] = mean;
     f[kFailRhoStd] = std::sqrt(std::max(0.0, rho_sum2 / n_fail - mean * mean));
   }
-  const double cond = ratio(2.0 * joins_ff, 2.0 * joins_ff + joins_fp);
+  const double cond = ratio(joins_ff2, static_cast<double>(joins_ff2) + joins_fp);
   f[kNeighbourFail] = cond;
   f[kClustering] = n_fail > 0 ? cond - p : 0.0;
   f[kIsolatedExcess] = n_fail > 0 ? ratio(isolated, n_fail) - std::pow(1.0 - p, 8) : 0.0;
-
-  // --- failing regions: the two largest 8-connected components of the cleaned mask ---
-  cv::Mat labels, stats, centroids;
-  const int n_labels = n_fail > 0 ? cv::connectedComponentsWithStats(clean, labels, stats, centroids, 8, CV_32S) : 1;
-  std::array<Blob, 2> blob;
-  const int big = std::max(3, static_cast<int>(0.01 * n_dies));
-  int big_count = 0, clustered = 0;
-  for (int l = 1; l < n_labels; ++l) {
-    const int area = stats.at<int>(l, cv::CC_STAT_AREA);
-    if (area >= big) ++big_count, clustered += area;
-    if (area > blob[0].area) {
-      blob[1] = blob[0];
-      blob[0] = Blob{l, area};
-    } else if (area > blob[1].area) {
-      blob[1] = Blob{l, area};
-    }
-  }
-  f[kBigComponents] = big_count;
-  f[kClusteredShare] = ratio(clustered, n_fail);
-  std::vector<cv::Point> points;  // the largest component's dies, for its convex hull
-  if (blob[0].area > 0) {
-    points.reserve(static_cast<std::size_t>(blob[0].area));
-    for (int r = 0; r < rows; ++r) {
-      const int* lr = labels.ptr<int>(r + 1);
-      for (int c = 0; c < cols; ++c) {
-        const int l = lr[c + 1];
-        if (l == 0 || (l != blob[0].label && l != blob[1].label)) continue;
-        Blob& b = l == blob[0].label ? blob[0] : blob[1];
-        const double u = u_of(c), v = v_of(r), rho = std::hypot(u, v);
-        b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
-        b.rho_min = std::min(b.rho_min, rho), b.rho_max = std::max(b.rho_max, rho);
-        b.sectors |= 1u << sector16(u, v);
-        b.edge += D(c, r) <= 2;
-        if (l == blob[0].label) points.emplace_back(c, r);
+  {
+    std::array<int, kSectors> oct_f{};
+    for (std::size_t k = 0; k < kPolar; ++k) oct_f[k % kSectors] += polar_f[k];
+    const int first = static_cast<int>(std::max_element(oct_f.begin(), oct_f.end()) - oct_f.begin());
+    const int dir = oct_f[static_cast<std::size_t>((first + 1) % kSectors)] >=
+                            oct_f[static_cast<std::size_t>((first + kSectors - 1) % kSectors)]
+                        ? 1
+                        : -1;
+    for (int r = 0; r < kPolarRings; ++r)
+      for (int j = 0; j < kSectors; ++j) {
+        const auto from = static_cast<std::size_t>(r * kSectors + ((first + dir * j) % kSectors + kSectors) % kSectors);
+        f[static_cast<std::size_t>(kPolar0 + r * kSectors + j)] = ratio(polar_f[from], g.polar[from]);
       }
-    }
-    const Shape s1 = shape_of(blob[0], scale);
-    f[kComp1Area] = ratio(blob[0].area, n_dies);
-    f[kComp1Share] = ratio(blob[0].area, n_fail);
-    f[kComp1Rho] = s1.rho, f[kComp1Eccentricity] = s1.ecc, f[kComp1Length] = s1.length;
-    f[kComp1Width] = s1.width, f[kComp1RadialAlign] = s1.align;
-    f[kComp1RhoMin] = blob[0].rho_min, f[kComp1RhoMax] = blob[0].rho_max;
-    f[kComp1AngularCover] = __builtin_popcount(blob[0].sectors) / 16.0;
-    f[kComp1EdgeShare] = ratio(blob[0].edge, blob[0].area);
-    // Solidity against the hull of the dies' squares (hull through their centres,
-    // grown by half a die: area + perimeter/2 + 1), so that a straight line is solid.
-    std::vector<cv::Point> hull;
-    cv::convexHull(points, hull);
-    const double hull_area = cv::contourArea(hull) + 0.5 * cv::arcLength(hull, true) + 1.0;
-    f[kComp1Solidity] = std::min(1.0, blob[0].area / hull_area);
   }
-  if (blob[1].area > 0) {
-    const Shape s2 = shape_of(blob[1], scale);
-    f[kComp2Area] = ratio(blob[1].area, n_dies);
+
+  // --- failing regions: the two largest 8-connected components of the cleaned fails ---
+  const int big = std::max(3, static_cast<int>(0.01 * n_dies));
+  const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.labels, s.parent, s.blobs);
+  f[kBigComponents] = reg.big_count;
+  f[kClusteredShare] = ratio(reg.big_area, n_fail);
+  if (reg.first.area > 0) {
+    const Shape s1 = shape_of(reg.first, fr.scale);
+    f[kComp1Area] = ratio(reg.first.area, n_dies);
+    f[kComp1Share] = ratio(reg.first.area, n_fail);
+    f[kComp1Rho] = s1.rho, f[kComp1Eccentricity] = s1.ecc, f[kComp1Length] = s1.length;
+    f[kComp1Width] = s1.width, f[kComp1RadialAlign] = s1.align, f[kComp1Solidity] = reg.solidity;
+    f[kComp1RhoMin] = reg.first.rho_min, f[kComp1RhoMax] = reg.first.rho_max;
+    f[kComp1AngularCover] = __builtin_popcount(reg.first.sectors) / 16.0;
+    f[kComp1EdgeShare] = ratio(reg.first.edge, reg.first.area);
+  }
+  if (reg.second.area > 0) {
+    const Shape s2 = shape_of(reg.second, fr.scale);
+    f[kComp2Area] = ratio(reg.second.area, n_dies);
     f[kComp2Rho] = s2.rho, f[kComp2Length] = s2.length, f[kComp2Width] = s2.width;
   }
 
-  // --- line evidence: a Radon transform of the cleaned interior fails. A scratch is a
-  // narrow spike in one projection; a blob or a random map varies smoothly. The two
-  // outermost die layers are left out: a ring's tangent would look like a line. ---
-  const int half = static_cast<int>(std::ceil(1.5 * scale)) + 4;
-  const int bins = 2 * half + 1;
-  std::vector<int> hist(static_cast<std::size_t>(kAngles) * bins, 0);
-  static const auto trig = [] {
-    std::array<std::pair<double, double>, kAngles> t{};
-    for (int k = 0; k < kAngles; ++k)
-      t[static_cast<std::size_t>(k)] = {std::cos(k * std::numbers::pi / kAngles), std::sin(k * std::numbers::pi / kAngles)};
-    return t;
-  }();
-  int interior = 0;
-  for (int r = 0; r < rows; ++r) {
-    const std::uint8_t* cl = clean.ptr<std::uint8_t>(r + 1);
-    for (int c = 0; c < cols; ++c) {
-      if (!cl[c + 1] || D(c, r) < 3) continue;
-      ++interior;
-      const double x = u_of(c) * scale, y = v_of(r) * scale;  // dies, aspect-corrected
-      for (int k = 0; k < kAngles; ++k) {
-        const auto [co, si] = trig[static_cast<std::size_t>(k)];
-        const int b = std::clamp(static_cast<int>(std::floor(x * co + y * si + 0.5)) + half, 0, bins - 1);
-        ++hist[static_cast<std::size_t>(k) * bins + b];
-      }
-    }
-  }
-  double best = 0, best_z = 0;
-  for (int k = 0; k < kAngles && interior > 0; ++k) {
-    const int* h = &hist[static_cast<std::size_t>(k) * bins];
-    auto band = [&](int b) { return (b >= 0 && b + 1 < bins) ? h[b] + h[b + 1] : 0; };
-    for (int b = 0; b + 1 < bins; ++b) {
-      const double side = 0.5 * (band(b - 3) + band(b + 3));
-      const double spike = band(b) - side;
-      best = std::max(best, spike);
-      best_z = std::max(best_z, spike / std::sqrt(side + 1.0));
-    }
-  }
-  f[kLineLength] = best / (2.0 * scale);
-  f[kLineShare] = ratio(best, interior);
-  f[kLineZ] = best_z;
+  // --- line evidence: a Radon transform of the cleaned fails. A scratch is a narrow
+  // spike in one projection; a blob or a random map varies smoothly. The two outermost
+  // die layers are left out: a ring's tangent would look like a line. ---
+  // Skipped when most of the interior fails: no scratch can be seen there, and the
+  // transform would cost more than everything else on such a map.
+  const LineScore line = 2 * s.lx.size() <= static_cast<std::size_t>(g.interior) ? line_score(s.lx, s.ly, fr.scale, s.hist) : LineScore{};
+  f[kLineLength] = line.excess / (2.0 * fr.scale);
+  f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
+  f[kLineZ] = line.z;
 
-  for (int i = 0; i < kFeatureCount; ++i)
-    out[static_cast<std::size_t>(i)] = std::isfinite(f[static_cast<std::size_t>(i)]) ? static_cast<float>(f[static_cast<std::size_t>(i)]) : 0.0f;
+  for (std::size_t i = 0; i < f.size(); ++i) out[i] = std::isfinite(f[i]) ? static_cast<float>(f[i]) : 0.0f;
   return out;
 }
 
@@ -435,10 +439,20 @@ FailMap fail_map_from_bins(const BinMap& binmap, const DatasetTables& tables) {
   if (binmap.bins.size() != n)
     throw std::invalid_argument("fail_map_from_bins: " + std::to_string(binmap.bins.size()) + " bins for a " +
                                 std::to_string(binmap.rows) + " x " + std::to_string(binmap.cols) + " map");
+  // The pass bins below 256 in a table (the rule of DatasetTables::is_pass_bin, read
+  // from its map once instead of one tree lookup per die); larger bins ask the tables.
+  std::array<bool, 256> pass{};
+  if (!tables.has_bins_table)
+    pass[1] = true;
+  else
+    for (const auto& [bin, def] : tables.bins)
+      if (bin >= 0 && bin < 256) pass[static_cast<std::size_t>(bin)] = def.pass;
   FailMap m{binmap.rows, binmap.cols, std::vector<DieState>(n, DieState::none)};
   for (std::size_t i = 0; i < n; ++i) {
     const std::int16_t bin = binmap.bins[i];
-    if (bin >= 0) m.cells[i] = tables.is_pass_bin(bin) ? DieState::pass : DieState::fail;
+    if (bin < 0) continue;
+    const bool ok = bin < 256 ? pass[static_cast<std::size_t>(bin)] : tables.is_pass_bin(bin);
+    m.cells[i] = ok ? DieState::pass : DieState::fail;
   }
   return m;
 }

@@ -1,5 +1,6 @@
 #include "stages/PatternModel.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include <opencv2/core.hpp>
@@ -26,12 +27,82 @@ std::vector<std::string> read_strings(const cv::FileNode& node) {
   return v;
 }
 
+// OpenCV's votes (counts per class id) for one feature row.
+std::vector<int> opencv_votes(const cv::ml::RTrees& forest, const cv::Mat& row) {
+  cv::Mat v;
+  forest.getVotes(row, v, 0);
+  std::vector<int> out(pattern_classes().size(), 0);
+  for (int j = 0; j < v.cols; ++j) {
+    const int label = v.at<int>(0, j);
+    if (label >= 0 && static_cast<std::size_t>(label) < out.size()) out[static_cast<std::size_t>(label)] = v.at<int>(1, j);
+  }
+  return out;
+}
+
 }  // namespace
 
-PatternModel::PatternModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {
-  if (!impl_ || !impl_->forest || !impl_->forest->isTrained())
-    throw std::invalid_argument("PatternModel: no trained forest");
+void PatternModel::Impl::prepare() {
+  flat.clear(), roots.clear();
+  const auto& nodes = forest->getNodes();
+  const auto& splits = forest->getSplits();
+  const int n = forest->getVarCount();
+  // Class label of each normalised class index: the first row of getVotes lists them.
+  cv::Mat labels;
+  forest->getVotes(cv::Mat::zeros(1, n, CV_32F), labels, 0);
+  std::vector<Node> out(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const auto& nd = nodes[i];
+    Node& o = out[i];
+    if (nd.split < 0) {
+      if (nd.classIdx < 0 || nd.classIdx >= labels.cols) return;
+      o.label = labels.at<int>(0, nd.classIdx);
+      continue;
+    }
+    const auto& sp = splits[static_cast<std::size_t>(nd.split)];
+    if (sp.varIdx < 0 || sp.varIdx >= n || nd.left < 0 || nd.right < 0) return;
+    o.var = sp.varIdx, o.threshold = sp.c, o.left = nd.left, o.right = nd.right;
+  }
+  // Check the walk against OpenCV on rows whose features take the forest's own
+  // thresholds (so splits go both ways, ties included) or values just around them.
+  std::vector<std::vector<float>> cuts(static_cast<std::size_t>(n));
+  for (const Node& o : out)
+    if (o.var >= 0) cuts[static_cast<std::size_t>(o.var)].push_back(o.threshold);
+  flat = std::move(out);
+  roots = forest->getRoots();
+  cv::RNG rng(0x5EED);
+  cv::Mat row(1, n, CV_32F);
+  for (int probe = 0; probe < 256; ++probe) {
+    for (int j = 0; j < n; ++j) {
+      const auto& c = cuts[static_cast<std::size_t>(j)];
+      const float t = c.empty() ? 0.0f : c[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(c.size())))];
+      row.at<float>(j) = probe % 3 == 0 ? t : (probe % 3 == 1 ? std::nextafter(t, 1e30f) : rng.uniform(0.0f, 1.0f));
+    }
+    if (flat_votes(row.ptr<float>()) != opencv_votes(*forest, row)) {
+      flat.clear(), roots.clear();
+      return;
+    }
+  }
 }
+
+std::vector<int> PatternModel::Impl::flat_votes(const float* x) const {
+  std::vector<int> votes(pattern_classes().size(), 0);
+  const Node* nodes = flat.data();
+  for (const int root : roots) {
+    const Node* nd = nodes + root;
+    while (nd->var >= 0) nd = nodes + (x[nd->var] <= nd->threshold ? nd->left : nd->right);
+    if (nd->label >= 0 && static_cast<std::size_t>(nd->label) < votes.size()) ++votes[static_cast<std::size_t>(nd->label)];
+  }
+  return votes;
+}
+
+PatternModel::PatternModel(std::shared_ptr<Impl> impl) {
+  if (!impl || !impl->forest || !impl->forest->isTrained())
+    throw std::invalid_argument("PatternModel: no trained forest");
+  impl->prepare();
+  impl_ = std::move(impl);
+}
+
+bool PatternModel::fast_path() const { return !impl_->flat.empty(); }
 
 int PatternModel::trees() const { return static_cast<int>(impl_->forest->getRoots().size()); }
 
@@ -40,17 +111,17 @@ std::vector<double> PatternModel::votes(const std::vector<float>& features) cons
   if (features.size() != n)
     throw std::invalid_argument("pattern classifier: " + std::to_string(features.size()) + " features, the model takes " +
                                 std::to_string(n));
-  // A header over the caller's data: no copy. getVotes allocates only its small result.
-  const cv::Mat row(1, static_cast<int>(n), CV_32F, const_cast<float*>(features.data()));
-  cv::Mat v;
-  impl_->forest->getVotes(row, v, 0);
-  std::vector<double> out(pattern_classes().size(), 0.0);
-  double total = 0;
-  for (int j = 0; j < v.cols; ++j) {
-    const int label = v.at<int>(0, j), count = v.at<int>(1, j);
-    if (label >= 0 && static_cast<std::size_t>(label) < out.size()) out[static_cast<std::size_t>(label)] = count;
-    total += count;
+  std::vector<int> counts;
+  if (!impl_->flat.empty()) {
+    counts = impl_->flat_votes(features.data());
+  } else {
+    // A header over the caller's data: no copy.
+    const cv::Mat row(1, static_cast<int>(n), CV_32F, const_cast<float*>(features.data()));
+    counts = opencv_votes(*impl_->forest, row);
   }
+  std::vector<double> out(counts.begin(), counts.end());
+  double total = 0;
+  for (double c : out) total += c;
   if (total > 0)
     for (double& x : out) x /= total;
   return out;

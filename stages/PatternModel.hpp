@@ -21,11 +21,12 @@ struct PatternModelInfo {
 
 class PatternModel final : public PatternClassifier {
  public:
-  struct Impl;  // the forest (cv::Ptr<cv::ml::RTrees>), defined in PatternModel.cpp
-  explicit PatternModel(std::shared_ptr<const Impl> impl);
+  struct Impl;  // the forest (cv::Ptr<cv::ml::RTrees>), in PatternModelImpl.hpp
+  explicit PatternModel(std::shared_ptr<Impl> impl);
 
-  // Thread-safe: RTrees::getVotes is const and keeps its working data on the stack
-  // (OpenCV 4.6 rtrees.cpp, predictTrees in tree.cpp); no shared mutable state.
+  // Thread-safe: nothing is modified after construction. The vote walks a flat copy
+  // of the trees; the fallback, RTrees::getVotes, is const and keeps its working data
+  // in locals (OpenCV 4.6 rtrees.cpp getVotes, tree.cpp predictTrees).
   PatternVerdict classify(const FailMap& map) const override;
   // The same from a feature vector (pattern_features() of a map); throws
   // std::invalid_argument when its length is not the model's.
@@ -33,6 +34,9 @@ class PatternModel final : public PatternClassifier {
   // Vote fraction of every class of pattern_classes() (sums to 1).
   std::vector<double> votes(const std::vector<float>& features) const;
   int trees() const;
+  // True when votes come from the flat copy of the forest (checked against OpenCV's
+  // own votes when the model was built or loaded), false when OpenCV votes.
+  bool fast_path() const;
 
   // Writes the model with cv::FileStorage (".yml", or ".yml.gz" compressed): format,
   // version, feature names, class list, `info`, then the forest. Throws

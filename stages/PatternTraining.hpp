@@ -13,7 +13,7 @@ namespace yf {
 
 struct PatternTrainingOptions {
   std::uint64_t seed = 1;   // the forest's bootstrap samples and feature draws
-  int trees = 200;
+  int trees = 100;
   int max_depth = 20;
   int min_sample_count = 2;
   int active_vars = 0;      // features tried per split; 0 = sqrt(feature count)

@@ -1,0 +1,210 @@
+#include "stages/PatternGeometry.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace yf::pattern_detail {
+namespace {
+
+constexpr int kAngles = 18;  // projections every 10 degrees
+constexpr double kTan22_5 = 0.41421356237309503;
+
+int find_root(std::vector<int>& parent, int x) {
+  while (parent[static_cast<std::size_t>(x)] != x) {
+    parent[static_cast<std::size_t>(x)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+    x = parent[static_cast<std::size_t>(x)];
+  }
+  return x;
+}
+
+void unite(std::vector<int>& parent, int a, int b) {
+  a = find_root(parent, a), b = find_root(parent, b);
+  if (a != b) parent[static_cast<std::size_t>(std::max(a, b))] = std::min(a, b);
+}
+
+struct P {
+  long x, y;
+};
+long cross(const P& o, const P& a, const P& b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+
+// Area of the convex hull of a set of unit squares given by their centres, grown by
+// half a die (hull area + perimeter / 2 + 1, exact for convex sets of squares' centres
+// up to the corners), so that a straight line or a filled disc has solidity ~1.
+// `pts` are sorted by (x, y): Andrew's monotone chain.
+double hull_area(const std::vector<P>& pts) {
+  if (pts.empty()) return 0;
+  std::vector<P> h(2 * pts.size());
+  std::size_t k = 0;
+  for (const P& p : pts) {
+    while (k >= 2 && cross(h[k - 2], h[k - 1], p) <= 0) --k;
+    h[k++] = p;
+  }
+  for (std::size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
+    while (k >= t && cross(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
+    h[k++] = pts[i];
+  }
+  h.resize(k > 1 ? k - 1 : k);
+  double area2 = 0, perimeter = 0;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const P& a = h[i];
+    const P& b = h[(i + 1) % h.size()];
+    area2 += static_cast<double>(a.x * b.y - b.x * a.y);
+    perimeter += std::hypot(static_cast<double>(b.x - a.x), static_cast<double>(b.y - a.y));
+  }
+  return std::fabs(area2) / 2 + perimeter / 2 + 1;
+}
+
+}  // namespace
+
+int sector16(double u, double v) {
+  // Octant 0..7 counter-clockwise from +u, then which half of it.
+  int o;
+  if (v >= 0)
+    o = u >= 0 ? (u >= v ? 0 : 1) : (-u <= v ? 2 : 3);
+  else
+    o = u < 0 ? (-u >= -v ? 4 : 5) : (u <= -v ? 6 : 7);
+  const double au = std::fabs(u), av = std::fabs(v), hi = std::max(au, av);
+  const double t = hi > 0 ? std::min(au, av) / hi : 0.0;
+  const bool upper = (o % 2 == 0) ? t > kTan22_5 : t <= kTan22_5;
+  return 2 * o + (upper ? 1 : 0);
+}
+
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
+                     std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs) {
+  Regions out;
+  if (pixels.empty()) return out;
+  const int W = f.W;
+  labels.assign(mask.size(), 0);
+  parent.assign(1, 0);
+  // Pass 1: provisional labels from the already-scanned neighbours, Wu's decision tree
+  // (SAUF): N, when labelled, is already joined to NW, NE and W, so only the two cases
+  // without it can meet two different labels.
+  int* lab = labels.data();
+  for (const int i : pixels) {
+    const int n = lab[i - W], nw = lab[i - W - 1], ne = lab[i - W + 1], w = lab[i - 1];
+    int l;
+    if (n) {
+      l = n;
+    } else if (nw) {
+      l = nw;
+      if (ne) unite(parent, nw, ne);
+    } else if (ne) {
+      l = ne;
+      if (w) unite(parent, ne, w);
+    } else if (w) {
+      l = w;
+    } else {
+      l = static_cast<int>(parent.size());
+      parent.push_back(l);
+    }
+    lab[i] = l;
+  }
+  // Every label's parent has a smaller number: one pass in order resolves them all.
+  for (std::size_t l = 1; l < parent.size(); ++l) parent[l] = parent[static_cast<std::size_t>(parent[l])];
+  // Pass 2: sums per root.
+  blobs.assign(parent.size(), Blob{});
+  for (const int i : pixels) {
+    const int root = parent[static_cast<std::size_t>(lab[i])];
+    labels[static_cast<std::size_t>(i)] = root;
+    Blob& b = blobs[static_cast<std::size_t>(root)];
+    const double u = f.u[static_cast<std::size_t>(i % W)], v = f.v[static_cast<std::size_t>(i / W)];
+    const double rho = f.rho[static_cast<std::size_t>(i)];
+    ++b.area;
+    b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
+    b.rho_min = std::min(b.rho_min, rho), b.rho_max = std::max(b.rho_max, rho);
+    b.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
+    b.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
+  }
+  int first = 0, second = 0;
+  for (std::size_t l = 1; l < blobs.size(); ++l) {
+    const int area = blobs[l].area;
+    if (area == 0) continue;
+    if (area >= big) ++out.big_count, out.big_area += area;
+    if (area > blobs[static_cast<std::size_t>(first)].area) {
+      second = first;
+      first = static_cast<int>(l);
+    } else if (area > blobs[static_cast<std::size_t>(second)].area) {
+      second = static_cast<int>(l);
+    }
+  }
+  if (first > 0) out.first = blobs[static_cast<std::size_t>(first)];
+  if (second > 0) out.second = blobs[static_cast<std::size_t>(second)];
+  // The hull of a set of grid cells is that of each row's leftmost and rightmost cell;
+  // `pixels` is in scan order, so these come sorted by (row, column).
+  std::vector<P> ends;
+  int row = -1;
+  for (const int i : pixels) {
+    if (labels[static_cast<std::size_t>(i)] != first) continue;
+    const P p{i / W, i % W};
+    if (p.x != row) {
+      ends.push_back(p), ends.push_back(p), row = static_cast<int>(p.x);
+    } else {
+      ends.back() = p;
+    }
+  }
+  ends.erase(std::unique(ends.begin(), ends.end(), [](const P& a, const P& b) { return a.x == b.x && a.y == b.y; }),
+             ends.end());
+  if (out.first.area > 0) out.solidity = std::min(1.0, out.first.area / hull_area(ends));
+  return out;
+}
+
+Shape shape_of(const Blob& b, double scale) {
+  Shape s;
+  if (b.area == 0) return s;
+  const double n = b.area, mu = b.su / n, mv = b.sv / n;
+  // A die is a unit square, not a point: add its own variance (1/12 die^2) so that a
+  // one-die-wide line is one die wide.
+  const double pix = 1.0 / (12.0 * scale * scale);
+  const double a = b.suu / n - mu * mu + pix, c = b.svv / n - mv * mv + pix, d = b.suv / n - mu * mv;
+  const double half = 0.5 * (a + c), diff = std::sqrt(0.25 * (a - c) * (a - c) + d * d);
+  const double l1 = half + diff, l2 = std::max(half - diff, 0.0);
+  s.rho = std::hypot(mu, mv);
+  s.ecc = l1 > 0 ? std::sqrt(std::max(0.0, 1.0 - l2 / l1)) : 0.0;
+  s.length = std::sqrt(12.0 * l1);         // wafer radii
+  s.width = std::sqrt(12.0 * l2) * scale;  // dies
+  if (s.rho > 0.1) {
+    const double theta = 0.5 * std::atan2(2 * d, a - c);
+    s.align = std::fabs(std::cos(theta) * mu / s.rho + std::sin(theta) * mv / s.rho);
+  }
+  return s;
+}
+
+LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
+                     std::vector<int>& hist) {
+  LineScore out;
+  if (x.empty()) return out;
+  static const auto trig = [] {
+    std::array<std::array<float, 2>, kAngles> t{};
+    for (int k = 0; k < kAngles; ++k)
+      t[static_cast<std::size_t>(k)] = {static_cast<float>(std::cos(k * std::numbers::pi / kAngles)),
+                                        static_cast<float>(std::sin(k * std::numbers::pi / kAngles))};
+    return t;
+  }();
+  const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4, bins = 2 * half + 1;
+  hist.assign(static_cast<std::size_t>(bins), 0);
+  const float offset = static_cast<float>(half) + 0.5f;  // > |projection|: truncation == floor
+  for (int k = 0; k < kAngles; ++k) {
+    const float co = trig[static_cast<std::size_t>(k)][0], si = trig[static_cast<std::size_t>(k)][1];
+    int lo = bins, hi = -1;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const int b = std::clamp(static_cast<int>(x[i] * co + y[i] * si + offset), 0, bins - 1);
+      ++hist[static_cast<std::size_t>(b)];
+      lo = std::min(lo, b), hi = std::max(hi, b);
+    }
+    auto band = [&](int b) { return (b >= 0 && b + 1 < bins) ? hist[static_cast<std::size_t>(b)] + hist[static_cast<std::size_t>(b + 1)] : 0; };
+    // Only bands that hold a point can peak; the histogram is cleared where it was used.
+    for (int b = std::max(lo - 1, 0); b <= hi && b + 1 < bins; ++b) {
+      const int here = band(b);
+      if (here == 0) continue;
+      const double side = 0.5 * (band(b - 3) + band(b + 3)), spike = here - side;
+      out.excess = std::max(out.excess, spike);
+      out.z = std::max(out.z, spike / std::sqrt(side + 1.0));
+    }
+    std::fill(hist.begin() + lo, hist.begin() + hi + 1, 0);
+  }
+  return out;
+}
+
+}  // namespace yf::pattern_detail

@@ -1,0 +1,64 @@
+#pragma once
+// Internal to pattern_features(): the failing regions (8-connected components) of a
+// map, their shape, and the line score. Written out rather than taken from OpenCV
+// (connectedComponentsWithStats, convexHull): on a 60 x 60 map OpenCV's labelling
+// dispatches to parallel_for_ and costs more than all the other features together,
+// and the pipeline's budget is a few microseconds a wafer (docs/patterns.md).
+#include <cstdint>
+#include <vector>
+
+namespace yf::pattern_detail {
+
+// A map on a grid padded by one cell on every side (index = (row + 1) * W + col + 1),
+// with positions in wafer radii: u grows to the right, v upwards.
+struct Frame {
+  int rows = 0, cols = 0, W = 0, H = 0;
+  double scale = 1;             // dies per wafer radius (mean of the two half-extents)
+  std::vector<double> u, v;     // per padded column / padded row
+  std::vector<std::uint8_t> dist;  // 4-neighbour distance of a die to "no die" (0 off the wafer)
+  std::vector<float> rho;          // per padded cell: distance from the centre, radii
+  std::vector<std::uint8_t> sector;  // per padded cell: sector16()
+};
+
+// Running sums of one component.
+struct Blob {
+  int area = 0;
+  double su = 0, sv = 0, suu = 0, svv = 0, suv = 0;
+  double rho_min = 1e9, rho_max = 0;
+  unsigned sectors = 0;  // 16 angular sectors around the wafer centre it touches (bitmask)
+  int edge = 0;          // dies in the two outermost layers
+};
+
+struct Shape {
+  double rho = 0, ecc = 0, length = 0, width = 0, align = 0.5;
+};
+
+struct Regions {
+  Blob first, second;       // the two largest components (area 0 when absent)
+  double solidity = 0;      // of the largest: area / area of its convex hull
+  int big_count = 0;        // components of at least `big` dies
+  int big_area = 0;         // their dies
+};
+
+// Components of the cells where mask != 0 (padded grid of the frame). `pixels` lists
+// those cells in scan order. Reuses the caller's buffers.
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
+                     std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs);
+
+// Centroid distance, eccentricity, length (radii), width (dies) and alignment of the
+// major axis with the radius through the centroid (1 radial, 0 tangential).
+Shape shape_of(const Blob& b, double scale);
+
+// 16-sector index of (u, v), counter-clockwise from +u, without atan2.
+int sector16(double u, double v);
+
+// The strongest narrow band of a Radon transform of points (x, y in dies): the
+// count in a two-die band minus the mean of the bands three dies to either side, and
+// that excess over the square root of the side count.
+struct LineScore {
+  double excess = 0, z = 0;
+};
+LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
+                     std::vector<int>& hist);
+
+}  // namespace yf::pattern_detail
