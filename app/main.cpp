@@ -11,6 +11,7 @@
 #include "app/Commands.hpp"
 #include "app/RunConfig.hpp"
 #include "samples/SampleGenerator.hpp"
+#include "samples/TrainPatterns.hpp"
 
 namespace {
 
@@ -20,6 +21,7 @@ const char* kDescription =
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
 
@@ -99,6 +101,23 @@ int main(int argc, char** argv) {
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
 
+  yf::TrainPatternsOptions train;
+  train.report = &std::cout;
+  const std::string wm811k = std::string(YF_SHARED_DATA_DIR) + "/wm811k/";
+  train.real_files = {wm811k + "labelled_dev.jsonl", wm811k + "lots_first100.jsonl"};
+  train.none_file = wm811k + "lots_first100.jsonl";
+  auto* trainer = app.add_subcommand(
+      "train-patterns", "train the failure-pattern classifier on real WM-811K maps plus generated maps, "
+                        "report a cross-validation by lot on the real maps, write the model");
+  trainer->add_option("--seed", train.seed, "random seed (generated maps, folds, forest) [default 1]");
+  trainer->add_option("--synthetic", train.synthetic_per_class, "generated maps per pattern [default 300]")
+      ->check(CLI::NonNegativeNumber);
+  trainer->add_option("--folds", train.folds, "cross-validation folds by lot; 0 = no evaluation [default 5]")
+      ->check(CLI::NonNegativeNumber);
+  trainer->add_option("--real", train.real_files, "labelled maps, WM-811K JSON lines [default: ../shared/data/wm811k]");
+  trainer->add_option("--none-file", train.none_file, "file whose 'none' maps give the none rate");
+  trainer->add_option("-o,--out", train.output, "model file to write (.yml or .yml.gz); none: evaluate only");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,6 +137,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;
       samples.strings = vlen ? yf::StringKind::variable : yf::StringKind::fixed;
