@@ -27,7 +27,7 @@ enum Feature : int {
   kCentreDensity = kShape0 + kRings,
   kMiddleDensity,
   kEdgeDensity,
-  kLayer1Density,  // outermost die of the map (4-neighbour distance 1 to "no die")
+  kLayer1Density,  // the dies that touch the outside (8-neighbour distance 1 to "no die")
   kLayer2Density,
   kInnerDensity,  // distance >= 3
   kSectorMax,
@@ -186,14 +186,17 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
   fr.v.resize(static_cast<std::size_t>(fr.H));
   for (int c = 0; c < fr.W; ++c) fr.u[static_cast<std::size_t>(c)] = (c - 0.5 - cx) / rx;  // padded column c = grid c - 1
   for (int r = 0; r < fr.H; ++r) fr.v[static_cast<std::size_t>(r)] = (cy - (r - 0.5)) / ry;
-  // 4-neighbour distance to "no die": a forward and a backward pass.
+  // 8-neighbour (chessboard) distance to "no die", a forward and a backward pass: layer 1
+  // is every die that touches the outside, corners included, so that the staircase of
+  // dies along a diagonal stretch of the rim is one layer deep as it is on the axes.
   fr.dist.assign(cells, 0);
   std::uint8_t* D = fr.dist.data();
   const std::uint8_t* m = g.mask.data();
-  for (std::size_t i = W; i + W < cells; ++i)
-    if (m[i]) D[i] = static_cast<std::uint8_t>(std::min(std::min(D[i - W], D[i - 1]) + 1, 255));
-  for (std::size_t i = cells - W - 1; i > static_cast<std::size_t>(W); --i)
-    if (m[i]) D[i] = static_cast<std::uint8_t>(std::min<int>({D[i], D[i + W] + 1, D[i + 1] + 1}));
+  for (std::size_t i = W + 1; i + W + 1 < cells; ++i)
+    if (m[i]) D[i] = static_cast<std::uint8_t>(std::min(std::min({D[i - W - 1], D[i - W], D[i - W + 1], D[i - 1]}) + 1, 255));
+  for (std::size_t i = cells - W - 2; i > static_cast<std::size_t>(W); --i)
+    if (m[i])
+      D[i] = static_cast<std::uint8_t>(std::min<int>({D[i], D[i + 1] + 1, D[i + W - 1] + 1, D[i + W] + 1, D[i + W + 1] + 1}));
   fr.rho.assign(cells, 0.0f);
   fr.sector.assign(cells, 0);
   g.code.assign(cells, Code{});
@@ -221,7 +224,11 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
 
 // Per-thread working memory: after the first maps nothing is allocated but the result.
 struct Scratch {
-  DieGeometry geo;
+  // A few die layouts: the pipeline alternates a wafer's sort map (tested dies) and
+  // its kill map (product dies), and a file may hold several products.
+  std::array<DieGeometry, 4> geo;
+  std::size_t next = 0;             // the entry replaced on a miss
+  std::vector<std::uint8_t> mask;   // padded: 1 = die, of the map at hand
   std::vector<std::uint8_t> state;  // padded: 0 no die, 1 pass, 2 fail
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
   std::vector<int> pixels, labels, parent, hist;
@@ -246,28 +253,34 @@ std::vector<float> pattern_features(const FailMap& map) {
   const int rows = map.rows, cols = map.cols, W = cols + 2;
   const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
   thread_local Scratch s;
-  DieGeometry& g = s.geo;
   s.state.assign(cells, 0);
+  s.mask.assign(cells, 0);
   std::uint8_t* st = s.state.data();
-  const bool sized = g.frame.rows == rows && g.frame.cols == cols && g.mask.size() == cells;
-  int n_dies = 0, n_fail = 0, differ = sized ? 0 : 1;
+  int n_dies = 0, n_fail = 0;
   static_assert(static_cast<int>(DieState::none) == -1 && static_cast<int>(DieState::fail) == 1);
   for (int r = 0; r < rows; ++r) {
     // Branch-free (the compiler vectorises it): none/pass/fail -1/0/1 -> 0/1/2.
     const auto* row = reinterpret_cast<const std::int8_t*>(&map.cells[static_cast<std::size_t>(r) * cols]);
-    std::uint8_t* out_row = st + static_cast<std::size_t>(r + 1) * W + 1;
-    const std::uint8_t* mask_row = sized ? g.mask.data() + static_cast<std::size_t>(r + 1) * W + 1 : nullptr;
+    const std::size_t base = static_cast<std::size_t>(r + 1) * W + 1;
+    std::uint8_t* out_row = st + base;
+    std::uint8_t* mask_row = s.mask.data() + base;
     for (int c = 0; c < cols; ++c) {
       const auto x = static_cast<std::uint8_t>(row[c] + 1);
       out_row[c] = x;
+      mask_row[c] = x != 0;
       n_dies += x != 0, n_fail += x == 2;
     }
-    if (sized)
-      for (int c = 0; c < cols; ++c) differ |= (out_row[c] != 0) != (mask_row[c] != 0);
   }
-  const bool same = differ == 0;
   if (n_dies == 0) return out;
-  if (!same) build_geometry(g, rows, cols, s.state);
+  DieGeometry* hit = nullptr;
+  for (DieGeometry& e : s.geo)
+    if (e.frame.rows == rows && e.frame.cols == cols && e.mask == s.mask) hit = &e;
+  if (!hit) {
+    hit = &s.geo[s.next];
+    s.next = (s.next + 1) % s.geo.size();
+    build_geometry(*hit, rows, cols, s.state);
+  }
+  const DieGeometry& g = *hit;
   const Frame& fr = g.frame;
   const std::uint8_t* D = fr.dist.data();
   const double p = static_cast<double>(n_fail) / n_dies;

@@ -8,7 +8,7 @@
 namespace yf::pattern_detail {
 namespace {
 
-constexpr int kAngles = 18;  // projections every 10 degrees
+constexpr int kAngles = 32;  // projections every 5.6 degrees: 0, 45, 90 and 135 among them
 constexpr double kTan22_5 = 0.41421356237309503;
 
 int find_root(std::vector<int>& parent, int x) {

@@ -15,7 +15,7 @@ struct Frame {
   int rows = 0, cols = 0, W = 0, H = 0;
   double scale = 1;             // dies per wafer radius (mean of the two half-extents)
   std::vector<double> u, v;     // per padded column / padded row
-  std::vector<std::uint8_t> dist;  // 4-neighbour distance of a die to "no die" (0 off the wafer)
+  std::vector<std::uint8_t> dist;  // 8-neighbour distance of a die to "no die" (0 off the wafer)
   std::vector<float> rho;          // per padded cell: distance from the centre, radii
   std::vector<std::uint8_t> sector;  // per padded cell: sector16()
 };

@@ -1,6 +1,7 @@
 #include "stages/PatternModel.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 #include <opencv2/core.hpp>
@@ -106,25 +107,36 @@ bool PatternModel::fast_path() const { return !impl_->flat.empty(); }
 
 int PatternModel::trees() const { return static_cast<int>(impl_->forest->getRoots().size()); }
 
-std::vector<double> PatternModel::votes(const std::vector<float>& features) const {
-  const std::size_t n = pattern_feature_names().size();
-  if (features.size() != n)
-    throw std::invalid_argument("pattern classifier: " + std::to_string(features.size()) + " features, the model takes " +
-                                std::to_string(n));
-  std::vector<int> counts;
-  if (!impl_->flat.empty()) {
-    counts = impl_->flat_votes(features.data());
-  } else {
-    // A header over the caller's data: no copy.
-    const cv::Mat row(1, static_cast<int>(n), CV_32F, const_cast<float*>(features.data()));
-    counts = opencv_votes(*impl_->forest, row);
-  }
+namespace {
+
+std::vector<double> fractions(const std::vector<int>& counts) {
   std::vector<double> out(counts.begin(), counts.end());
   double total = 0;
   for (double c : out) total += c;
   if (total > 0)
     for (double& x : out) x /= total;
   return out;
+}
+
+void check_length(const std::vector<float>& features) {
+  if (features.size() != pattern_feature_names().size())
+    throw std::invalid_argument("pattern classifier: " + std::to_string(features.size()) + " features, the model takes " +
+                                std::to_string(pattern_feature_names().size()));
+}
+
+}  // namespace
+
+std::vector<double> PatternModel::reference_votes(const std::vector<float>& features) const {
+  check_length(features);
+  // A header over the caller's data: no copy.
+  const cv::Mat row(1, static_cast<int>(features.size()), CV_32F, const_cast<float*>(features.data()));
+  return fractions(opencv_votes(*impl_->forest, row));
+}
+
+std::vector<double> PatternModel::votes(const std::vector<float>& features) const {
+  if (impl_->flat.empty()) return reference_votes(features);
+  check_length(features);
+  return fractions(impl_->flat_votes(features.data()));
 }
 
 PatternVerdict PatternModel::classify_features(const std::vector<float>& features) const {
@@ -162,8 +174,11 @@ void PatternModel::save(const std::string& path, const PatternModelInfo& info) c
 std::shared_ptr<const PatternModel> PatternModel::load(const std::string& path) {
   const std::string where = "pattern model " + path + ": ";
   try {
+    // Checked first: OpenCV would also log its own error line for a missing file.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw std::runtime_error(where + "cannot open: no such file");
     cv::FileStorage fs(path, cv::FileStorage::READ);
-    if (!fs.isOpened()) throw std::runtime_error(where + "cannot open (missing, or not a YAML/XML/JSON file)");
+    if (!fs.isOpened()) throw std::runtime_error(where + "cannot open (not a YAML, XML or JSON file)");
     if (fs["format"].empty() || fs["format"].string() != kFormat)
       throw std::runtime_error(where + "not a yieldflow pattern model (no format: " + kFormat + ")");
     const int version = static_cast<int>(fs["version"]);

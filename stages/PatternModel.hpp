@@ -37,6 +37,8 @@ class PatternModel final : public PatternClassifier {
   // True when votes come from the flat copy of the forest (checked against OpenCV's
   // own votes when the model was built or loaded), false when OpenCV votes.
   bool fast_path() const;
+  // OpenCV's own vote (RTrees::getVotes), what the fast path must reproduce.
+  std::vector<double> reference_votes(const std::vector<float>& features) const;
 
   // Writes the model with cv::FileStorage (".yml", or ".yml.gz" compressed): format,
   // version, feature names, class list, `info`, then the forest. Throws
