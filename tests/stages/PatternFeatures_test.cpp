@@ -1,0 +1,232 @@
+// pattern_features() on hand-drawn maps whose values can be worked out by hand
+// (PatternTestMaps.hpp draws them), degenerate maps, and the FailMap conversions.
+#include "stages/PatternFeatures.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+#include "PatternTestMaps.hpp"
+#include "stages/PatternTraining.hpp"
+
+using yf::DieState;
+using yf::FailMap;
+using yf::pattern_features;
+using yf::test::feature;
+using yf::test::round_map;
+
+namespace {
+
+bool all_finite(const std::vector<float>& f) {
+  for (float x : f)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+bool all_zero(const std::vector<float>& f) {
+  for (float x : f)
+    if (x != 0.0f) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("pattern feature names: one per feature, unique", "[PatternFeatures]") {
+  const auto& names = yf::pattern_feature_names();
+  const auto f = pattern_features(round_map(20, [](double, double) { return false; }));
+  CHECK(names.size() == f.size());
+  CHECK(std::set<std::string>(names.begin(), names.end()).size() == names.size());
+  for (const auto& n : names) CHECK(!n.empty());
+}
+
+TEST_CASE("degenerate maps: no die, no fail, one die, all fail give finite values", "[PatternFeatures]") {
+  const std::size_t n = yf::pattern_feature_names().size();
+  SECTION("no cells and no dies: all zeros") {
+    CHECK(all_zero(pattern_features(FailMap{})));
+    CHECK(pattern_features(FailMap{}).size() == n);
+    CHECK(all_zero(pattern_features(FailMap{3, 4, std::vector<DieState>(12, DieState::none)})));
+  }
+  SECTION("no fail: every feature is 0 (all are fail densities or shapes of fails)") {
+    CHECK(all_zero(pattern_features(round_map(30, [](double, double) { return false; }))));
+  }
+  SECTION("a single die, failing or not") {
+    const auto f = pattern_features(FailMap{1, 1, {DieState::fail}});
+    CHECK(all_finite(f));
+    CHECK(feature(f, "density") == 1.0f);
+    CHECK(all_zero(pattern_features(FailMap{1, 1, {DieState::pass}})));
+  }
+  SECTION("every die fails") {
+    const auto f = pattern_features(round_map(30, [](double, double) { return true; }));
+    REQUIRE(all_finite(f));
+    CHECK(feature(f, "density") == 1.0f);
+    for (int k = 0; k < 8; ++k) CHECK(feature(f, "ring" + std::to_string(k)) == 1.0f);
+    for (const char* name : {"centre_density", "middle_density", "edge_density", "layer1_density", "layer2_density",
+                             "inner_density", "comp1_area", "comp1_share", "neighbour_fail", "comp1_angular_cover"})
+      CHECK(feature(f, name) == Approx(1.0));
+    CHECK(feature(f, "comp1_solidity") > 0.9f);
+    CHECK(feature(f, "comp1_rho") < 0.02f);
+    CHECK(feature(f, "clustering") == Approx(0.0).margin(1e-6));
+    CHECK(feature(f, "isolated_excess") == Approx(0.0).margin(1e-6));
+    CHECK(feature(f, "rim_hot") == 0.0f);  // a rim no worse than the interior is no ring
+  }
+  SECTION("cells that disagree with rows x cols are refused") {
+    CHECK_THROWS_AS(pattern_features(FailMap{3, 3, std::vector<DieState>(8, DieState::pass)}), std::invalid_argument);
+  }
+}
+
+TEST_CASE("centre blob: its fails are in the centre disc and the first ring", "[PatternFeatures]") {
+  // rho < 0.3: 9% of the wafer's area, (0.3 / 0.35)^2 = 73% of the centre disc (rho < 0.35)
+  // and of the first equal-area ring (rho^2 < 1/8).
+  const auto f = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u, v) < 0.3; }));
+  CHECK(feature(f, "density") == Approx(0.09).margin(0.01));
+  CHECK(feature(f, "centre_density") == Approx(0.73).margin(0.05));
+  CHECK(feature(f, "ring0") == Approx(0.72).margin(0.05));
+  CHECK(feature(f, "ring_shape0") == Approx(1.0));
+  CHECK(feature(f, "middle_density") == 0.0f);
+  CHECK(feature(f, "edge_density") == 0.0f);
+  CHECK(feature(f, "comp1_area") == Approx(0.09).margin(0.01));
+  CHECK(feature(f, "comp1_share") == Approx(1.0));
+  CHECK(feature(f, "comp1_rho") < 0.03f);
+  CHECK(feature(f, "comp1_solidity") > 0.9f);
+  CHECK(feature(f, "comp1_eccentricity") < 0.3f);
+  CHECK(feature(f, "comp1_angular_cover") == 1.0f);
+  CHECK(feature(f, "comp1_edge_share") == 0.0f);
+  CHECK(feature(f, "fail_rho_mean") == Approx(0.2).margin(0.02));  // 2/3 of the disc's radius
+}
+
+TEST_CASE("edge ring: the outer rings and the rim fail all round, the inside is clean", "[PatternFeatures]") {
+  // rho > 0.9 on a 40-die wafer: the two outermost dies of every row and column.
+  const auto f = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u, v) > 0.9; }));
+  CHECK(feature(f, "ring7") == 1.0f);  // rho^2 > 7/8: rho > 0.935
+  for (int k = 0; k < 6; ++k) CHECK(feature(f, "ring" + std::to_string(k)) == 0.0f);
+  CHECK(feature(f, "layer1_density") == 1.0f);
+  CHECK(feature(f, "inner_density") == 0.0f);
+  CHECK(feature(f, "centre_density") == 0.0f);
+  CHECK(feature(f, "rim_hot") == 1.0f);
+  CHECK(feature(f, "rim_run") == 1.0f);
+  CHECK(feature(f, "outer_coverage") == 1.0f);
+  CHECK(feature(f, "comp1_angular_cover") == 1.0f);
+  CHECK(feature(f, "comp1_rho") < 0.05f);        // a ring's centroid is the wafer's centre
+  CHECK(feature(f, "comp1_solidity") < 0.4f);    // and it is hollow
+  CHECK(feature(f, "line_length") == 0.0f);      // the two outer layers are left out of lines
+}
+
+TEST_CASE("edge spot: one part of the rim fails, the rest is clean", "[PatternFeatures]") {
+  const auto f = pattern_features(yf::test::round_map(40, [](double u, double v) {
+    return std::hypot(u, v) > 0.75 && std::atan2(v, u) > 0.3 && std::atan2(v, u) < 1.4;
+  }));
+  CHECK(feature(f, "rim_hot") == Approx(3.0 / 16).margin(1.5 / 16));  // 63 degrees of 360
+  CHECK(feature(f, "rim_run") == feature(f, "rim_hot"));              // in one piece
+  CHECK(feature(f, "comp1_rho") > 0.75f);
+  CHECK(feature(f, "comp1_edge_share") > 0.3f);
+  CHECK(feature(f, "comp1_radial_align") < 0.5f);  // an arc lies across its radius
+}
+
+TEST_CASE("straight diagonal scratch: strong line evidence, a long thin region", "[PatternFeatures]") {
+  // One die wide along u = v, from (-0.65, -0.65) to (0.65, 0.65): 1.84 wafer radii.
+  const auto f = pattern_features(
+      round_map(40, [](double u, double v) { return std::fabs(u - v) < 0.04 && std::fabs(u + v) < 1.3; }));
+  CHECK(feature(f, "comp1_eccentricity") > 0.98f);
+  CHECK(feature(f, "comp1_length") == Approx(1.84).margin(0.1));
+  CHECK(feature(f, "comp1_width") < 1.5f);
+  // Convex, but diagonal squares touch only at their corners: 26 dies in a hull of
+  // 25 sqrt(2) x 1 grown by half a die, 0.71.
+  CHECK(feature(f, "comp1_solidity") == Approx(0.71).margin(0.03));
+  CHECK(feature(f, "line_length") > 0.5f);     // >= 0.5 of the diameter in one two-die band
+  CHECK(feature(f, "line_share") > 0.8f);
+  CHECK(feature(f, "line_z") > 5.0f);
+  // A blob of about the same number of dies has no such line.
+  const auto blob = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u, v - 0.2) < 0.12; }));
+  CHECK(feature(blob, "line_z") < feature(f, "line_z") / 2);
+  CHECK(feature(blob, "comp1_eccentricity") < 0.5f);
+}
+
+TEST_CASE("randomness: a checkerboard is dispersed, independent fails are not clustered", "[PatternFeatures]") {
+  SECTION("checkerboard: no failing 4-neighbour at all") {
+    const auto f = pattern_features(round_map(30, [](double u, double v) {
+      const int c = static_cast<int>(std::lround((u + 1) * 15 - 0.5)), r = static_cast<int>(std::lround((1 - v) * 15 - 0.5));
+      return (c + r) % 2 == 0;
+    }));
+    CHECK(feature(f, "density") == Approx(0.5).margin(0.02));
+    CHECK(feature(f, "neighbour_fail") == 0.0f);
+    CHECK(feature(f, "clustering") == Approx(-0.5).margin(0.02));
+  }
+  SECTION("independent fails at 30%: neighbours fail at the base rate") {
+    const auto f = pattern_features(round_map(80, yf::test::scattered(0.3, 7)));
+    CHECK(feature(f, "density") == Approx(0.3).margin(0.02));
+    CHECK(feature(f, "clustering") == Approx(0.0).margin(0.03));
+    CHECK(feature(f, "isolated_excess") == Approx(0.0).margin(0.03));
+  }
+  SECTION("a clustered map: neighbours fail far above the base rate") {
+    const auto f = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u - 0.3, v) < 0.25; }));
+    CHECK(feature(f, "clustering") > 0.7f);
+  }
+}
+
+TEST_CASE("grid size: the same pattern on 30 and 90 dies across gives about the same features", "[PatternFeatures]") {
+  auto centre = [](double u, double v) { return std::hypot(u, v) < 0.4; };
+  const auto small = pattern_features(round_map(30, centre)), large = pattern_features(round_map(90, centre));
+  for (const char* name : {"density", "ring0", "ring1", "ring2", "centre_density", "middle_density", "comp1_area",
+                           "comp1_rho", "fail_rho_mean", "comp1_length", "comp1_solidity"})
+    CHECK(feature(small, name) == Approx(feature(large, name)).margin(0.06));
+}
+
+TEST_CASE("rotations and reflections leave the features unchanged", "[PatternFeatures]") {
+  const FailMap m = round_map(40, [](double u, double v) { return std::hypot(u - 0.4, v + 0.2) < 0.2 || u > 0.95; });
+  const auto f0 = pattern_features(m);
+  for (int k = 1; k < 8; ++k) {
+    const auto fk = pattern_features(yf::dihedral(m, k));
+    for (const char* name : {"density", "ring0", "ring3", "ring7", "layer1_density", "inner_density", "comp1_area",
+                             "comp1_rho", "comp1_length", "comp1_eccentricity", "comp1_solidity", "clustering",
+                             "rim_hot", "line_length"}) {
+      INFO(name << " after transform " << k);
+      CHECK(feature(fk, name) == Approx(feature(f0, name)).margin(1e-5));
+    }
+    // Octants and sectors: a die on their border belongs to one side, which a
+    // reflection swaps, so these agree to within a die or two (and the polar grid's
+    // turn can differ when two octants tie).
+    for (const char* name : {"sector_max", "sector_std", "outer_sector_max", "polar_r2_s0"}) {
+      INFO(name << " after transform " << k);
+      CHECK(feature(fk, name) == Approx(feature(f0, name)).margin(0.02));
+    }
+  }
+}
+
+TEST_CASE("a thread's cached die layout never leaks into another layout's features", "[PatternFeatures]") {
+  // Same grid, different dies (a sort map and a kill map of one wafer), then other grids.
+  const FailMap a = round_map(40, [](double u, double v) { return std::hypot(u, v) > 0.8; });
+  FailMap b = a;
+  for (int c = 0; c < 40; ++c) b.cells[static_cast<std::size_t>(20 * 40 + c)] = DieState::none;  // a row removed
+  const auto fa = pattern_features(a), fb = pattern_features(b);
+  CHECK(fa != fb);
+  for (int n : {30, 41, 50, 60, 40}) (void)pattern_features(round_map(n, [](double, double) { return true; }));
+  CHECK(pattern_features(b) == fb);
+  CHECK(pattern_features(a) == fa);
+}
+
+TEST_CASE("fail maps from per-die masks and from bin maps", "[PatternFeatures]") {
+  SECTION("masks") {
+    const FailMap m = yf::fail_map_from_masks(2, 2, {1, 1, 0, 1}, {0, 1, 1, 0});
+    CHECK(m.cells == std::vector<DieState>{DieState::pass, DieState::fail, DieState::none, DieState::pass});
+    CHECK_THROWS_AS(yf::fail_map_from_masks(2, 2, {1, 1, 1}, {0, 0, 0, 0}), std::invalid_argument);
+  }
+  SECTION("bins: -1 no die, pass bins pass, every other bin fails") {
+    yf::BinMap bins{1, 6, {-1, 1, 2, 3, 300, 0}};
+    yf::DatasetTables tables;
+    tables.has_bins_table = true;
+    tables.bins[1] = {1, "PASS", true};
+    tables.bins[2] = {2, "PASS_SLOW", true};
+    tables.bins[3] = {3, "OPEN", false};
+    tables.bins[300] = {300, "PASS_300", true};
+    CHECK(yf::fail_map_from_bins(bins, tables).cells ==
+          std::vector<DieState>{DieState::none, DieState::pass, DieState::pass, DieState::fail, DieState::pass,
+                                DieState::fail});
+    tables.has_bins_table = false;  // then bin 1 alone passes
+    CHECK(yf::fail_map_from_bins(bins, tables).cells ==
+          std::vector<DieState>{DieState::none, DieState::pass, DieState::fail, DieState::fail, DieState::fail,
+                                DieState::fail});
+    bins.bins.pop_back();
+    CHECK_THROWS_AS(yf::fail_map_from_bins(bins, tables), std::invalid_argument);
+  }
+}
