@@ -294,6 +294,7 @@ std::vector<float> pattern_features(const FailMap& map) {
   std::array<int, 16> rim_f{};
   double rho_sum = 0, rho_sum2 = 0;
   int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
+  int interior_clean = 0;
   s.clean.assign(cells, 0);
   s.pixels.clear();
   s.lx.clear(), s.ly.clear();
@@ -314,7 +315,9 @@ std::vector<float> pattern_features(const FailMap& map) {
       if (nb8 == 0) continue;
       s.clean[static_cast<std::size_t>(i)] = 1;
       s.pixels.push_back(i);
-      if (D[i] >= 3) {  // the line score leaves the two outermost layers out (see below)
+      if (D[i] < 3) continue;  // the line score leaves the two outermost layers out (see below)
+      ++interior_clean;
+      if (nb8 <= 4) {  // and the inside of blobs, where a scratch cannot be told apart
         s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
         s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
       }
@@ -416,12 +419,12 @@ std::vector<float> pattern_features(const FailMap& map) {
     f[kComp2Rho] = s2.rho, f[kComp2Length] = s2.length, f[kComp2Width] = s2.width;
   }
 
-  // --- line evidence: a Radon transform of the cleaned fails. A scratch is a narrow
-  // spike in one projection; a blob or a random map varies smoothly. The two outermost
-  // die layers are left out: a ring's tangent would look like a line. ---
-  // Skipped when most of the interior fails: no scratch can be seen there, and the
-  // transform would cost more than everything else on such a map.
-  const LineScore line = 2 * s.lx.size() <= static_cast<std::size_t>(g.interior) ? line_score(s.lx, s.ly, fr.scale, s.hist) : LineScore{};
+  // --- line evidence: a Radon transform of the cleaned fails that have at most four
+  // failing neighbours (a line has two; the inside of a blob up to eight). A scratch is
+  // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
+  // The two outermost die layers are left out: a ring's tangent would look like a line.
+  // Skipped when most of the interior fails: no scratch can be seen there. ---
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.hist) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
   f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
   f[kLineZ] = line.z;

@@ -176,34 +176,49 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
   LineScore out;
   if (x.empty()) return out;
   static const auto trig = [] {
-    std::array<std::array<float, 2>, kAngles> t{};
-    for (int k = 0; k < kAngles; ++k)
-      t[static_cast<std::size_t>(k)] = {static_cast<float>(std::cos(k * std::numbers::pi / kAngles)),
-                                        static_cast<float>(std::sin(k * std::numbers::pi / kAngles))};
+    std::array<std::array<float, kAngles>, 2> t{};
+    for (int k = 0; k < kAngles; ++k) {
+      t[0][static_cast<std::size_t>(k)] = static_cast<float>(std::cos(k * std::numbers::pi / kAngles));
+      t[1][static_cast<std::size_t>(k)] = static_cast<float>(std::sin(k * std::numbers::pi / kAngles));
+    }
     return t;
   }();
   const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4, bins = 2 * half + 1;
-  hist.assign(static_cast<std::size_t>(bins), 0);
-  const float offset = static_cast<float>(half) + 0.5f;  // > |projection|: truncation == floor
-  for (int k = 0; k < kAngles; ++k) {
-    const float co = trig[static_cast<std::size_t>(k)][0], si = trig[static_cast<std::size_t>(k)][1];
-    int lo = bins, hi = -1;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      const int b = std::clamp(static_cast<int>(x[i] * co + y[i] * si + offset), 0, bins - 1);
-      ++hist[static_cast<std::size_t>(b)];
-      lo = std::min(lo, b), hi = std::max(hi, b);
+  hist.assign(static_cast<std::size_t>(kAngles) * bins, 0);
+  // |projection| <= sqrt(2) * radius_dies < half, so truncation after the offset is floor.
+  const float offset = static_cast<float>(half) + 0.5f;
+  std::array<int, kAngles> lo, hi, b;
+  lo.fill(bins), hi.fill(-1);
+  // Every angle of one point at a time: the bin arithmetic vectorises, and successive
+  // increments go to different histograms instead of waiting on each other.
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (std::size_t k = 0; k < kAngles; ++k)
+      b[k] = std::clamp(static_cast<int>(x[i] * trig[0][k] + y[i] * trig[1][k] + offset), 0, bins - 1);
+    for (std::size_t k = 0; k < kAngles; ++k) {
+      ++hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
+      lo[k] = std::min(lo[k], b[k]), hi[k] = std::max(hi[k], b[k]);
     }
-    auto band = [&](int b) { return (b >= 0 && b + 1 < bins) ? hist[static_cast<std::size_t>(b)] + hist[static_cast<std::size_t>(b + 1)] : 0; };
-    // Only bands that hold a point can peak; the histogram is cleared where it was used.
-    for (int b = std::max(lo - 1, 0); b <= hi && b + 1 < bins; ++b) {
-      const int here = band(b);
-      if (here == 0) continue;
-      const double side = 0.5 * (band(b - 3) + band(b + 3)), spike = here - side;
-      out.excess = std::max(out.excess, spike);
-      out.z = std::max(out.z, spike / std::sqrt(side + 1.0));
-    }
-    std::fill(hist.begin() + lo, hist.begin() + hi + 1, 0);
   }
+  // In integers: 2 x spike = 2 x band - (the two side bands), and the largest
+  // spike^2 / (side + 1) by cross-multiplication, with one square root at the end.
+  std::int64_t best2 = 0, z_num = 0, z_den = 1;
+  for (std::size_t k = 0; k < kAngles; ++k) {
+    const int* h = &hist[k * static_cast<std::size_t>(bins)];
+    auto band = [&](int j) { return (j >= 0 && j + 1 < bins) ? h[j] + h[j + 1] : 0; };
+    // Only bands that hold a point can peak.
+    for (int j = std::max(lo[k] - 1, 0); j <= hi[k] && j + 1 < bins; ++j) {
+      const int here = band(j);
+      if (here == 0) continue;  // most bands of a sparse map
+      const int sides = band(j - 3) + band(j + 3);
+      const std::int64_t spike2 = 2 * here - sides;
+      if (spike2 <= 0) continue;
+      best2 = std::max(best2, spike2);
+      const std::int64_t den = 2 * sides + 4;  // 4 (side + 1)
+      if (spike2 * spike2 * z_den > z_num * den) z_num = spike2 * spike2, z_den = den;
+    }
+  }
+  out.excess = 0.5 * static_cast<double>(best2);
+  out.z = std::sqrt(static_cast<double>(z_num) / static_cast<double>(z_den));
   return out;
 }
 
