@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "stages/PatternGeometry.hpp"
+#include "stages/SortYieldStage.hpp"
 
 namespace yf {
 namespace {
@@ -463,20 +464,12 @@ FailMap fail_map_from_bins(const BinMap& binmap, const DatasetTables& tables) {
   if (binmap.bins.size() != n)
     throw std::invalid_argument("fail_map_from_bins: " + std::to_string(binmap.bins.size()) + " bins for a " +
                                 std::to_string(binmap.rows) + " x " + std::to_string(binmap.cols) + " map");
-  // The pass bins below 256 in a table (the rule of DatasetTables::is_pass_bin, read
-  // from its map once instead of one tree lookup per die); larger bins ask the tables.
-  std::array<bool, 256> pass{};
-  if (!tables.has_bins_table)
-    pass[1] = true;
-  else
-    for (const auto& [bin, def] : tables.bins)
-      if (bin >= 0 && bin < 256) pass[static_cast<std::size_t>(bin)] = def.pass;
+  const PassBins is_pass(tables);
   FailMap m{binmap.rows, binmap.cols, std::vector<DieState>(n, DieState::none)};
   for (std::size_t i = 0; i < n; ++i) {
     const std::int16_t bin = binmap.bins[i];
     if (bin < 0) continue;
-    const bool ok = bin < 256 ? pass[static_cast<std::size_t>(bin)] : tables.is_pass_bin(bin);
-    m.cells[i] = ok ? DieState::pass : DieState::fail;
+    m.cells[i] = is_pass(bin) ? DieState::pass : DieState::fail;
   }
   return m;
 }
