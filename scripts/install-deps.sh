@@ -18,6 +18,8 @@ packages=(
   libyaml-cpp-dev        # --config files
   libbenchmark-dev       # bench/
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
+  zlib1g-dev             # gzip-wrapped inputs of the importers (io/import)
+  clang libclang-rt-14-dev      # libFuzzer targets of the importers (fuzz/, scripts/fuzz.sh)
 )
 
 missing=()
