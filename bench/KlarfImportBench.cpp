@@ -7,7 +7,7 @@
 //   klarf - yf::import::import_klarf into a sink that only counts (parse and
 //           convert, no HDF5).
 // Prints the median MB/s of each and their ratio. Usage:
-//   yf_bench_import [MB, default 200] [runs, default 5]
+//   yf_bench_klarf_import [MB, default 200] [runs, default 5]
 #include <unistd.h>
 
 #include <algorithm>
