@@ -195,6 +195,10 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     }
   }
   if (i0 > i1) {  // neither plan nor defects: every die that touches the wafer
+    if (!(radius / f.px < 1e5 && radius / f.py < 1e5 && std::abs(f.cx - f.ox) / f.px < 1e5 &&
+          std::abs(f.cy - f.oy) / f.py < 1e5))
+      fail("DiePitch, DieOrigin and SampleCenterLocation do not make a die grid on a " + fmt_num(diameter) +
+           " mm wafer");
     i0 = static_cast<std::int64_t>(std::floor((-radius + f.cx - f.ox) / f.px));
     i1 = static_cast<std::int64_t>(std::floor((radius + f.cx - f.ox) / f.px));
     j0 = static_cast<std::int64_t>(std::floor((-radius + f.cy - f.oy) / f.py));
@@ -210,6 +214,10 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
   auto git = grids_.find(product);
   if (git == grids_.end()) {
     Grid g = make_grid(product, diameter, h.mark, f, i0, i1, j0, j1);
+    const ProductGeometry& pg = g.geometry;
+    if (!std::isfinite(pg.grid_x0_mm) || !std::isfinite(pg.grid_y0_mm) || !std::isfinite(pg.die_width_mm) ||
+        !std::isfinite(pg.die_height_mm))
+      fail("the die grid's corner is out of range (DieOrigin or SampleCenterLocation too large)");
     sink_.add_product(g.geometry);
     git = grids_.emplace(product, g).first;
   } else if (git->second.mark != h.mark || std::abs(git->second.geometry.wafer_diameter_mm - diameter) > 1e-9) {

@@ -107,7 +107,15 @@ class FlatParser {
     pushed_line_ = t.line;
   }
 
-  void skip_statement(const std::string& kw, std::uint64_t line) { (void)values(kw, line); }
+  // Any number of values (an unknown list can be long), nothing kept.
+  void skip_statement(const std::string& kw, std::uint64_t line) {
+    for (;;) {
+      const KToken& t = tok_.next();
+      if (t.kind == KTok::semicolon) return;
+      if (t.kind == KTok::end) tok_.fail(line, kw + " is not closed with ';' before the end of the file (truncated?)");
+      if (t.kind != KTok::word && t.kind != KTok::string) tok_.fail(t, "unexpected " + describe(t) + " in " + kw);
+    }
+  }
 
   double number(const std::string& s, const std::string& kw, std::uint64_t line) {
     const auto v = klarf_number(s);
@@ -117,6 +125,11 @@ class FlatParser {
   std::int64_t integer(const std::string& s, const std::string& kw, std::uint64_t line) {
     const auto v = klarf_integer(s);
     if (!v) tok_.fail(line, kw + ": \"" + s + "\" is not an integer");
+    return *v;
+  }
+  std::int64_t die_index(const std::string& s, const std::string& kw, std::uint64_t line) {
+    const auto v = klarf_integer(s);
+    if (!v || *v < -1000000 || *v > 1000000) tok_.fail(line, kw + ": \"" + s + "\" is not a die index");
     return *v;
   }
   std::vector<std::string> exactly(const std::string& kw, std::uint64_t line, std::size_t n) {
@@ -263,7 +276,7 @@ class FlatParser {
     const std::size_t n = declared_count(kw, line, v);
     check_rows(kw, line, n, v.size(), 2, "dies");
     for (std::size_t i = 0; i < v.size(); i += 2)
-      w.plan.push_back({test_, {integer(v[i], kw, line), integer(v[i + 1], kw, line)}});
+      w.plan.push_back({test_, {die_index(v[i], kw, line), die_index(v[i + 1], kw, line)}});
   }
 
   void record_spec(const std::string& kw, std::uint64_t line) {

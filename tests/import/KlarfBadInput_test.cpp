@@ -135,6 +135,19 @@ TEST_CASE("KLARF: columns in another order, extra columns, DSIZE missing", "[kla
   CHECK(d.class_id == 10);
 }
 
+TEST_CASE("KLARF: unknown statements of any length are skipped, a list missing its ';' ends at a keyword", "[klarf]") {
+  yf::test::TempDir dir;
+  std::string map = "SampleDieMap 300\n";
+  for (int i = 0; i < 300; ++i) map += " " + std::to_string(i % 20) + " " + std::to_string(i / 20) + "\n";
+  map += ";\n";
+  std::string t = replaced(fixture("parser_fixtures/simple12.klarf"), "InspectionTest 1;", map + "InspectionTest 1;");
+  // SummaryList's closing ';' left out (as ../shared/data's Altatech file does): it ends at EndOfFile.
+  t = replaced(t, "  1    1    5.11e-007    1    1  ;", "  1    1    5.11e-007    1    1");
+  const auto s = import(write(dir, "long.klarf", t));
+  CHECK(s.defects() == 1);
+  CHECK(s.warned("SummaryList (line"));
+}
+
 TEST_CASE("KLARF bad input: a clear error with file and line", "[klarf][bad]") {
   yf::test::TempDir dir;
   const std::string amat = fixture("amat_complus_v1.1.001");
