@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <set>
+#include <tuple>
 
 namespace yf::import {
 
@@ -88,6 +89,10 @@ double distance_to_cell(const ProductGeometry& p, int c, int r, double x, double
   const double right = p.grid_x0_mm + static_cast<double>(c + 1) * p.die_width_mm;
   const double top = p.grid_y0_mm - static_cast<double>(r) * p.die_height_mm;
   const double bottom = p.grid_y0_mm - static_cast<double>(r + 1) * p.die_height_mm;
+  if (x >= left && x < right && y > bottom && y <= top) {
+    nx = x, ny = y;
+    return 0;
+  }
   nx = std::clamp(x, left, std::nextafter(right, -std::numeric_limits<double>::infinity()));
   ny = std::clamp(y, std::nextafter(bottom, std::numeric_limits<double>::infinity()), top);
   return std::hypot(nx - x, ny - y);
@@ -298,24 +303,37 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
                                                   "wafer: they count on no die");
 
   // The file's own summary against the data.
-  std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies;
-  std::map<std::int32_t, std::set<std::pair<std::int64_t, std::int64_t>>> per_test_defect_dies;
-  for (const KlarfDefect& d : w.defects) {
-    ++per_test_defects[d.test];
-    per_test_defect_dies[d.test].insert({d.xindex, d.yindex});
-  }
-  for (const auto& p : w.plan) ++per_test_dies[p.first];
-  for (const KlarfSummaryRow& s : w.summary) {
-    const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
-    const std::string at = path_ + ": line " + std::to_string(s.line);
-    auto check = [&](const std::optional<std::int64_t>& said, std::int64_t counted, const char* what, const char* where_from) {
-      if (said && *said != counted)
-        sink_.warning(at, "summary of test " + std::to_string(test) + " says " + what + " " + std::to_string(*said) +
-                              ", " + where_from + " " + std::to_string(counted));
-    };
-    check(s.ndefect, per_test_defects[test], "NDEFECT", "the DefectList has");
-    if (!w.plan.empty()) check(s.ndie, per_test_dies[test], "NDIE", "the SampleTestPlan has");
-    check(s.ndefdie, static_cast<std::int64_t>(per_test_defect_dies[test].size()), "NDEFDIE", "dies with defects:");
+  const bool check_summary = !w.summary.empty();
+  if (check_summary) {
+    std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies, per_test_defect_dies;
+    // (test, i, j) of each defect as one sortable key (die indices are within +-1e6).
+    bool want_dies = false;
+    for (const KlarfSummaryRow& s : w.summary) want_dies = want_dies || s.ndefdie;
+    std::vector<std::pair<std::int32_t, std::uint64_t>> dies;
+    if (want_dies) dies.reserve(w.defects.size());
+    for (const KlarfDefect& d : w.defects) {
+      ++per_test_defects[d.test];
+      if (want_dies)
+        dies.emplace_back(d.test, static_cast<std::uint64_t>(d.xindex + 2000000) << 32 |
+                                      static_cast<std::uint64_t>(d.yindex + 2000000));
+    }
+    std::sort(dies.begin(), dies.end());
+    dies.erase(std::unique(dies.begin(), dies.end()), dies.end());
+    for (const auto& t : dies) ++per_test_defect_dies[t.first];
+    for (const auto& p : w.plan) ++per_test_dies[p.first];
+    for (const KlarfSummaryRow& s : w.summary) {
+      const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
+      const std::string at = path_ + ": line " + std::to_string(s.line);
+      auto check = [&](const std::optional<std::int64_t>& said, std::int64_t counted, const char* what,
+                       const char* where_from) {
+        if (said && *said != counted)
+          sink_.warning(at, "summary of test " + std::to_string(test) + " says " + what + " " + std::to_string(*said) +
+                                ", " + where_from + " " + std::to_string(counted));
+      };
+      check(s.ndefect, per_test_defects[test], "NDEFECT", "the DefectList has");
+      if (!w.plan.empty()) check(s.ndie, per_test_dies[test], "NDIE", "the SampleTestPlan has");
+      check(s.ndefdie, per_test_defect_dies[test], "NDEFDIE", "dies with defects:");
+    }
   }
   sink_.add_wafer(std::move(out));
 }

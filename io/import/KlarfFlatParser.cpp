@@ -289,56 +289,81 @@ class FlatParser {
   }
 
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
-  // (image, type) pairs, so rows are cut by reading values, not by lines.
+  // (image, type) pairs, so rows are cut by reading values, not by lines. Each value
+  // goes straight into the defect being read (no row kept as text).
   void defect_list(const std::string& kw, std::uint64_t line) {
     KlarfWafer& w = current(kw, line);
     if (!columns_) tok_.fail(line, "DefectList before any DefectRecordSpec");
     const DefectColumns& c = *columns_;
     w.has_defect_list = true;
-    row_.resize(c.count);
     std::size_t col = 0;
     std::int64_t images_left = -1;  // image-list values still to read in this row
-    std::uint64_t row_line = 0;
+    KlarfDefect d;
+    std::string_view view;
+    std::uint64_t view_line = 0;
     for (;;) {
+      // The common case, a value inside a row: straight from the line buffer.
+      if (col > 0 && images_left < 0 && static_cast<int>(col) != c.imagelist && tok_.next_word_view(view, view_line)) {
+        const char c0 = view[0];
+        if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z')) || klarf_na(view)) {
+          set_defect_value(d, c, col, view, tok_, d.line);
+          if (++col == c.count) {
+            w.defects.push_back(d);
+            col = 0;
+          }
+          continue;
+        }
+        // A statement inside the row (FILENAME ...): skipped, as below.
+        const std::string k(view);
+        if (kequal(k, "EndOfFile"))
+          tok_.fail(view_line, "EndOfFile inside a DefectList row (line " + std::to_string(d.line) + ")");
+        skip_statement(k, view_line);
+        continue;
+      }
       const KToken& t = tok_.next();
-      if (t.kind == KTok::semicolon) {
+      if (t.kind == KTok::word && col > 0 && images_left < 0 && static_cast<int>(col) != c.imagelist &&
+          !std::isalpha(static_cast<unsigned char>(t.text[0]))) {  // the common case: a value inside a row
+        set_defect_value(d, c, col, t.text, tok_, d.line);
+      } else if (t.kind == KTok::semicolon) {
         if (col == 0 && images_left < 0) return;
-        tok_.fail(t, "DefectList row (line " + std::to_string(row_line) + ") ends after " + std::to_string(col) +
+        tok_.fail(t, "DefectList row (line " + std::to_string(d.line) + ") ends after " + std::to_string(col) +
                          " of the " + std::to_string(c.count) + " columns of the DefectRecordSpec (line " +
                          std::to_string(spec_line_) + ")");
-      }
-      if (t.kind == KTok::end)
+      } else if (t.kind == KTok::end) {
         tok_.fail(t, "the file ends inside the DefectList of line " + std::to_string(line) + " (truncated?)");
-      if (is_keyword(t)) {
+      } else if (is_keyword(t)) {
         if (col == 0 && images_left < 0 && (kequal(t.text, "EndOfFile") || !embedded(t.text))) {
           h_.warning(t.line, "DefectList (line " + std::to_string(line) + ") is not closed with ';'");
           push(t);
           return;
         }
         if (kequal(t.text, "EndOfFile"))
-          tok_.fail(t, "EndOfFile inside a DefectList row (line " + std::to_string(row_line) + ")");
+          tok_.fail(t, "EndOfFile inside a DefectList row (line " + std::to_string(d.line) + ")");
         const std::string k = t.text;
         skip_statement(k, t.line);
         continue;
-      }
-      if (t.kind != KTok::word && t.kind != KTok::string) tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
-      if (col == 0 && images_left < 0) row_line = t.line;
-      if (images_left > 0) {
-        --images_left;
-      } else if (static_cast<int>(col) == c.imagelist && images_left < 0) {
-        const auto n = klarf_integer(t.text);
-        if (!n || *n < 0 || *n > 100000)
-          tok_.fail(t, "IMAGELIST count \"" + t.text + "\" is not an image count");
-        row_[col] = t.text;
-        images_left = 2 * *n;
+      } else if (t.kind != KTok::word && t.kind != KTok::string) {
+        tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
       } else {
-        row_[col] = t.text;
+        if (col == 0 && images_left < 0) {
+          d = KlarfDefect{};
+          d.line = t.line;
+          d.test = test_;
+        }
+        if (images_left > 0) {
+          --images_left;
+        } else if (static_cast<int>(col) == c.imagelist && images_left < 0) {
+          const auto n = klarf_integer(t.text);
+          if (!n || *n < 0 || *n > 100000) tok_.fail(t, "IMAGELIST count \"" + t.text + "\" is not an image count");
+          images_left = 2 * *n;
+        } else {
+          set_defect_value(d, c, col, t.text, tok_, d.line);
+        }
+        if (images_left > 0) continue;
+        images_left = -1;
       }
-      if (images_left > 0) continue;
-      images_left = -1;
       if (++col == c.count) {
-        w.defects.push_back(make_defect(row_, c, tok_, row_line));
-        if (w.defects.back().test == 1 && c.test < 0) w.defects.back().test = test_;
+        w.defects.push_back(d);
         col = 0;
       }
     }
@@ -383,7 +408,6 @@ class FlatParser {
   std::optional<DefectColumns> columns_;
   std::uint64_t spec_line_ = 0;
   std::vector<std::string> summary_cols_;
-  std::vector<std::string> row_;
   std::int32_t test_ = 1;
   bool pushed_ = false;
   std::string pushed_kw_;

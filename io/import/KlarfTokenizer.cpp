@@ -93,6 +93,20 @@ const KToken& KlarfTokenizer::next() {
   return tokens_[cur_];
 }
 
+bool KlarfTokenizer::next_word_view(std::string_view& word, std::uint64_t& line) {
+  if (have_peek_) return false;
+  std::size_t i = 0;
+  const std::size_t n = rest_.size();
+  while (i < n && is_space(rest_[i])) ++i;
+  if (i == n || is_punct(rest_[i])) return false;
+  std::size_t e = i + 1;
+  while (e < n && !is_space(rest_[e]) && !is_punct(rest_[e])) ++e;
+  word = rest_.substr(i, e - i);
+  rest_.remove_prefix(e);
+  line = lines_.line_number();
+  return true;
+}
+
 const KToken& KlarfTokenizer::peek() {
   if (!have_peek_) {
     read(tokens_[cur_ ^ 1]);
@@ -127,6 +141,19 @@ std::optional<double> klarf_number(std::string_view s) {
 
 std::optional<std::int64_t> klarf_integer(std::string_view s) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  // Fast path: up to 15 digits with an optional '-' (no overflow possible).
+  if (!s.empty() && s.size() <= 16) {
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    if (i < s.size() && s.size() - i <= 15) {
+      std::int64_t v = 0;
+      for (; i < s.size(); ++i) {
+        const unsigned digit = static_cast<unsigned char>(s[i]) - '0';
+        if (digit > 9) break;
+        v = v * 10 + digit;
+      }
+      if (i == s.size()) return s[0] == '-' ? -v : v;
+    }
+  }
   std::int64_t v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return v;
