@@ -18,6 +18,8 @@ packages=(
   libyaml-cpp-dev        # --config files
   libbenchmark-dev       # bench/
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
+  zlib1g-dev             # gzip-compressed imports (io/import/)
+  libxml2-dev            # SEMI E142 / G85 XML maps (io/import/)
 )
 
 missing=()
