@@ -20,7 +20,16 @@ StdfRecordStream::StdfRecordStream(std::string path) : path_(std::move(path)), b
   gz_ = gzopen(path_.c_str(), "rb");
   if (!gz_) throw ImportError(path_ + ": cannot open");
   gzbuffer(as_gz(gz_), 256u << 10);
+  try {
+    read_far();
+  } catch (...) {  // the destructor does not run for a constructor that throws
+    gzclose(as_gz(gz_));
+    gz_ = nullptr;
+    throw;
+  }
+}
 
+void StdfRecordStream::read_far() {
   fill(kHeader + 2);
   const std::size_t have = end_ - pos_;
   if (have < kHeader)

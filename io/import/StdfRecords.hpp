@@ -35,6 +35,7 @@ class StdfRecordStream {
   std::string where(std::uint64_t offset) const;
 
  private:
+  void read_far();
   // Makes at least `n` bytes available at pos_ unless the file ends first.
   void fill(std::size_t n);
 
