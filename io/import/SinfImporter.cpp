@@ -1,7 +1,5 @@
 #include "io/import/SinfImporter.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -12,66 +10,11 @@
 #include <vector>
 
 #include "io/import/BinCodes.hpp"
+#include "io/import/LineReader.hpp"
 #include "io/import/MapGeometry.hpp"
 
 namespace yf::import {
 namespace {
-
-// Lines of a (possibly gzip) text file through a fixed buffer.
-class Lines {
- public:
-  explicit Lines(const std::string& path) : path_(path), buf_(1u << 16) {
-    gz_ = gzopen(path.c_str(), "rb");
-    if (!gz_) throw ImportError(path + ": cannot open");
-  }
-  ~Lines() { gzclose(gz_); }
-  Lines(const Lines&) = delete;
-  Lines& operator=(const Lines&) = delete;
-
-  bool next(std::string_view& line) {
-    for (;;) {
-      const auto nl = std::find(buf_.begin() + static_cast<std::ptrdiff_t>(begin_),
-                                buf_.begin() + static_cast<std::ptrdiff_t>(end_), '\n');
-      if (nl != buf_.begin() + static_cast<std::ptrdiff_t>(end_) || (eof_ && begin_ < end_)) {
-        const std::size_t stop = static_cast<std::size_t>(nl - buf_.begin());
-        std::size_t len = stop - begin_;
-        if (len > 0 && buf_[begin_ + len - 1] == '\r') --len;
-        line = std::string_view(buf_.data() + begin_, len);
-        begin_ = std::min(stop + 1, end_);
-        ++number_;
-        if (line.find('\0') != std::string_view::npos)
-          throw ImportError(where() + "a NUL byte: not a text file");
-        return true;
-      }
-      if (eof_) return false;
-      if (begin_ > 0) {
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-      }
-      if (end_ == buf_.size()) {
-        if (buf_.size() >= kMaxLine) throw ImportError(path_ + ": line " + std::to_string(number_ + 1) + ": longer than 16 MiB");
-        buf_.resize(buf_.size() * 2);
-      }
-      const int got = gzread(gz_, buf_.data() + end_, static_cast<unsigned>(buf_.size() - end_));
-      int err = 0;
-      if (got < 0 || (got == 0 && (gzerror(gz_, &err), err != Z_OK && err != Z_STREAM_END)))
-        throw ImportError(path_ + ": line " + std::to_string(number_ + 1) + ": read error or corrupt gzip stream");
-      if (got == 0) eof_ = true;
-      end_ += static_cast<std::size_t>(got);
-    }
-  }
-  std::string where() const { return path_ + ": line " + std::to_string(number_) + ": "; }
-  std::size_t number() const { return number_; }
-
- private:
-  static constexpr std::size_t kMaxLine = 16u << 20;
-  std::string path_;
-  gzFile gz_ = nullptr;
-  std::vector<char> buf_;
-  std::size_t begin_ = 0, end_ = 0, number_ = 0;
-  bool eof_ = false;
-};
 
 struct SinfWafer {
   std::map<std::string, std::string> header;  // upper-case key -> value
@@ -104,7 +47,7 @@ class SinfImport {
       const std::string key = upper(trim(line.substr(0, colon)));
       const std::string_view value = trim(line.substr(colon + 1));
       if (key == "ROWDATA") {
-        if (w.rows.empty()) w.first_row_line = lines_.number();
+        if (w.rows.empty()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
         split_codes(value, BinCodeType::hex, codes);
         std::vector<std::int16_t> row;
         row.reserve(codes.size());
@@ -121,7 +64,7 @@ class SinfImport {
         w = std::move(next);
       }
       w.header[key] = std::string(value);
-      w.header_line[key] = lines_.number();
+      w.header_line[key] = static_cast<std::size_t>(lines_.line_number());
     }
     if (w.rows.empty()) {
       if (emitted_ == 0) throw ImportError(path_ + ": no RowData lines: not a SINF map");
@@ -269,7 +212,7 @@ class SinfImport {
     return buf;
   }
 
-  Lines lines_;
+  LineReader lines_;
   std::string path_;
   const ImportOptions& options_;
   ImportSink& sink_;

@@ -1,7 +1,5 @@
 #include "io/import/StdfRecords.hpp"
 
-#include <zlib.h>
-
 #include <cstring>
 
 #include "io/import/ImportSink.hpp"
@@ -12,22 +10,9 @@ namespace {
 constexpr std::size_t kBufferBytes = 1u << 20;  // a record is at most 4 + 65535 bytes
 constexpr std::size_t kHeader = 4;
 
-gzFile as_gz(void* p) { return static_cast<gzFile>(p); }
-
 }  // namespace
 
-StdfRecordStream::StdfRecordStream(std::string path) : path_(std::move(path)), buf_(kBufferBytes) {
-  gz_ = gzopen(path_.c_str(), "rb");
-  if (!gz_) throw ImportError(path_ + ": cannot open");
-  gzbuffer(as_gz(gz_), 256u << 10);
-  try {
-    read_far();
-  } catch (...) {  // the destructor does not run for a constructor that throws
-    gzclose(as_gz(gz_));
-    gz_ = nullptr;
-    throw;
-  }
-}
+StdfRecordStream::StdfRecordStream(std::string path) : in_(std::move(path)), buf_(kBufferBytes) { read_far(); }
 
 void StdfRecordStream::read_far() {
   fill(kHeader + 2);
@@ -60,12 +45,8 @@ void StdfRecordStream::read_far() {
   pos_ += kHeader + len;
 }
 
-StdfRecordStream::~StdfRecordStream() {
-  if (gz_) gzclose(as_gz(gz_));
-}
-
 std::string StdfRecordStream::where(std::uint64_t offset) const {
-  return path_ + ": byte " + std::to_string(offset) + ": ";
+  return in_.path() + ": byte " + std::to_string(offset) + ": ";
 }
 
 void StdfRecordStream::fill(std::size_t n) {
@@ -77,20 +58,9 @@ void StdfRecordStream::fill(std::size_t n) {
     pos_ = 0;
   }
   while (end_ < n && !eof_) {
-    const int got = gzread(as_gz(gz_), buf_.data() + end_, static_cast<unsigned>(buf_.size() - end_));
-    if (got < 0) {
-      int err = 0;
-      const char* msg = gzerror(as_gz(gz_), &err);
-      throw ImportError(where(buf_offset_ + end_) + "read error: " + (msg ? msg : "unknown"));
-    }
-    if (got == 0) {
-      eof_ = true;
-      int err = 0;
-      const char* msg = gzerror(as_gz(gz_), &err);
-      if (err != Z_OK && err != Z_STREAM_END)
-        throw ImportError(where(buf_offset_ + end_) + "gzip stream is corrupt or truncated: " + (msg ? msg : "unknown"));
-    }
-    end_ += static_cast<std::size_t>(got);
+    const std::size_t got = in_.read(reinterpret_cast<char*>(buf_.data()) + end_, buf_.size() - end_);
+    if (got == 0) eof_ = true;
+    end_ += got;
   }
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 // The record layer of STDF V4: a stream of (REC_TYP, REC_SUB, body) read through
-// zlib (gzip or plain) with a fixed buffer, and a cursor over one record's fields
+// InputFile (gzip or plain) with a fixed buffer, and a cursor over one record's fields
 // that returns each missing trailing field's default, as the spec allows.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "io/import/InputFile.hpp"
 
 namespace yf::import {
 
@@ -21,16 +23,13 @@ class StdfRecordStream {
   // Opens the file and reads the FAR: throws ImportError when the file cannot be
   // opened, does not start with a FAR, or is not STDF V4.
   explicit StdfRecordStream(std::string path);
-  ~StdfRecordStream();
-  StdfRecordStream(const StdfRecordStream&) = delete;
-  StdfRecordStream& operator=(const StdfRecordStream&) = delete;
 
   // The next record after the FAR; its body stays valid until the next call.
   // False at the end of the file; throws ImportError for a record that runs past it.
   bool next(StdfRecord& rec);
 
   bool big_endian() const { return big_endian_; }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return in_.path(); }
   // "PATH: byte N: "
   std::string where(std::uint64_t offset) const;
 
@@ -39,8 +38,7 @@ class StdfRecordStream {
   // Makes at least `n` bytes available at pos_ unless the file ends first.
   void fill(std::size_t n);
 
-  std::string path_;
-  void* gz_ = nullptr;  // gzFile, opaque so zlib.h stays in the .cpp
+  InputFile in_;  // plain or gzip
   std::vector<std::uint8_t> buf_;
   std::size_t pos_ = 0, end_ = 0;
   std::uint64_t buf_offset_ = 0;  // stream offset of buf_[0]

@@ -238,3 +238,27 @@ TEST_CASE("SEMI maps: broken files give errors naming the file and the line", "[
              Catch::Contains("norows.xml: line 1: wafer '1' has no rows"));
   CHECK_THAT(error_of(yf::import::import_e142, (dir.path() / "none.xml").string()), Catch::Contains("none.xml"));
 }
+
+#include "io/import/ImportFormat.hpp"
+
+// The registry: every shared sort-map file is detected as its format and imported
+// through import_file (the path `yieldflow import` takes).
+TEST_CASE("Sort-map files are detected by content and imported through the registry", "[SemiMaps][Stdf][Sinf]") {
+  using yf::import::ImportFormat;
+  const std::string d = yf::test::kSharedDataDir;
+  const std::vector<std::pair<std::string, ImportFormat>> files = {
+      {d + "/stdf/lot2.stdf.gz", ImportFormat::stdf},
+      {d + "/stdf/lot3.stdf.gz", ImportFormat::stdf},
+      {d + "/maps/e142_G6P139.xml", ImportFormat::e142},
+      {d + "/maps/e142_example_inconsistent_header.xml", ImportFormat::e142},
+      {d + "/maps/g85_example_inconsistent_header.xml", ImportFormat::g85},
+      {d + "/maps/sinf_S67608.inf", ImportFormat::sinf},
+  };
+  for (const auto& [path, format] : files) {
+    INFO(path);
+    CHECK(yf::import::detect_format(path) == format);
+    RecordingSink sink;
+    yf::import::import_file(path, format, {}, sink);
+    CHECK(!sink.wafers.empty());
+  }
+}

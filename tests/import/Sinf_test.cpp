@@ -115,7 +115,7 @@ TEST_CASE("SINF broken files: errors naming the file and the line", "[Sinf][erro
   CHECK_THAT(error_of(write(dir, "c.inf", "DEVICE:D\nthis is not sinf\n")),
              Catch::Contains("c.inf: line 2: not a SINF"));
   CHECK_THAT(error_of(write(dir, "d.inf", std::string("DEVICE:D\nRowData:01\0 01\n", 23))),
-             Catch::Contains("d.inf: line 2: a NUL byte"));
+             Catch::Contains("d.inf: line 2: NUL byte"));
   CHECK_THAT(error_of(write(dir, "e.inf", "XDIES:wide\nRowData:01\n")),
              Catch::Contains("e.inf: line 1: XDIES: 'wide' is not a number"));
   CHECK_THAT(error_of((dir.path() / "none.inf").string()), Catch::Contains("none.inf: cannot open"));
