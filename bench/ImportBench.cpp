@@ -1,7 +1,7 @@
 // yf_bench_import: MB/s of the sort-map importers (STDF plain and gzip, SINF, E142)
 // beside a plain read of the same bytes (docs/performance.md, "Importing sort maps").
 // The files are generated once per run into a temporary folder (YF_BENCH_IMPORT_DIR
-// to keep them elsewhere): a ~210 MB STDF of 60 wafers x 4,900 dies with 20 PTRs a
+// to keep them elsewhere): a ~210 MB STDF of 72 wafers x 4,900 dies with 20 PTRs a
 // die (as testers write them: per-test records are most of the bytes), its gzip, and
 // SINF / E142 files of 100 wafers of 300 x 300 dies. The page cache is warm: these
 // are CPU figures.
@@ -33,7 +33,7 @@ struct CountingSink : yf::import::ImportSink {
   void warning(const std::string&, const std::string&) override {}
 };
 
-constexpr int kStdfWafers = 60, kStdfSide = 79, kPtrsPerDie = 20;  // 79 x 79 grid, ~4,900 dies in the circle
+constexpr int kStdfWafers = 72, kStdfSide = 79, kPtrsPerDie = 20;  // 79 x 79 grid, ~4,900 dies in the circle
 constexpr int kMapWafers = 100, kMapSide = 300;
 
 bool on_wafer(int c, int r, int side) {

@@ -26,7 +26,24 @@ class StdfRecordStream {
 
   // The next record after the FAR; its body stays valid until the next call.
   // False at the end of the file; throws ImportError for a record that runs past it.
-  bool next(StdfRecord& rec);
+  // Inline fast path: the whole record is already in the buffer (nearly always).
+  bool next(StdfRecord& rec) {
+    if (end_ - pos_ >= 4) {
+      const std::uint8_t* h = buf_.data() + pos_;
+      const std::uint16_t len = big_endian_ ? static_cast<std::uint16_t>(h[0] << 8 | h[1])
+                                            : static_cast<std::uint16_t>(h[1] << 8 | h[0]);
+      if (end_ - pos_ >= 4u + len) {
+        rec.type = h[2];
+        rec.sub = h[3];
+        rec.length = len;
+        rec.offset = buf_offset_ + pos_;
+        rec.body = h + 4;
+        pos_ += 4u + len;
+        return true;
+      }
+    }
+    return next_refill(rec);
+  }
 
   bool big_endian() const { return big_endian_; }
   const std::string& path() const { return in_.path(); }
@@ -35,6 +52,7 @@ class StdfRecordStream {
 
  private:
   void read_far();
+  bool next_refill(StdfRecord& rec);
   // Makes at least `n` bytes available at pos_ unless the file ends first.
   void fill(std::size_t n);
 
