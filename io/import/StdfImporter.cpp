@@ -38,6 +38,7 @@ struct WaferState {
   std::uint64_t offset = 0;  // of its WIR
   std::vector<Part> parts;
   std::uint32_t wrr_part_cnt = kNoCount, wrr_good_cnt = kNoCount;
+  std::size_t first_part = 0;  // of the current WIR/WRR pair (a wafer tested again starts a new pair)
   bool closed = false;
 };
 
@@ -124,16 +125,31 @@ class StdfImport {
     StdfFields f(in_, rec, "WIR");
     const std::uint8_t head = f.u1(1);
     f.u1();  // SITE_GRP
-    auto w = std::make_unique<WaferState>();
-    w->start_t = f.u4();
-    w->wafer_id = f.cn("WAFER_ID");
-    w->offset = rec.offset;
+    const std::uint32_t start_t = f.u4();
+    std::string wafer_id = f.cn("WAFER_ID");
     if (auto it = open_.find(head); it != open_.end()) {
       sink_.warning(in_.where(rec.offset), "WIR for head " + std::to_string(head) + " while wafer '" +
                                                it->second->wafer_id + "' is still open (no WRR): closing it");
       it->second->closed = true;
       open_.erase(it);
     }
+    // A wafer probed again later in the file (a second WIR with the same WAFER_ID)
+    // is the same wafer: its parts continue, so the last-test rule spans both.
+    if (!wafer_id.empty())
+      for (auto& old : wafers_)
+        if (old->wafer_id == wafer_id && old->closed) {
+          sink_.warning(in_.where(rec.offset), "wafer '" + wafer_id + "' is tested again (a second WIR): its dies "
+                                               "count by their last test over both");
+          old->closed = false;
+          old->wrr_part_cnt = old->wrr_good_cnt = kNoCount;
+          old->first_part = old->parts.size();
+          open_[head] = old.get();
+          return;
+        }
+    auto w = std::make_unique<WaferState>();
+    w->start_t = start_t;
+    w->wafer_id = std::move(wafer_id);
+    w->offset = rec.offset;
     open_[head] = w.get();
     wafers_.push_back(std::move(w));
   }
@@ -161,13 +177,15 @@ class StdfImport {
   }
 
   void check_wrr_counts(const WaferState& w, std::uint64_t offset) {
-    if (w.wrr_part_cnt != kNoCount && w.wrr_part_cnt != w.parts.size())
+    const std::size_t parts = w.parts.size() - w.first_part;  // this WIR/WRR pair's
+    if (w.wrr_part_cnt != kNoCount && w.wrr_part_cnt != parts)
       sink_.warning(in_.where(offset), "WRR of wafer '" + w.wafer_id + "': PART_CNT " +
-                                           std::to_string(w.wrr_part_cnt) + " but " + std::to_string(w.parts.size()) +
+                                           std::to_string(w.wrr_part_cnt) + " but " + std::to_string(parts) +
                                            " PRRs");
     if (w.wrr_good_cnt != kNoCount) {
       std::size_t good = 0;
-      for (const Part& p : w.parts) good += (p.flags & (kPartFailed | kPassFlagInvalid)) == 0;
+      for (std::size_t i = w.first_part; i < w.parts.size(); ++i)
+        good += (w.parts[i].flags & (kPartFailed | kPassFlagInvalid)) == 0;
       if (good != w.wrr_good_cnt)
         sink_.warning(in_.where(offset), "WRR of wafer '" + w.wafer_id + "': GOOD_CNT " +
                                              std::to_string(w.wrr_good_cnt) + " but " + std::to_string(good) +

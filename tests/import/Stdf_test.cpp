@@ -332,3 +332,28 @@ TEST_CASE("STDF without a WRR at the end keeps the wafer and warns", "[Stdf]") {
   REQUIRE(s.wafers.size() == 1);
   CHECK(s.warned("has no WRR"));
 }
+
+TEST_CASE("STDF a wafer probed again under a second WIR: one wafer, dies by their last test", "[Stdf]") {
+  yf::test::TempDir dir;
+  StdfWriter w(true);
+  w.far();
+  w.mir("L", "P", "T", 1);
+  w.wir(1, "W1");
+  w.prr(1, 0, 0x08, 5, 5, 0, 0);
+  w.prr(1, 0, 0x00, 1, 1, 1, 0);
+  w.wrr(1, "W1", 2, 1);
+  w.wir(1, "W2");
+  w.prr(1, 0, 0x00, 1, 1, 0, 0);
+  w.wrr(1, "W2", 1, 1);
+  w.wir(1, "W1");  // the retest pass of W1
+  w.prr(1, 0, 0x00, 1, 1, 0, 0);
+  w.wrr(1, "W1", 1, 1);
+  w.write((dir.path() / "again.stdf").string());
+  const auto s = import((dir.path() / "again.stdf").string());
+  REQUIRE(s.wafers.size() == 2);
+  CHECK(s.wafers[0].meta.wafer_id == "W1");
+  CHECK(s.wafers[0].binmap->bins == std::vector<std::int16_t>{1, 1});  // (0,0): bin 5, then 1
+  CHECK(s.wafers[1].binmap->bins == std::vector<std::int16_t>{1, -1});
+  CHECK(s.warned("wafer 'W1' is tested again"));
+  CHECK_FALSE(s.warned("PART_CNT"));  // each WRR counts its own pair's PRRs
+}
