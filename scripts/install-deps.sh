@@ -20,6 +20,7 @@ packages=(
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
   zlib1g-dev             # gzip-wrapped inputs of the importers (io/import)
   clang libclang-rt-14-dev      # libFuzzer targets of the importers (fuzz/, scripts/fuzz.sh)
+  libxml2-dev            # SEMI E142 / G85 XML maps (io/import)
 )
 
 missing=()

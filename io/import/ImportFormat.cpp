@@ -5,9 +5,10 @@
 
 #include "io/import/InputFile.hpp"
 #include "io/import/KlarfImporter.hpp"
+#include "io/import/SemiMapImporter.hpp"
+#include "io/import/SinfImporter.hpp"
+#include "io/import/StdfImporter.hpp"
 #include "io/import/Wm811kImporter.hpp"
-// REGISTRATION SPOT (issue 5, branch stdf): the STDF, E142, G85 and SINF importers'
-// headers go here, and their functions into import_file() below.
 
 namespace yf::import {
 
@@ -138,12 +139,10 @@ void import_file(const std::string& path, ImportFormat format, const ImportOptio
   switch (format) {
     case ImportFormat::klarf: return import_klarf(path, options, sink);
     case ImportFormat::wm811k: return import_wm811k(path, options, sink);
-    // REGISTRATION SPOT (branch stdf): import_stdf, import_e142, import_g85, import_sinf.
-    case ImportFormat::stdf:
-    case ImportFormat::e142:
-    case ImportFormat::g85:
-    case ImportFormat::sinf:
-      break;
+    case ImportFormat::stdf: return import_stdf(path, options, sink);
+    case ImportFormat::e142: return import_e142(path, options, sink);
+    case ImportFormat::g85: return import_g85(path, options, sink);
+    case ImportFormat::sinf: return import_sinf(path, options, sink);
   }
   throw ImportError(path + ": the " + std::string(format_name(format)) +
                     " importer is not part of this build yet");
