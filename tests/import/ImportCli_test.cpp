@@ -125,3 +125,33 @@ TEST_CASE("yieldflow import: exit statuses and messages for bad input", "[cli]")
   CHECK(run.status == 1);
   CHECK_THAT(run.output, Contains("bad12.klarf: line 36:"));
 }
+
+TEST_CASE("yieldflow import: every shared file of every format into one dataset, then run", "[cli][real]") {
+  // Wafers per file (../shared/data/README.md): STDF 1 + 1, E142 G6P139 2, E142 and G85
+  // examples 1 each, SINF 1, KLARF 3 x 1, WM-811K 103 + 100: 213.
+  yf::test::TempDir dir;
+  const std::string d = yf::test::kSharedDataDir;
+  const std::string files = d + "/stdf/lot2.stdf.gz " + d + "/stdf/lot3.stdf.gz " + d + "/maps/e142_G6P139.xml " + d +
+                            "/maps/e142_example_inconsistent_header.xml " + d + "/maps/g85_example_inconsistent_header.xml " +
+                            d + "/maps/sinf_S67608.inf " + d + "/klarf/amat_complus_v1.1.001 " + d +
+                            "/klarf/ati_wind_v1.2.001 " + d + "/klarf/altatech_v1.2_nodefects.klarf " + d +
+                            "/wm811k/labelled_dev.jsonl " + d + "/wm811k/lots_first100.jsonl";
+  const auto imp = yieldflow("import " + files + " -o " + (dir / "all.h5"), dir);
+  INFO(imp.output);
+  REQUIRE(imp.status == 0);
+  CHECK_THAT(imp.output, Contains("213 wafers from 11 files"));
+  const auto run = yieldflow("run --no-patterns -o " + (dir / "out") + " " + (dir / "all.h5"), dir);
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  const auto rows = csv_rows(dir / "out/wafers.csv");
+  REQUIRE(rows.size() == 1 + 213);
+  // SINF S67608: 5516 bin 01 + 92 bin 02 + 28 bin 03 tested dies (README).
+  bool sinf = false;
+  for (std::size_t r = 1; r < rows.size(); ++r) sinf = sinf || column(rows, r, "tested_dies") == "5636";
+  CHECK(sinf);
+  // E142's substrate id of 64 bytes is kept whole (variable-length strings).
+  bool long_id = false;
+  for (std::size_t r = 1; r < rows.size(); ++r)
+    long_id = long_id || column(rows, r, "wafer_id").find("EVAKRUN1SWJ1_VF0KH4F_j973t10_77611_030113_111457_8Z") == 0;
+  CHECK(long_id);
+}
