@@ -10,6 +10,7 @@
 
 #include "CollectSink.hpp"
 #include "TestPaths.hpp"
+#include "io/import/KlarfConvert.hpp"
 #include "io/import/KlarfImporter.hpp"
 #include "support/TempDir.hpp"
 
@@ -205,4 +206,44 @@ TEST_CASE("KLARF bad input: a clear error with file and line", "[klarf][bad]") {
     const std::string t = replaced(fixture("parser_fixtures/simple18.klarf"), "Field SlotNumber 1 {25}", "Field SlotNumber 2 {25}");
     CHECK_THAT(error_of(write(dir, "f18.klarf", t)), Contains("f18.klarf: line 11:") && Contains("SlotNumber declares 2"));
   }
+}
+
+TEST_CASE("KLARF flat: several wafers, several tests per wafer", "[klarf]") {
+  yf::test::TempDir dir;
+  const std::string text = fixture("parser_fixtures/simple12.klarf");
+  // simple12's wafer block (WaferID ... SummaryList) repeated as wafer "w2", slot 2, with a
+  // second InspectionTest whose plan has die (0, 0) and whose DefectList has 1 defect of TEST 2.
+  const auto begin = text.find("WaferID"), end = text.find("EndOfFile");
+  std::string w2 = text.substr(begin, end - begin);
+  w2 = replaced(w2, "WaferID \"aWafer\"", "WaferID \"w2\"");
+  w2 = replaced(w2, "Slot 1;", "Slot 2;");
+  w2 = replaced(w2, "ProcessEquipmentIDList",
+                "InspectionTest 2;\r\nSampleTestPlan 1\r\n 0 0;\r\nDefectList\r\n"
+                " 2 10.0 20.0 0 0 1 1 1 5 0 2 0 0 0 0 0 0;\r\nProcessEquipmentIDList");
+  w2 = replaced(w2, "  1    1    5.11e-007    1    1  ;", "  1    1    5.11e-007    1    1\r\n  2 1 0 1 1;");
+  const std::string t = text.substr(0, end) + w2 + "EndOfFile;\r\n";
+  const auto s = import(write(dir, "multi.klarf", t));
+  REQUIRE(s.wafers.size() == 2);
+  CHECK(s.products.size() == 1);  // one product, declared once
+  CHECK(s.wafers[0].defects.size() == 1);
+  CHECK(s.wafers[1].defects.size() == 2);
+  CHECK(s.wafers[1].meta.wafer_id == "w2");
+  CHECK(s.wafers[1].meta.slot == 2);
+  // Defect 2 of w2 on die (0, 0), centre (75000, 75000) um: (10 - 75000, 20 - 75000) um.
+  CHECK(s.wafers[1].defects[1].x_mm == Approx((10.0 - 75000) / 1000).margin(1e-9));
+  CHECK(s.wafers[1].defects[1].y_mm == Approx((20.0 - 75000) / 1000).margin(1e-9));
+  // Both summaries agree with the data (each test: 1 defect on 1 die of a 1-die plan).
+  CHECK(s.warnings.empty());
+}
+
+TEST_CASE("KLARF timestamps", "[klarf]") {
+  using yf::import::parse_klarf_timestamp;
+  // Values from Python's datetime (UTC).
+  CHECK(parse_klarf_timestamp("10-19-21 10:04:09") == 1634637849);
+  CHECK(parse_klarf_timestamp("08-18-2023 16:19:42") == 1692375582);
+  CHECK(parse_klarf_timestamp("2000-01-30 15:40:57") == 949246857);
+  CHECK(parse_klarf_timestamp("2000-01-30T15:40:57") == 949246857);
+  CHECK(parse_klarf_timestamp("12/11/1971 12:32:22") == 61302742);
+  CHECK(!parse_klarf_timestamp("yesterday"));
+  CHECK(!parse_klarf_timestamp("13-40-21 10:00:00"));
 }
