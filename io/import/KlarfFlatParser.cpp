@@ -101,10 +101,11 @@ class FlatParser {
     return false;
   }
 
-  void push(const KToken& t) {
+  void push(const KToken& t) { push(t.text, t.line); }
+  void push(const std::string& kw, std::uint64_t line) {
     pushed_ = true;
-    pushed_kw_ = t.text;
-    pushed_line_ = t.line;
+    pushed_kw_ = kw;
+    pushed_line_ = line;
   }
 
   // Any number of values (an unknown list can be long), nothing kept.
@@ -290,7 +291,8 @@ class FlatParser {
 
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
   // (image, type) pairs, so rows are cut by reading values, not by lines. Each value
-  // goes straight into the defect being read (no row kept as text).
+  // goes straight from the line buffer into the defect being read (no row is kept
+  // as text); punctuation and quoted strings take the tokenizer's general path.
   void defect_list(const std::string& kw, std::uint64_t line) {
     KlarfWafer& w = current(kw, line);
     if (!columns_) tok_.fail(line, "DefectList before any DefectRecordSpec");
@@ -301,72 +303,81 @@ class FlatParser {
     KlarfDefect d;
     std::string_view view;
     std::uint64_t view_line = 0;
+    std::string keyword;
     for (;;) {
-      // The common case, a value inside a row: straight from the line buffer.
-      if (col > 0 && images_left < 0 && static_cast<int>(col) != c.imagelist && tok_.next_word_view(view, view_line)) {
-        const char c0 = view[0];
-        if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z')) || klarf_na(view)) {
-          set_defect_value(d, c, col, view, tok_, d.line);
-          if (++col == c.count) {
-            w.defects.push_back(d);
-            col = 0;
-          }
-          continue;
+      bool is_word = false;
+      if (tok_.next_word_view(view, view_line)) {
+        is_word = true;
+      } else {
+        const KToken& t = tok_.next();
+        if (t.kind == KTok::semicolon) {
+          if (col == 0 && images_left < 0) return;
+          tok_.fail(t, "DefectList row (line " + std::to_string(d.line) + ") ends after " + std::to_string(col) +
+                           " of the " + std::to_string(c.count) + " columns of the DefectRecordSpec (line " +
+                           std::to_string(spec_line_) + ")");
         }
-        // A statement inside the row (FILENAME ...): skipped, as below.
+        if (t.kind == KTok::end)
+          tok_.fail(t, "the file ends inside the DefectList of line " + std::to_string(line) + " (truncated?)");
+        if (t.kind != KTok::word && t.kind != KTok::string)
+          tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
+        is_word = t.kind == KTok::word;
+        keyword = t.text;  // the token's text outlives the next read
+        view = keyword;
+        view_line = t.line;
+      }
+      const char c0 = view.empty() ? '0' : view[0];
+      if (is_word && ((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z')) && !klarf_na(view)) {
+        // A keyword: at a row's start it ends a list whose ';' is missing (unless it
+        // is a statement tools write inside lists); elsewhere it is such a statement.
         const std::string k(view);
+        if (col == 0 && images_left < 0 && (kequal(k, "EndOfFile") || !embedded(k))) {
+          h_.warning(view_line, "DefectList (line " + std::to_string(line) + ") is not closed with ';'");
+          push(k, view_line);
+          return;
+        }
         if (kequal(k, "EndOfFile"))
           tok_.fail(view_line, "EndOfFile inside a DefectList row (line " + std::to_string(d.line) + ")");
         skip_statement(k, view_line);
         continue;
       }
-      const KToken& t = tok_.next();
-      if (t.kind == KTok::word && col > 0 && images_left < 0 && static_cast<int>(col) != c.imagelist &&
-          !std::isalpha(static_cast<unsigned char>(t.text[0]))) {  // the common case: a value inside a row
-        set_defect_value(d, c, col, t.text, tok_, d.line);
-      } else if (t.kind == KTok::semicolon) {
-        if (col == 0 && images_left < 0) return;
-        tok_.fail(t, "DefectList row (line " + std::to_string(d.line) + ") ends after " + std::to_string(col) +
-                         " of the " + std::to_string(c.count) + " columns of the DefectRecordSpec (line " +
-                         std::to_string(spec_line_) + ")");
-      } else if (t.kind == KTok::end) {
-        tok_.fail(t, "the file ends inside the DefectList of line " + std::to_string(line) + " (truncated?)");
-      } else if (is_keyword(t)) {
-        if (col == 0 && images_left < 0 && (kequal(t.text, "EndOfFile") || !embedded(t.text))) {
-          h_.warning(t.line, "DefectList (line " + std::to_string(line) + ") is not closed with ';'");
-          push(t);
-          return;
-        }
-        if (kequal(t.text, "EndOfFile"))
-          tok_.fail(t, "EndOfFile inside a DefectList row (line " + std::to_string(d.line) + ")");
-        const std::string k = t.text;
-        skip_statement(k, t.line);
-        continue;
-      } else if (t.kind != KTok::word && t.kind != KTok::string) {
-        tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
-      } else {
-        if (col == 0 && images_left < 0) {
-          d = KlarfDefect{};
-          d.line = t.line;
-          d.test = test_;
-        }
-        if (images_left > 0) {
-          --images_left;
-        } else if (static_cast<int>(col) == c.imagelist && images_left < 0) {
-          const auto n = klarf_integer(t.text);
-          if (!n || *n < 0 || *n > 100000) tok_.fail(t, "IMAGELIST count \"" + t.text + "\" is not an image count");
-          images_left = 2 * *n;
-        } else {
-          set_defect_value(d, c, col, t.text, tok_, d.line);
-        }
+      if (col == 0 && images_left < 0) {
+        d = KlarfDefect{};
+        d.line = view_line;
+        d.test = test_;
+      }
+      if (images_left > 0) {
+        if (--images_left > 0) continue;
+      } else if (static_cast<int>(col) == c.imagelist) {
+        const auto n = klarf_integer(view);
+        if (!n || *n < 0 || *n > 100000)
+          tok_.fail(view_line, "IMAGELIST count \"" + std::string(view) + "\" is not an image count");
+        images_left = 2 * *n;
         if (images_left > 0) continue;
-        images_left = -1;
+      } else {
+        value(d, c, col, view);
       }
-      if (++col == c.count) {
-        w.defects.push_back(d);
-        col = 0;
-      }
+      images_left = -1;
+      if (++col == c.count) end_row(w, d, c), col = 0;
     }
+  }
+
+  // XSIZE, YSIZE and DEFECTAREA only give the size when DSIZE is NA: with a DSIZE
+  // column their text is kept aside and parsed at the row's end only if needed.
+  void value(KlarfDefect& d, const DefectColumns& c, std::size_t col, std::string_view text) {
+    const auto role = c.roles[col];
+    if (c.dsize >= 0 && (role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_)) {
+      lazy_[role - DefectColumns::dsize_ - 1].assign(text);
+      lazy_col_[role - DefectColumns::dsize_ - 1] = col;
+      return;
+    }
+    set_defect_value(d, c, col, text, tok_, d.line);
+  }
+  void end_row(KlarfWafer& w, KlarfDefect& d, const DefectColumns& c) {
+    if (c.dsize >= 0 && !d.size)
+      for (int k = 0; k < 3; ++k)
+        if (lazy_col_[k] != kNoColumn) set_defect_value(d, c, lazy_col_[k], lazy_[k], tok_, d.line);
+    for (auto& k : lazy_col_) k = kNoColumn;
+    w.defects.push_back(d);
   }
 
   void summary_spec(const std::string& kw, std::uint64_t line) {
@@ -409,6 +420,9 @@ class FlatParser {
   std::uint64_t spec_line_ = 0;
   std::vector<std::string> summary_cols_;
   std::int32_t test_ = 1;
+  static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+  std::string lazy_[3];  // DEFECTAREA, XSIZE, YSIZE text of the current row
+  std::size_t lazy_col_[3] = {kNoColumn, kNoColumn, kNoColumn};
   bool pushed_ = false;
   std::string pushed_kw_;
   std::uint64_t pushed_line_ = 0;

@@ -32,8 +32,19 @@ void KlarfTokenizer::fail(std::uint64_t line, const std::string& message) const 
 }
 
 namespace {
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_punct(char c) { return c == ';' || c == '{' || c == '}' || c == ',' || c == '"'; }
+// Character classes by table: the tokenizer's inner loops test every byte.
+enum : std::uint8_t { kSpace = 1, kPunct = 2 };
+struct Classes {
+  std::uint8_t of[256] = {};
+  constexpr Classes() {
+    for (unsigned char c : {' ', '\t', '\r', '\f', '\v'}) of[c] = kSpace;
+    for (unsigned char c : {';', '{', '}', ',', '"'}) of[c] = kPunct;
+  }
+};
+constexpr Classes kClasses;
+bool is_space(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kSpace; }
+bool is_punct(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kPunct; }
+bool ends_word(char c) { return kClasses.of[static_cast<unsigned char>(c)] != 0; }
 }  // namespace
 
 void KlarfTokenizer::read(KToken& t) {
@@ -72,7 +83,7 @@ void KlarfTokenizer::read(KToken& t) {
     }
     default: {
       std::size_t n = 0;
-      while (n < rest_.size() && !is_space(rest_[n]) && !is_punct(rest_[n])) ++n;
+      while (n < rest_.size() && !ends_word(rest_[n])) ++n;
       t.kind = KTok::word;
       t.text.assign(rest_.substr(0, n));
       rest_.remove_prefix(n);
@@ -100,7 +111,7 @@ bool KlarfTokenizer::next_word_view(std::string_view& word, std::uint64_t& line)
   while (i < n && is_space(rest_[i])) ++i;
   if (i == n || is_punct(rest_[i])) return false;
   std::size_t e = i + 1;
-  while (e < n && !is_space(rest_[e]) && !is_punct(rest_[e])) ++e;
+  while (e < n && !ends_word(rest_[e])) ++e;
   word = rest_.substr(i, e - i);
   rest_.remove_prefix(e);
   line = lines_.line_number();

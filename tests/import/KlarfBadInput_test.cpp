@@ -149,6 +149,16 @@ TEST_CASE("KLARF: unknown statements of any length are skipped, a list missing i
   CHECK(s.warned("SummaryList (line"));
 }
 
+TEST_CASE("KLARF: DSIZE NA takes the size from DEFECTAREA", "[klarf]") {
+  yf::test::TempDir dir;
+  const std::string t = replaced(fixture("parser_fixtures/simple12.klarf"), "25.123 5.000", "25.123 NA");
+  const auto s = import(write(dir, "na_size.klarf", t));
+  REQUIRE(s.defects() == 1);
+  CHECK(s.wafers[0].defects[0].size_um == Approx(2 * std::sqrt(25.123 / 3.14159265358979)));
+  const auto with = import(write(dir, "size.klarf", fixture("parser_fixtures/simple12.klarf")));
+  CHECK(with.wafers[0].defects[0].size_um == Approx(5.0));
+}
+
 TEST_CASE("KLARF bad input: a clear error with file and line", "[klarf][bad]") {
   yf::test::TempDir dir;
   const std::string amat = fixture("amat_complus_v1.1.001");
