@@ -309,17 +309,18 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     // (test, i, j) of each defect as one sortable key (die indices are within +-1e6).
     bool want_dies = false;
     for (const KlarfSummaryRow& s : w.summary) want_dies = want_dies || s.ndefdie;
-    std::vector<std::pair<std::int32_t, std::uint64_t>> dies;
-    if (want_dies) dies.reserve(w.defects.size());
+    // Dies with defects per test: one flag per die of the extent (bounded above).
+    std::map<std::int32_t, std::vector<std::uint8_t>> seen;
+    const std::int64_t nj = j1 - j0 + 1;
     for (const KlarfDefect& d : w.defects) {
       ++per_test_defects[d.test];
-      if (want_dies)
-        dies.emplace_back(d.test, static_cast<std::uint64_t>(d.xindex + 2000000) << 32 |
-                                      static_cast<std::uint64_t>(d.yindex + 2000000));
+      if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
+      auto& flags = seen[d.test];
+      if (flags.empty()) flags.assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
+      std::uint8_t& flag = flags[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
+      per_test_defect_dies[d.test] += flag == 0;
+      flag = 1;
     }
-    std::sort(dies.begin(), dies.end());
-    dies.erase(std::unique(dies.begin(), dies.end()), dies.end());
-    for (const auto& t : dies) ++per_test_defect_dies[t.first];
     for (const auto& p : w.plan) ++per_test_dies[p.first];
     for (const KlarfSummaryRow& s : w.summary) {
       const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
