@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "io/import/ImportSink.hpp"
 #include "pipeline/WaferPipeline.hpp"
 
 namespace yf {
@@ -27,6 +28,30 @@ struct RunArgs {
 int run_command(const RunArgs& args);
 int inspect_command(const std::string& path);
 int regress_command(const RunArgs& args, const std::filesystem::path& golden, bool update);
+
+// `yieldflow import FILES -o DATASET.h5` (app/ImportCommand.cpp).
+struct ImportArgs {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string format;  // empty: detected per file from its content
+  import::ImportOptions options;
+};
+int import_command(const ImportArgs& args);
+
+// For `run`: every input that is not HDF5 is imported (format detected) into a
+// temporary v1 dataset, and its path replaced by that dataset's; the temporary
+// folder goes when this object does. An input that fails to import is left as it is
+// (the run then lists it among its failed files) after its error is logged.
+class OnTheFlyImports {
+ public:
+  explicit OnTheFlyImports(std::vector<std::string>& inputs);
+  ~OnTheFlyImports();
+  OnTheFlyImports(const OnTheFlyImports&) = delete;
+  OnTheFlyImports& operator=(const OnTheFlyImports&) = delete;
+
+ private:
+  std::filesystem::path dir_;
+};
 
 // The README's bundled samples (samples/data/*.h5 of the source tree or the
 // installed copy), for `run` without inputs.

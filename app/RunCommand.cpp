@@ -42,8 +42,10 @@ class Progress {
 int run_command(const RunArgs& args) {
   try {
     RunOutputs outputs(args.out_dir);
+    std::vector<std::string> inputs = args.inputs;
+    OnTheFlyImports imported(inputs);  // KLARF, STDF, map files: into temporary datasets
     Progress progress(args.progress);
-    PipelineReport report = run_pipeline(args.inputs, args.options, &outputs, progress.callback());
+    PipelineReport report = run_pipeline(inputs, args.options, &outputs, progress.callback());
     outputs.finish(report);
     const auto& t = report.totals;
     spdlog::info("{} wafers from {} files into {}: {} failed wafers, {} failed files", t.wafers, args.inputs.size(),

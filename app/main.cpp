@@ -19,6 +19,7 @@ const char* kDescription =
     "yieldflow: wafer yield and defect analysis for inspection datasets (HDF5, v1).\n"
     "  yieldflow run -o out data/*.h5        yield per wafer, lot, tool, fab, product, step\n"
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
+    "  yieldflow import f.klarf -o d.h5      KLARF, STDF, E142, G85, SINF, WM-811K into a dataset\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
@@ -38,7 +39,9 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
                  "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
                  "command-line flags win")
       ->check(CLI::ExistingFile);
-  cmd.add_option("inputs", args.inputs, "inspection datasets (.h5); none: the bundled samples");
+  cmd.add_option("inputs", args.inputs,
+                 "inspection datasets (.h5), or KLARF/STDF/E142/G85/SINF/WM-811K files (imported on the fly); "
+                 "none: the bundled samples");
 }
 
 // Options resolved and checked, inputs defaulted to the bundled samples.
@@ -76,6 +79,16 @@ int main(int argc, char** argv) {
   std::string inspect_path;
   auto* inspect = app.add_subcommand("inspect", "print a short summary of a dataset");
   inspect->add_option("file", inspect_path, "dataset (.h5)")->required();
+
+  yf::ImportArgs import_args;
+  auto* importer = app.add_subcommand("import", "KLARF, STDF, SEMI E142/G85, SINF or WM-811K files into one v1 dataset");
+  importer->add_option("inputs", import_args.inputs, "input files (plain or gzip)")->required();
+  importer->add_option("-o,--out", import_args.output, "dataset to write (.h5)")->required();
+  importer->add_option("--format", import_args.format, "klarf, stdf, e142, g85, sinf or wm811k [default: from content]");
+  importer->add_option("--fab", import_args.options.fab, "fab, for files that do not name one");
+  importer->add_option("--tool", import_args.options.tool, "tool, for files that do not name one");
+  importer->add_option("--product", import_args.options.product, "product, for files that do not name one");
+  importer->add_option("--step", import_args.options.step, "process step, for files that do not name one");
 
   yf::SampleOptions samples;
   bool bins_only = false, vlen = false;
@@ -137,6 +150,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*importer) return yf::import_command(import_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

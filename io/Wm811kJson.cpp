@@ -6,6 +6,40 @@
 
 namespace yf {
 
+Wm811kMap parse_wm811k_line(std::string_view line) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    Wm811kMap m;
+    m.lot = j.at("lotName").get<std::string>();
+    m.wafer_index = j.at("waferIndex").get<int>();
+    // Unlabelled rows carry "" (or, in other conversions, null or an empty list).
+    const auto& type = j.at("failureType");
+    if (type.is_string()) m.failure_type = type.get<std::string>();
+    const int rows = j.at("rows").get<int>(), cols = j.at("cols").get<int>();
+    const auto& strings = j.at("map");
+    if (!strings.is_array()) throw std::runtime_error("map is not a list of strings");
+    if (rows <= 0 || cols <= 0 || strings.size() != static_cast<std::size_t>(rows))
+      throw std::runtime_error("map has " + std::to_string(strings.size()) + " rows, expected " + std::to_string(rows));
+    m.map.rows = rows;
+    m.map.cols = cols;
+    m.map.cells.reserve(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
+    for (const auto& row : strings) {
+      const auto& s = row.get_ref<const std::string&>();
+      if (s.size() != static_cast<std::size_t>(cols))
+        throw std::runtime_error("map row of " + std::to_string(s.size()) + " characters, expected " + std::to_string(cols));
+      for (char ch : s) {
+        if (ch == '0') m.map.cells.push_back(DieState::none);
+        else if (ch == '1') m.map.cells.push_back(DieState::pass);
+        else if (ch == '2') m.map.cells.push_back(DieState::fail);
+        else throw std::runtime_error(std::string("map holds '") + ch + "', expected 0, 1 or 2");
+      }
+    }
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(e.what());
+  }
+}
+
 std::vector<Wm811kMap> read_wm811k_jsonl(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open");
@@ -13,37 +47,10 @@ std::vector<Wm811kMap> read_wm811k_jsonl(const std::string& path) {
   std::string line;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(line_no) + ": ";
     try {
-      const auto j = nlohmann::json::parse(line);
-      Wm811kMap m;
-      m.lot = j.at("lotName").get<std::string>();
-      m.wafer_index = j.at("waferIndex").get<int>();
-      // Unlabelled rows carry "" (or, in other conversions, null or an empty list).
-      const auto& type = j.at("failureType");
-      if (type.is_string()) m.failure_type = type.get<std::string>();
-      const int rows = j.at("rows").get<int>(), cols = j.at("cols").get<int>();
-      const auto strings = j.at("map").get<std::vector<std::string>>();
-      if (rows <= 0 || cols <= 0 || strings.size() != static_cast<std::size_t>(rows))
-        throw std::runtime_error("map has " + std::to_string(strings.size()) + " rows, expected " + std::to_string(rows));
-      m.map.rows = rows;
-      m.map.cols = cols;
-      m.map.cells.reserve(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
-      for (const std::string& s : strings) {
-        if (s.size() != static_cast<std::size_t>(cols))
-          throw std::runtime_error("map row of " + std::to_string(s.size()) + " characters, expected " + std::to_string(cols));
-        for (char ch : s) {
-          if (ch == '0') m.map.cells.push_back(DieState::none);
-          else if (ch == '1') m.map.cells.push_back(DieState::pass);
-          else if (ch == '2') m.map.cells.push_back(DieState::fail);
-          else throw std::runtime_error(std::string("map holds '") + ch + "', expected 0, 1 or 2");
-        }
-      }
-      maps.push_back(std::move(m));
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(where + e.what());
+      maps.push_back(parse_wm811k_line(line));
     } catch (const std::runtime_error& e) {
-      throw std::runtime_error(where + e.what());
+      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + e.what());
     }
   }
   return maps;

@@ -19,6 +19,8 @@ packages=(
   libyaml-cpp-dev        # --config files
   libbenchmark-dev       # bench/
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
+  clang libclang-rt-14-dev      # libFuzzer targets of the importers (fuzz/, scripts/fuzz.sh)
+  libxml2-dev            # SEMI E142 / G85 XML maps (io/import)
 )
 
 missing=()

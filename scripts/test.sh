@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh release
 ctest --test-dir build/release --output-on-failure -j "$(nproc)"
+# The importers' libFuzzer targets, briefly (scripts/fuzz.sh; YF_FUZZ_SECONDS=0 skips).
+if [ "${YF_FUZZ_SECONDS:-20}" != "0" ]; then bash scripts/fuzz.sh "${YF_FUZZ_SECONDS:-20}"; fi
 if [ "${1:-}" = "--sanitizers" ]; then
   bash scripts/build.sh asan
   ASAN_OPTIONS="detect_leaks=1" ctest --test-dir build/asan --output-on-failure -j "$(nproc)"

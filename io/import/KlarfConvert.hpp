@@ -1,0 +1,54 @@
+#pragma once
+// KLARF wafers (file units, KlarfData) into v1 wafers, products and classes.
+//
+// Coordinates: die (XINDEX i, YINDEX j) has its lower-left corner at
+// (i * pitchX + DieOriginX, j * pitchY + DieOriginY) in the file's die frame, a
+// defect lies at that corner plus (XREL, YREL), and the wafer centre at
+// SampleCenterLocation; wafer mm = (die frame - centre) / units per mm, turned so
+// that the orientation mark (OrientationMarkLocation) is at the bottom as the v1
+// spec wants. Units: micrometres in 1.x, nanometres in 1.8 (KlarfHeader).
+//
+// The product grid covers the dies of the wafer's SampleTestPlan and of its defects
+// (the bounding box of their indices; without either, every die that touches the
+// wafer), with no edge exclusion (KLARF has none). A product is declared once per
+// file, from its first wafer; later wafers of the same product map onto that grid
+// by their die indices.
+#include <map>
+#include <string>
+
+#include "io/import/ImportSink.hpp"
+#include "io/import/KlarfData.hpp"
+
+namespace yf::import {
+
+class KlarfConverter : public KlarfHandler {
+ public:
+  KlarfConverter(std::string path, const ImportOptions& options, ImportSink& sink);
+
+  void wafer(const KlarfHeader& header, KlarfWafer& wafer) override;
+  void classes(const std::vector<KlarfClass>& classes, std::uint64_t line) override;
+  void warning(std::uint64_t line, const std::string& message) override;
+
+  std::size_t wafers() const { return wafers_; }
+
+  // The grid of a product in the file's die frame, and how it maps to v1.
+  struct Grid {
+    ProductGeometry geometry;
+    KlarfMark mark = KlarfMark::down;
+    std::int64_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;  // die index ranges (inclusive)
+  };
+
+ private:
+  std::string path_;
+  ImportOptions options_;
+  ImportSink& sink_;
+  std::map<std::string, Grid> grids_;  // products declared by this file
+  std::size_t wafers_ = 0;
+};
+
+// "10-19-21 10:04:09", "08-18-2023 16:19:42", "2000-01-30 15:40:57" (month-day-year
+// with a 2- or 4-digit year, or ISO year-month-day; '/' or '-'; a 'T' between date
+// and time allowed) as Unix seconds, UTC; empty when it does not read as a time.
+std::optional<std::int64_t> parse_klarf_timestamp(const std::string& text);
+
+}  // namespace yf::import

@@ -1,0 +1,40 @@
+#pragma once
+// Lines of a text file, streamed through a fixed buffer (InputFile: plain or gzip),
+// numbered from 1, without their "\n" or "\r\n". A line longer than the limit is
+// an error, so a binary file read as text cannot make a line eat all memory.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/import/InputFile.hpp"
+
+namespace yf::import {
+
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path, std::size_t max_line = 16u << 20);
+
+  // The next line, valid until the next call; false at the end of the file.
+  // Throws ImportError "PATH: line N: ..." for a NUL byte or an over-long line.
+  bool next(std::string_view& line);
+
+  // Number of the line last returned (1-based).
+  std::uint64_t line_number() const { return line_no_; }
+  const std::string& path() const { return in_.path(); }
+  // "PATH: line N: " for error messages about the last line.
+  std::string where() const;
+
+ private:
+  bool fill();
+
+  InputFile in_;
+  std::size_t max_line_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::uint64_t line_no_ = 0;
+};
+
+}  // namespace yf::import

@@ -1,0 +1,208 @@
+#include "io/import/SemiMapBuilder.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <ctime>
+
+namespace yf::import {
+
+void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> null_code, int line) {
+  type_ = type;
+  begin_line_ = line;
+  null_.reset();
+  if (null_code && !trim(*null_code).empty()) {
+    null_ = code_value(trim(*null_code), type);
+    if (!null_)
+      throw ImportError(at(line) + ": NullBin '" + *null_code + "' is not a bin code of its BinType");
+  }
+  defs_.clear();
+  rows_.clear();
+}
+
+void SemiMapBuilder::define_bin(const std::string& code, const std::string& description, const std::string& quality,
+                                std::optional<std::int64_t> count, int line) {
+  const auto v = code_value(trim(code), type_);
+  if (!v) throw ImportError(at(line) + ": BinCode '" + code + "' is not a bin code of its BinType");
+  const std::string_view q = trim(quality);
+  const bool pass = iequals(q, "Pass") || iequals(q, "Good");
+  auto [it, fresh] = defs_.try_emplace(*v);
+  Def& d = it->second;
+  if (fresh) {
+    d.name = description.empty() ? std::string(trim(code)) : description;
+    d.pass = pass;
+    d.line = line;
+  } else if (d.pass != pass) {
+    sink_.warning(at(line), "bin code " + std::string(trim(code)) + " is defined again with another BinQuality: the "
+                                "first definition (line " + std::to_string(d.line) + ") wins");
+  }
+  if (count) d.declared = std::max<std::int64_t>(d.declared, 0) + *count;
+}
+
+void SemiMapBuilder::add_row(std::string_view text, int line) {
+  if (!split_codes(text, type_, codes_))
+    throw ImportError(at(line) + ": a row of " + std::to_string(trim(text).size()) +
+                      " characters is not a whole number of " + std::to_string(code_width(type_)) + "-character codes");
+  std::vector<int> row;
+  row.reserve(codes_.size());
+  for (auto c : codes_) {
+    const auto v = code_value(c, type_);
+    if (!v) throw ImportError(at(line) + ": '" + std::string(c) + "' is not a bin code of the map's BinType");
+    row.push_back(*v);
+  }
+  if (rows_.size() >= static_cast<std::size_t>(kMaxMapSide) || row.size() > static_cast<std::size_t>(kMaxMapSide))
+    throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
+  rows_.push_back(std::move(row));
+}
+
+void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notch, const SemiMapHeader& header) {
+  ++wafers_;
+  const std::string where = at(begin_line_);
+  if (rows_.empty()) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has no rows of bin codes");
+  std::size_t widest = 0;
+  for (const auto& r : rows_) widest = std::max(widest, r.size());
+  const int rows = static_cast<int>(rows_.size()), cols = static_cast<int>(widest);
+  if (cols == 0) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has only empty rows");
+  const std::string hw = header.counts_where.empty() ? where : header.counts_where;
+  const std::string wafer = "wafer '" + meta.wafer_id + "': ";
+  if (header.rows && *header.rows != rows)
+    sink_.warning(hw, wafer + "the header says " + std::to_string(*header.rows) + " rows, the map has " +
+                          std::to_string(rows));
+  if (header.cols && *header.cols != cols)
+    sink_.warning(hw, wafer + "the header says " + std::to_string(*header.cols) + " columns, the map has " +
+                          std::to_string(cols));
+
+  BinMap map;
+  map.cols = cols;
+  map.rows = rows;
+  map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+  std::map<int, std::int64_t> counted;  // every code, the null code too: BinCount counts positions
+  int ragged = 0;
+  for (int r = 0; r < rows; ++r) {
+    const auto& row = rows_[static_cast<std::size_t>(r)];
+    ragged += static_cast<int>(row.size()) != cols;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const int v = row[c];
+      ++counted[v];
+      if (null_ && v == *null_) continue;
+      if (v > 32767)
+        throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
+      map.bins[static_cast<std::size_t>(r) * cols + c] = static_cast<std::int16_t>(v);
+    }
+  }
+  if (ragged > 0)
+    sink_.warning(where, wafer + std::to_string(ragged) + " rows are shorter than " + std::to_string(cols) +
+                             " codes: padded with no-die");
+  for (const auto& [code, def] : defs_) {
+    const std::int64_t n = counted.count(code) ? counted[code] : 0;
+    if (def.declared >= 0 && def.declared != n)
+      sink_.warning(at(def.line), wafer + "BinCount " + std::to_string(def.declared) + " for bin '" + def.name +
+                                      "' (code value " + std::to_string(code) + ") but the map holds " +
+                                      std::to_string(n));
+  }
+  std::vector<BinDef> new_bins;
+  std::int64_t good = 0;
+  for (const auto& [code, n] : counted) {
+    if (null_ && code == *null_) continue;
+    auto it = defs_.find(code);
+    if (it == defs_.end())
+      sink_.warning(where, wafer + std::to_string(n) + " dies of bin code value " + std::to_string(code) +
+                               " that no bin definition names: counted as failing");
+    const bool pass = it != defs_.end() && it->second.pass;
+    if (pass) good += n;
+    const auto bin = static_cast<std::int16_t>(code);
+    if (bins_declared_.insert(bin).second)
+      new_bins.push_back({bin, it != defs_.end() ? it->second.name : std::to_string(code), pass});
+  }
+  for (const auto& [code, def] : defs_)  // defined but absent bins are declared too
+    if (!(null_ && code == *null_) && code <= 32767 && bins_declared_.insert(static_cast<std::int16_t>(code)).second)
+      new_bins.push_back({static_cast<std::int16_t>(code), def.name, def.pass});
+  if (header.good_devices && *header.good_devices != good)
+    sink_.warning(hw, wafer + "GoodDevices " + std::to_string(*header.good_devices) + " but " + std::to_string(good) +
+                          " dies in passing bins");
+
+  map = rotate_notch_down(map, notch, &sizes);
+  std::string assumed;
+  ProductGeometry geometry = map_product(meta.product, map.cols, map.rows, sizes, &assumed);
+  if (auto it = products_.find(meta.product);
+      it != products_.end() && (it->second.cols != geometry.cols || it->second.rows != geometry.rows)) {
+    const std::string renamed = meta.product + "-" + std::to_string(geometry.cols) + "x" + std::to_string(geometry.rows);
+    sink_.warning(where, wafer + "a second grid size for product '" + meta.product + "': named '" + renamed + "'");
+    meta.product = renamed;
+    geometry.name = renamed;
+  }
+  if (!products_.count(meta.product)) {
+    if (!assumed.empty()) sink_.warning(where, "no " + assumed + " for product '" + meta.product + "' in the file: assumed");
+    products_.emplace(meta.product, geometry);
+    sink_.add_product(geometry);
+  }
+  if (!new_bins.empty()) sink_.add_bins(new_bins);
+  WaferRecord rec;
+  rec.meta = std::move(meta);
+  rec.binmap = std::move(map);
+  sink_.add_wafer(std::move(rec));
+  rows_.clear();
+}
+
+NotchSide semi_orientation(const std::string& degrees, ImportSink& sink, const std::string& where) {
+  const std::string_view d = trim(degrees);
+  if (d.empty()) return NotchSide::bottom;
+  char* end = nullptr;
+  const std::string s(d);
+  const double v = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || *end != '\0' || !std::isfinite(v)) {
+    sink.warning(where, "Orientation '" + s + "' is not an angle: notch taken at the bottom");
+    return NotchSide::bottom;
+  }
+  const long deg = ((std::lround(v) % 360) + 360) % 360;
+  switch (deg) {
+    case 0: return NotchSide::bottom;
+    case 90: return NotchSide::left;
+    case 180: return NotchSide::top;
+    case 270: return NotchSide::right;
+    default:
+      sink.warning(where, "Orientation " + s + " is not a multiple of 90 degrees: notch taken at the bottom");
+      return NotchSide::bottom;
+  }
+}
+
+std::int64_t semi_timestamp(const std::string& s) {
+  if (s.size() < 14) return 0;
+  for (int i = 0; i < 14; ++i)
+    if (s[static_cast<std::size_t>(i)] < '0' || s[static_cast<std::size_t>(i)] > '9') return 0;
+  auto num = [&](int at, int n) { return std::stoi(s.substr(static_cast<std::size_t>(at), static_cast<std::size_t>(n))); };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(4, 2) - 1;
+  tm.tm_mday = num(6, 2);
+  tm.tm_hour = num(8, 2);
+  tm.tm_min = num(10, 2);
+  tm.tm_sec = num(12, 2);
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60)
+    return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::optional<std::int64_t> semi_int(const std::optional<std::string>& v, const char* name, const std::string& where) {
+  if (!v || trim(*v).empty()) return std::nullopt;
+  const std::string s(trim(*v));
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(s.c_str(), &end, 10);
+  if (end == s.c_str() || *end != '\0' || errno != 0)
+    throw ImportError(where + ": " + name + ": '" + s + "' is not a whole number");
+  return x;
+}
+
+std::optional<double> semi_double(const std::optional<std::string>& v, const char* name, const std::string& where) {
+  if (!v || trim(*v).empty()) return std::nullopt;
+  const std::string s(trim(*v));
+  char* end = nullptr;
+  const double x = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || *end != '\0' || !std::isfinite(x))
+    throw ImportError(where + ": " + name + ": '" + s + "' is not a number");
+  return x;
+}
+
+}  // namespace yf::import

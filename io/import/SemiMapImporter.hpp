@@ -1,0 +1,18 @@
+#pragma once
+// SEMI wafer-map XML files: E142 substrate maps (namespaces V1005 and V0105, one
+// wafer per SubstrateMap, several per file) and G85 maps (one wafer per Map).
+// Both are streamed with libxml2's xmlTextReader. docs/formats.md ("Importing",
+// E142 / G85) has the mapping; where a header's counts (BinCount, Rows/Columns,
+// Layout Dimension, GoodDevices) disagree with the grid, the sink gets a warning
+// and the grid wins.
+#include <string>
+
+#include "io/import/ImportSink.hpp"
+
+namespace yf::import {
+
+// Throw ImportError "PATH: line N: ..." for input that cannot be imported.
+void import_e142(const std::string& path, const ImportOptions& options, ImportSink& sink);
+void import_g85(const std::string& path, const ImportOptions& options, ImportSink& sink);
+
+}  // namespace yf::import

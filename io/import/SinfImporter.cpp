@@ -1,0 +1,230 @@
+#include "io/import/SinfImporter.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <optional>
+#include <cstring>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "io/import/BinCodes.hpp"
+#include "io/import/LineReader.hpp"
+#include "io/import/MapGeometry.hpp"
+
+namespace yf::import {
+namespace {
+
+struct SinfWafer {
+  std::map<std::string, std::string> header;  // upper-case key -> value
+  std::map<std::string, std::size_t> header_line;
+  std::vector<std::vector<std::int16_t>> rows;
+  std::size_t first_row_line = 0;
+};
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+class SinfImport {
+ public:
+  SinfImport(const std::string& path, const ImportOptions& options, ImportSink& sink)
+      : lines_(path), path_(path), options_(options), sink_(sink) {}
+
+  void run() {
+    SinfWafer w;
+    std::string_view line;
+    std::vector<std::string_view> codes;
+    while (lines_.next(line)) {
+      line = trim(line);
+      if (line.empty()) continue;
+      const auto colon = line.find(':');
+      if (colon == std::string_view::npos || colon == 0)
+        throw ImportError(lines_.where() + "not a SINF `KEY:value` or `RowData:` line");
+      const std::string key = upper(trim(line.substr(0, colon)));
+      const std::string_view value = trim(line.substr(colon + 1));
+      if (key == "ROWDATA") {
+        if (w.rows.empty()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
+        split_codes(value, BinCodeType::hex, codes);
+        std::vector<std::int16_t> row;
+        row.reserve(codes.size());
+        for (auto code : codes) row.push_back(die(code));
+        w.rows.push_back(std::move(row));
+        continue;
+      }
+      if (!w.rows.empty()) {  // a header after the rows: the next wafer begins,
+        emit(w);              // keeping the keys it does not restate (DEVICE, LOT, sizes)
+        SinfWafer next;
+        next.header = std::move(w.header);
+        next.header_line = std::move(w.header_line);
+        for (const char* own : {"WAFER", "DIECT"}) next.header.erase(own), next.header_line.erase(own);
+        w = std::move(next);
+      }
+      w.header[key] = std::string(value);
+      w.header_line[key] = static_cast<std::size_t>(lines_.line_number());
+    }
+    if (w.rows.empty()) {
+      if (emitted_ == 0) throw ImportError(path_ + ": no RowData lines: not a SINF map");
+      throw ImportError(lines_.where() + "a header without RowData lines after the last wafer");
+    }
+    emit(w);
+  }
+
+ private:
+  // "__" no die, "@@" not inspected, FF the reference die: none is a tested die.
+  std::int16_t die(std::string_view code) {
+    if (code.find_first_not_of('_') == std::string_view::npos) return -1;
+    if (code.find_first_not_of('@') == std::string_view::npos) return -1;
+    const auto v = code_value(code, BinCodeType::hex);
+    if (!v || code.size() > 4 || *v > 32767)
+      throw ImportError(lines_.where() + "RowData: '" + std::string(code) + "' is not a hexadecimal bin code");
+    if (*v == 0xFF && code.size() == 2) return -1;
+    return static_cast<std::int16_t>(*v);
+  }
+
+  std::string where(const SinfWafer& w, const std::string& key) const {
+    auto it = w.header_line.find(key);
+    return path_ + ": line " + std::to_string(it == w.header_line.end() ? w.first_row_line : it->second);
+  }
+  const std::string* get(const SinfWafer& w, const std::string& key) const {
+    auto it = w.header.find(key);
+    return it == w.header.end() || it->second.empty() ? nullptr : &it->second;
+  }
+  std::optional<double> number(const SinfWafer& w, const std::string& key) const {
+    const std::string* s = get(w, key);
+    if (!s) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      const double v = std::stod(*s, &used);
+      if (used == s->size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number");
+  }
+
+  void emit(const SinfWafer& w) {
+    ++emitted_;
+    const int rows = static_cast<int>(w.rows.size());
+    std::size_t widest = 0;
+    for (const auto& r : w.rows) widest = std::max(widest, r.size());
+    const int cols = static_cast<int>(widest);
+    if (cols == 0) throw ImportError(path_ + ": line " + std::to_string(w.first_row_line) + ": RowData lines hold no codes");
+    if (cols > kMaxMapSide || rows > kMaxMapSide)
+      throw ImportError(path_ + ": line " + std::to_string(w.first_row_line) + ": a " + std::to_string(cols) + " x " +
+                        std::to_string(rows) + " map is too large");
+    // Header counts against the grid: the grid wins.
+    if (auto rc = number(w, "ROWCT"); rc && static_cast<int>(*rc) != rows)
+      sink_.warning(where(w, "ROWCT"), "ROWCT " + *get(w, "ROWCT") + " but " + std::to_string(rows) + " RowData lines");
+    if (auto cc = number(w, "COLCT"); cc && static_cast<int>(*cc) != cols)
+      sink_.warning(where(w, "COLCT"), "COLCT " + *get(w, "COLCT") + " but RowData lines of up to " +
+                                           std::to_string(cols) + " codes");
+    BinMap map;
+    map.cols = cols;
+    map.rows = rows;
+    map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+    int ragged = 0;
+    for (int r = 0; r < rows; ++r) {
+      const auto& row = w.rows[static_cast<std::size_t>(r)];
+      ragged += static_cast<int>(row.size()) != cols;
+      std::copy(row.begin(), row.end(), map.bins.begin() + static_cast<std::ptrdiff_t>(r) * cols);
+    }
+    if (ragged > 0)
+      sink_.warning(path_ + ": line " + std::to_string(w.first_row_line),
+                    std::to_string(ragged) + " RowData lines are shorter than " + std::to_string(cols) +
+                        " codes: padded with no-die");
+    int dies = 0;
+    std::set<std::int16_t> seen;
+    for (auto b : map.bins)
+      if (b >= 0) ++dies, seen.insert(b);
+    if (auto dc = number(w, "DIECT"); dc && static_cast<int>(*dc) != dies)
+      sink_.warning(where(w, "DIECT"), "DIECT " + *get(w, "DIECT") + " but " + std::to_string(dies) + " dies in the rows");
+
+    // Passing bins: BCEQU, or 01 when it is missing or blank.
+    std::set<int> pass;
+    if (const std::string* bc = get(w, "BCEQU")) {
+      std::vector<std::string_view> codes;
+      split_codes(*bc, BinCodeType::hex, codes);
+      for (auto c : codes) {
+        auto v = code_value(c, BinCodeType::hex);
+        if (!v) throw ImportError(where(w, "BCEQU") + ": BCEQU: '" + std::string(c) + "' is not a hexadecimal bin code");
+        pass.insert(*v);
+      }
+    }
+    if (pass.empty()) pass.insert(1);
+
+    MapSizes sizes;
+    const std::string* unit = get(w, "DUTMS");
+    const double mm = unit ? unit_to_mm(*unit).value_or(0.0) : 1.0;
+    if (unit && mm == 0.0) sink_.warning(where(w, "DUTMS"), "DUTMS '" + *unit + "' is not a known unit: die size ignored");
+    if (auto x = number(w, "XDIES")) sizes.die_width_mm = *x * mm;
+    if (auto y = number(w, "YDIES")) sizes.die_height_mm = *y * mm;
+
+    NotchSide notch = NotchSide::bottom;  // FNLOC: 0 top, 90 right, 180 bottom, 270 left
+    if (auto fn = number(w, "FNLOC")) {
+      const int deg = ((static_cast<int>(*fn) % 360) + 360) % 360;
+      notch = deg == 0 ? NotchSide::top : deg == 90 ? NotchSide::right : deg == 270 ? NotchSide::left : NotchSide::bottom;
+      if (deg % 90 != 0) sink_.warning(where(w, "FNLOC"), "FNLOC " + *get(w, "FNLOC") + " is not a multiple of 90: taken as 180");
+    }
+    map = rotate_notch_down(map, notch, &sizes);
+
+    const std::string* device = get(w, "DEVICE");
+    std::string product = device ? *device : !options_.product.empty() ? options_.product : std::string("sinf");
+    std::string assumed;
+    ProductGeometry geometry = map_product(product, map.cols, map.rows, sizes, &assumed);
+    if (auto it = products_.find(product); it != products_.end() &&
+                                           (it->second.cols != geometry.cols || it->second.rows != geometry.rows)) {
+      product += "-" + std::to_string(geometry.cols) + "x" + std::to_string(geometry.rows);
+      geometry.name = product;
+      sink_.warning(path_ + ": line " + std::to_string(w.first_row_line),
+                    "a second grid size for DEVICE '" + it->first + "': product named '" + product + "'");
+    }
+    if (!assumed.empty() && !products_.count(product))
+      sink_.warning(path_, "no " + assumed + " in the file: assumed");
+    if (products_.emplace(product, geometry).second) sink_.add_product(geometry);
+
+    std::vector<BinDef> bins;
+    for (auto b : seen)
+      if (bins_declared_.insert(b).second) bins.push_back({b, hex_name(b), pass.count(b) > 0});
+    for (int b : pass)
+      if (b <= 32767 && bins_declared_.insert(static_cast<std::int16_t>(b)).second)
+        bins.push_back({static_cast<std::int16_t>(b), hex_name(b), true});
+    if (!bins.empty()) sink_.add_bins(bins);
+
+    WaferRecord rec;
+    const std::string* wafer = get(w, "WAFER");
+    const std::string* lot = get(w, "LOT");
+    rec.meta.wafer_id = wafer ? *wafer : "W" + std::to_string(emitted_);
+    rec.meta.lot_id = lot ? *lot : "";
+    rec.meta.product = product;
+    rec.meta.fab = options_.fab;
+    rec.meta.tool = options_.tool;
+    rec.meta.step = options_.step;
+    rec.binmap = std::move(map);
+    sink_.add_wafer(std::move(rec));
+  }
+
+  static std::string hex_name(int b) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02X", b);
+    return buf;
+  }
+
+  LineReader lines_;
+  std::string path_;
+  const ImportOptions& options_;
+  ImportSink& sink_;
+  int emitted_ = 0;
+  std::map<std::string, ProductGeometry> products_;
+  std::set<std::int16_t> bins_declared_;
+};
+
+}  // namespace
+
+void import_sinf(const std::string& path, const ImportOptions& options, ImportSink& sink) {
+  SinfImport(path, options, sink).run();
+}
+
+}  // namespace yf::import
