@@ -1,6 +1,7 @@
 #include "io/import/SinfImporter.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdio>
 #include <optional>
@@ -125,10 +126,10 @@ class SinfImport {
     try {
       std::size_t used = 0;
       const double v = std::stod(*s, &used);
-      if (used == s->size()) return v;
+      if (used == s->size() && std::isfinite(v) && std::fabs(v) < 1e9) return v;
     } catch (const std::exception&) {
     }
-    throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number");
+    throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number (or not a plausible one)");
   }
 
   void emit(const SinfWafer& w) {
