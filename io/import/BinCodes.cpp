@@ -3,10 +3,28 @@
 #include <cctype>
 
 namespace yf::import {
+namespace {
+
+// Inline ASCII tests: std::isspace is a locale-aware library call per byte.
+constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+constexpr bool is_separator(char c) { return is_space(c) || c == ','; }
+
+// Hex digit values, -1 for anything else.
+struct HexTable {
+  signed char v[256];
+  constexpr HexTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = -1;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<signed char>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = static_cast<signed char>(10 + i);
+  }
+};
+constexpr HexTable kHex;
+
+}  // namespace
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -46,13 +64,18 @@ bool split_codes(std::string_view row, BinCodeType type, std::vector<std::string
     return true;
   }
   row = trim(row);
-  const bool separated = row.find_first_of(" \t\r\n,") != std::string_view::npos;
+  bool separated = false;
+  for (char c : row)
+    if (is_separator(c)) {
+      separated = true;
+      break;
+    }
   if (separated) {
     std::size_t i = 0;
     while (i < row.size()) {
-      while (i < row.size() && (std::isspace(static_cast<unsigned char>(row[i])) || row[i] == ',')) ++i;
+      while (i < row.size() && is_separator(row[i])) ++i;
       const std::size_t b = i;
-      while (i < row.size() && !std::isspace(static_cast<unsigned char>(row[i])) && row[i] != ',') ++i;
+      while (i < row.size() && !is_separator(row[i])) ++i;
       if (i > b) out.push_back(row.substr(b, i - b));
     }
     return true;
@@ -69,22 +92,50 @@ std::optional<int> code_value(std::string_view code, BinCodeType type) {
     if (code.size() != 1) return std::nullopt;
     return static_cast<unsigned char>(code[0]);
   }
-  const int base = type == BinCodeType::decimal ? 10 : 16;
   if (code.size() > 7) return std::nullopt;  // fits an int
   int v = 0;
+  if (type == BinCodeType::decimal) {
+    for (char c : code) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
   for (char c : code) {
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F')
-      d = c - 'A' + 10;
-    else
-      return std::nullopt;
-    v = v * base + d;
+    const int d = kHex.v[static_cast<unsigned char>(c)];
+    if (d < 0) return std::nullopt;
+    v = v * 16 + d;
   }
   return v;
+}
+
+bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad) {
+  bad = {};
+  if (type == BinCodeType::hex) {  // fixed 2-character codes without separators: the common case
+    const std::string_view t = trim(row);
+    bool plain = t.size() % 2 == 0;
+    for (std::size_t i = 0; plain && i < t.size(); i += 2) {
+      const int hi = kHex.v[static_cast<unsigned char>(t[i])], lo = kHex.v[static_cast<unsigned char>(t[i + 1])];
+      if (hi < 0 || lo < 0) {
+        plain = false;
+        break;
+      }
+      out.push_back(hi << 4 | lo);
+    }
+    if (plain) return true;
+    out.clear();
+  }
+  std::vector<std::string_view> codes;
+  if (!split_codes(row, type, codes)) return false;
+  for (auto c : codes) {
+    const auto v = code_value(c, type);
+    if (!v) {
+      bad = c;
+      return false;
+    }
+    out.push_back(*v);
+  }
+  return true;
 }
 
 }  // namespace yf::import

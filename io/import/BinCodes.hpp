@@ -27,6 +27,12 @@ bool split_codes(std::string_view row, BinCodeType type, std::vector<std::string
 // The number a code stands for; nullopt when it is not a code of the type.
 std::optional<int> code_value(std::string_view code, BinCodeType type);
 
+// split_codes then code_value for a whole row, fused (the hot loop of the map
+// importers): appends each code's number to `out`. On a bad code returns false
+// with `bad` set to it; on a fixed-width row of the wrong length returns false
+// with `bad` empty.
+bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad);
+
 // Text helpers shared by the map importers.
 std::string_view trim(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

@@ -199,38 +199,68 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       f.cy = 0;
     }
   }
-  if (i0 > i1) {  // neither plan nor defects: every die that touches the wafer
+  // Every die that touches the wafer (for a wafer without a test plan).
+  auto add_circle = [&] {
     if (!(radius / f.px < 1e5 && radius / f.py < 1e5 && std::abs(f.cx - f.ox) / f.px < 1e5 &&
           std::abs(f.cy - f.oy) / f.py < 1e5))
       fail("DiePitch, DieOrigin and SampleCenterLocation do not make a die grid on a " + fmt_num(diameter) +
            " mm wafer");
-    i0 = static_cast<std::int64_t>(std::floor((-radius + f.cx - f.ox) / f.px));
-    i1 = static_cast<std::int64_t>(std::floor((radius + f.cx - f.ox) / f.px));
-    j0 = static_cast<std::int64_t>(std::floor((-radius + f.cy - f.oy) / f.py));
-    j1 = static_cast<std::int64_t>(std::floor((radius + f.cy - f.oy) / f.py));
-  }
+    extend(static_cast<std::int64_t>(std::floor((-radius + f.cx - f.ox) / f.px)),
+           static_cast<std::int64_t>(std::floor((-radius + f.cy - f.oy) / f.py)));
+    extend(static_cast<std::int64_t>(std::floor((radius + f.cx - f.ox) / f.px)),
+           static_cast<std::int64_t>(std::floor((radius + f.cy - f.oy) / f.py)));
+  };
+  if (i0 > i1) add_circle();  // neither plan nor defects
   if (i1 - i0 >= 20000 || j1 - j0 >= 20000 || (i1 - i0 + 1) * (j1 - j0 + 1) > 50'000'000)
     fail("the dies span " + std::to_string(i1 - i0 + 1) + " x " + std::to_string(j1 - j0 + 1) +
          " die indices: not a wafer's die grid");
 
-  // The product and its grid (declared once per file).
-  std::string product = !h.device_id.empty() ? h.device_id : options_.product;
-  if (product.empty()) product = "KLARF_" + fmt_num(f.px) + "x" + fmt_num(f.py) + "mm";
-  auto git = grids_.find(product);
-  if (git == grids_.end()) {
-    Grid g = make_grid(product, diameter, h.mark, f, i0, i1, j0, j1);
+  // The product and its grid: declared by the first wafer of the file that names it.
+  // A later wafer whose dies do not fit that grid (another orientation, wafer size or
+  // pitch, or dies outside it) gets a product of its own, NAME-<cols>x<rows>, with a
+  // warning, so that none of its defects falls off the grid.
+  std::string base = !h.device_id.empty() ? h.device_id : options_.product;
+  if (base.empty()) base = "KLARF_" + fmt_num(f.px) + "x" + fmt_num(f.py) + "mm";
+  const Grid* chosen = nullptr;
+  for (const Grid& g : grids_[base]) {
+    const bool along = g.mark == KlarfMark::down || g.mark == KlarfMark::up;
+    const double gpx = along ? g.geometry.die_width_mm : g.geometry.die_height_mm;
+    const double gpy = along ? g.geometry.die_height_mm : g.geometry.die_width_mm;
+    if (g.mark == h.mark && std::abs(g.geometry.wafer_diameter_mm - diameter) <= 1e-9 &&
+        std::abs(gpx - f.px) <= 1e-9 * f.px && std::abs(gpy - f.py) <= 1e-9 * f.py && i0 >= g.i0 && i1 <= g.i1 &&
+        j0 >= g.j0 && j1 <= g.j1) {
+      chosen = &g;
+      break;
+    }
+  }
+  if (!chosen && w.plan.empty()) add_circle();  // no plan, defects off the earlier grids: the whole wafer
+  if (i1 - i0 >= 20000 || j1 - j0 >= 20000 || (i1 - i0 + 1) * (j1 - j0 + 1) > 50'000'000)
+    fail("the dies span " + std::to_string(i1 - i0 + 1) + " x " + std::to_string(j1 - j0 + 1) +
+         " die indices: not a wafer's die grid");
+  if (!chosen) {
+    auto& variants = grids_[base];
+    std::string name = base;
+    Grid g = make_grid(name, diameter, h.mark, f, i0, i1, j0, j1);
+    if (!variants.empty()) {
+      name = base + "-" + std::to_string(g.geometry.cols) + "x" + std::to_string(g.geometry.rows);
+      for (int n = 2; std::any_of(variants.begin(), variants.end(), [&](const Grid& v) { return v.geometry.name == name; });
+           ++n)
+        name = base + "-" + std::to_string(g.geometry.cols) + "x" + std::to_string(g.geometry.rows) + "-" + std::to_string(n);
+      g.geometry.name = name;
+      sink_.warning(where.substr(0, where.size() - 2),
+                    "its dies do not fit the grid of product \"" + base + "\" set by an earlier wafer of the file: "
+                    "stored as product \"" + name + "\"");
+    }
     const ProductGeometry& pg = g.geometry;
     if (!std::isfinite(pg.grid_x0_mm) || !std::isfinite(pg.grid_y0_mm) || !std::isfinite(pg.die_width_mm) ||
         !std::isfinite(pg.die_height_mm))
       fail("the die grid's corner is out of range (DieOrigin or SampleCenterLocation too large)");
-    sink_.add_product(g.geometry);
-    git = grids_.emplace(product, g).first;
-  } else if (git->second.mark != h.mark || std::abs(git->second.geometry.wafer_diameter_mm - diameter) > 1e-9) {
-    fail("product \"" + product + "\" changes its orientation mark or wafer size within the file");
+    sink_.add_product(pg);
+    variants.push_back(g);
+    chosen = &variants.back();
   }
-  const Grid& g = git->second;
-  if (!(std::abs((g.mark == KlarfMark::down || g.mark == KlarfMark::up ? g.geometry.die_width_mm : g.geometry.die_height_mm) - f.px) <= 1e-9 * f.px))
-    fail("product \"" + product + "\" changes its DiePitch within the file");
+  const Grid& g = *chosen;
+  const std::string product = g.geometry.name;
 
   WaferRecord out;
   WaferMeta& m = out.meta;

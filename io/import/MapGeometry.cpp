@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 
 namespace yf::import {
 
@@ -28,7 +29,9 @@ ProductGeometry map_product(const std::string& name, int cols, int rows, const M
   p.rows = rows;
   const int longest = std::max(1, std::max(cols, rows));
   std::string what;
-  double w = sizes.die_width_mm, h = sizes.die_height_mm, d = sizes.wafer_diameter_mm;
+  // A size that is not a plausible length (0, negative, not finite, over a metre) is unknown.
+  auto plausible = [](double v) { return std::isfinite(v) && v > 0 && v < 1000 ? v : 0.0; };
+  double w = plausible(sizes.die_width_mm), h = plausible(sizes.die_height_mm), d = plausible(sizes.wafer_diameter_mm);
   const bool die_known = w > 0 && h > 0;
   if (!(d > 0)) {
     if (die_known) {

@@ -40,15 +40,14 @@ void SemiMapBuilder::define_bin(const std::string& code, const std::string& desc
 }
 
 void SemiMapBuilder::add_row(std::string_view text, int line) {
-  if (!split_codes(text, type_, codes_))
-    throw ImportError(at(line) + ": a row of " + std::to_string(trim(text).size()) +
-                      " characters is not a whole number of " + std::to_string(code_width(type_)) + "-character codes");
   std::vector<int> row;
-  row.reserve(codes_.size());
-  for (auto c : codes_) {
-    const auto v = code_value(c, type_);
-    if (!v) throw ImportError(at(line) + ": '" + std::string(c) + "' is not a bin code of the map's BinType");
-    row.push_back(*v);
+  std::string_view bad;
+  if (!decode_codes(text, type_, row, bad)) {
+    if (bad.empty())
+      throw ImportError(at(line) + ": a row of " + std::to_string(trim(text).size()) +
+                        " characters is not a whole number of " + std::to_string(code_width(type_)) +
+                        "-character codes");
+    throw ImportError(at(line) + ": '" + std::string(bad) + "' is not a bin code of the map's BinType");
   }
   if (rows_.size() >= static_cast<std::size_t>(kMaxMapSide) || row.size() > static_cast<std::size_t>(kMaxMapSide))
     throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
@@ -76,20 +75,28 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   map.cols = cols;
   map.rows = rows;
   map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
-  std::map<int, std::int64_t> counted;  // every code, the null code too: BinCount counts positions
+  // Positions per code, the null code too (BinCount counts positions): a flat table
+  // for the codes a 16-bit bin can hold, a map for the rest (only a NullBin can be).
+  counts_.assign(65536, 0);
+  std::map<int, std::int64_t> counted;
   int ragged = 0;
   for (int r = 0; r < rows; ++r) {
     const auto& row = rows_[static_cast<std::size_t>(r)];
     ragged += static_cast<int>(row.size()) != cols;
     for (std::size_t c = 0; c < row.size(); ++c) {
       const int v = row[c];
-      ++counted[v];
+      if (v >= 0 && v < 65536)
+        ++counts_[static_cast<std::size_t>(v)];
+      else
+        ++counted[v];
       if (null_ && v == *null_) continue;
       if (v > 32767)
         throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
       map.bins[static_cast<std::size_t>(r) * cols + c] = static_cast<std::int16_t>(v);
     }
   }
+  for (std::size_t v = 0; v < counts_.size(); ++v)
+    if (counts_[v] > 0) counted[static_cast<int>(v)] = counts_[v];
   if (ragged > 0)
     sink_.warning(where, wafer + std::to_string(ragged) + " rows are shorter than " + std::to_string(cols) +
                              " codes: padded with no-die");

@@ -56,7 +56,7 @@ class SemiMapBuilder {
   int begin_line_ = 0;
   std::map<int, Def> defs_;
   std::vector<std::vector<int>> rows_;  // code values
-  std::vector<std::string_view> codes_;
+  std::vector<std::int64_t> counts_;  // per code value, reused from wafer to wafer
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
   int wafers_ = 0;

@@ -1,6 +1,7 @@
 #include "io/import/SinfImporter.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdio>
 #include <optional>
@@ -48,10 +49,9 @@ class SinfImport {
       const std::string_view value = trim(line.substr(colon + 1));
       if (key == "ROWDATA") {
         if (w.rows.empty()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
-        split_codes(value, BinCodeType::hex, codes);
         std::vector<std::int16_t> row;
-        row.reserve(codes.size());
-        for (auto code : codes) row.push_back(die(code));
+        row.reserve(value.size() / 3 + 1);
+        decode_row(value, row, codes);
         w.rows.push_back(std::move(row));
         continue;
       }
@@ -74,6 +74,33 @@ class SinfImport {
   }
 
  private:
+  // Space-separated 2-character codes (the fast path), anything else through die().
+  void decode_row(std::string_view value, std::vector<std::int16_t>& row, std::vector<std::string_view>& codes) {
+    const std::size_t n = value.size();
+    bool regular = (n + 1) % 3 == 0;
+    for (std::size_t i = 0; regular && i < n; i += 3) {
+      if (i + 2 < n && value[i + 2] != ' ') regular = false;
+      const char a = value[i], b = value[i + 1];
+      const int hi = hex_digit(a), lo = hex_digit(b);
+      if (hi >= 0 && lo >= 0)
+        row.push_back(hi == 15 && lo == 15 ? std::int16_t{-1} : static_cast<std::int16_t>(hi << 4 | lo));
+      else if ((a == '_' && b == '_') || (a == '@' && b == '@'))
+        row.push_back(-1);
+      else
+        regular = false;
+    }
+    if (regular) return;
+    row.clear();
+    split_codes(value, BinCodeType::hex, codes);
+    for (auto code : codes) row.push_back(die(code));
+  }
+  static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  }
+
   // "__" no die, "@@" not inspected, FF the reference die: none is a tested die.
   std::int16_t die(std::string_view code) {
     if (code.find_first_not_of('_') == std::string_view::npos) return -1;
@@ -99,10 +126,10 @@ class SinfImport {
     try {
       std::size_t used = 0;
       const double v = std::stod(*s, &used);
-      if (used == s->size()) return v;
+      if (used == s->size() && std::isfinite(v) && std::fabs(v) < 1e9) return v;
     } catch (const std::exception&) {
     }
-    throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number");
+    throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number (or not a plausible one)");
   }
 
   void emit(const SinfWafer& w) {
@@ -136,9 +163,13 @@ class SinfImport {
                     std::to_string(ragged) + " RowData lines are shorter than " + std::to_string(cols) +
                         " codes: padded with no-die");
     int dies = 0;
+    std::vector<bool> present(32768);
     std::set<std::int16_t> seen;
     for (auto b : map.bins)
-      if (b >= 0) ++dies, seen.insert(b);
+      if (b >= 0) {
+        ++dies;
+        if (!present[static_cast<std::size_t>(b)]) present[static_cast<std::size_t>(b)] = true, seen.insert(b);
+      }
     if (auto dc = number(w, "DIECT"); dc && static_cast<int>(*dc) != dies)
       sink_.warning(where(w, "DIECT"), "DIECT " + *get(w, "DIECT") + " but " + std::to_string(dies) + " dies in the rows");
 

@@ -177,6 +177,19 @@ TEST_CASE("KLARF 1.8 fixtures: nested records, lot fields after the wafers, NA v
     CHECK(d.class_id == 91);
     // The summary says 4 defects for each test; the data has 2 and 1.
     CHECK(s.warned("summary of test 1 says NDEFECT 4, the DefectList has 2"));
+    // First wafer's grid: XINDEX -3..20 (plans and defects), YINDEX -27..24: 24 x 52.
+    REQUIRE(s.products.size() == 2);
+    CHECK(s.products[0].cols == 24);
+    CHECK(s.products[0].rows == 52);
+    // The second wafer has no plan and its one defect, on die (-14, 13), is off that
+    // grid: a product of its own covering every die that touches the wafer. By hand:
+    // centre (4.952008, -0.491294) mm, pitch 5.74415 x 5.410203, radius 150:
+    // XINDEX floor((-150 + 4.952008) / 5.74415) = -26 .. floor((150 + 4.952008) / 5.74415) = 26,
+    // YINDEX floor((-150 - 0.491294) / 5.410203) = -28 .. floor((150 - 0.491294) / 5.410203) = 27.
+    CHECK(s.wafers[1].meta.product == "aDevice-53x56");
+    CHECK(s.products[1].cols == 53);
+    CHECK(s.products[1].rows == 56);
+    CHECK(s.warned("stored as product \"aDevice-53x56\""));
   }
   SECTION("wierdKlarfWithNAs: NA in columns the import does not need") {
     const CollectSink s = import(klarf("parser_fixtures/wierdKlarfWithNAs.klarf"));

@@ -120,3 +120,15 @@ TEST_CASE("SINF broken files: errors naming the file and the line", "[Sinf][erro
              Catch::Contains("e.inf: line 1: XDIES: 'wide' is not a number"));
   CHECK_THAT(error_of((dir.path() / "none.inf").string()), Catch::Contains("none.inf: cannot open"));
 }
+
+TEST_CASE("SINF implausible numbers are errors, implausible sizes are ignored", "[Sinf][errors]") {
+  yf::test::TempDir dir;
+  CHECK_THAT(error_of(write(dir, "inf.inf", "FNLOC:1e300\nRowData:01\n")),
+             Catch::Contains("inf.inf: line 1: FNLOC: '1e300' is not a number"));
+  CHECK_THAT(error_of(write(dir, "nan.inf", "XDIES:nan\nRowData:01\n")),
+             Catch::Contains("nan.inf: line 1: XDIES: 'nan' is not a number"));
+  // A die of 5 km is no die size: the documented default (200 mm wafer, square dies) applies.
+  const auto s = import(write(dir, "big.inf", "XDIES:5000000\nYDIES:1\nRowData:01 01\n"));
+  CHECK(s.products.at(0).wafer_diameter_mm == 200.0);
+  CHECK(s.products.at(0).die_width_mm == 100.0);
+}
