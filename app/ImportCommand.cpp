@@ -16,12 +16,17 @@ namespace {
 
 void log_warning(const std::string& where, const std::string& message) { spdlog::warn("{}: {}", where, message); }
 
-// HDF5's signature at the start of the file (a v1 dataset is HDF5).
+// HDF5's signature, at byte 0 or after a user block (512, 1024, 2048 ... bytes).
 bool is_hdf5(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  char sig[8] = {};
-  in.read(sig, sizeof sig);
-  return in.gcount() == 8 && std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
+  for (std::streamoff at = 0; at <= 65536; at = at == 0 ? 512 : at * 2) {
+    char sig[8] = {};
+    in.seekg(at);
+    in.read(sig, sizeof sig);
+    if (in.gcount() != 8) return false;
+    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace

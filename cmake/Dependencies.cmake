@@ -6,6 +6,7 @@ find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(spdlog REQUIRED)                    # uses external fmt 9
 find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(ZLIB REQUIRED)                      # gzip-wrapped inputs of the importers (io/import)
 find_package(yaml-cpp REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc ml)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)  # header-only, no CMake config in Debian

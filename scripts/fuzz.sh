@@ -31,7 +31,7 @@ while read -r name exe seeds; do
   done
   echo "fuzz: $name for ${seconds}s, $(ls "$corpus" | wc -l) seeds"
   if ! ASAN_OPTIONS="detect_leaks=1" "$exe" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-       -max_len=262144 -artifact_prefix="$findings/" -print_final_stats=1 >"$findings/log.txt" 2>&1; then
+       -max_len=100000 -artifact_prefix="$findings/" -print_final_stats=1 >"$findings/log.txt" 2>&1; then
     echo "fuzz: $name FAILED (see $findings/log.txt)"
     tail -40 "$findings/log.txt"
     status=1

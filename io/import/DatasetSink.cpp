@@ -27,7 +27,47 @@ bool same_geometry(const ProductGeometry& a, const ProductGeometry& b) {
          same(a.edge_exclusion_mm, b.edge_exclusion_mm);
 }
 
+// Text as the dataset can hold it: valid UTF-8 without NUL bytes (the writer's
+// variable-length strings), every other byte replaced by '?'.
+std::string utf8_clean(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size() && c != 0 && !(c == 0xC0 || c == 0xC1 || c > 0xF4);
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 3 && c == 0xE0) ok = static_cast<unsigned char>(s[i + 1]) >= 0xA0;  // overlong
+    if (ok && len == 3 && c == 0xED) ok = static_cast<unsigned char>(s[i + 1]) < 0xA0;   // surrogates
+    if (ok && len == 4 && c == 0xF0) ok = static_cast<unsigned char>(s[i + 1]) >= 0x90;  // overlong
+    if (ok && len == 4 && c == 0xF4) ok = static_cast<unsigned char>(s[i + 1]) < 0x90;   // > U+10FFFF
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string DatasetSink::clean(const std::string& value, const char* what) {
+  std::string out = utf8_clean(value);
+  if (out != value) warning(file_, std::string(what) + " \"" + out + "\" had bytes that are not UTF-8 text: each is stored as '?'");
+  return out;
+}
+
+std::string DatasetSink::product_name(const std::string& name) {
+  std::string out = clean(name, "product name");
+  if (out.empty() || out == "." || out == "..") out = "product" + out;
+  for (char& c : out)
+    if (c == '/') c = '_';
+  return out;
+}
 
 DatasetSink::DatasetSink(DatasetWriter& writer, WarningHandler on_warning)
     : writer_(writer), on_warning_(std::move(on_warning)) {}
@@ -42,7 +82,9 @@ void DatasetSink::end_file() {
   }
 }
 
-void DatasetSink::add_product(const ProductGeometry& product) {
+void DatasetSink::add_product(const ProductGeometry& declared) {
+  ProductGeometry product = declared;
+  product.name = product_name(declared.name);  // an HDF5 group name: no '/'
   auto it = products_.find(product.name);
   if (it != products_.end()) {
     if (!same_geometry(it->second.geometry, product))
@@ -67,7 +109,8 @@ void DatasetSink::add_product(const ProductGeometry& product) {
 }
 
 void DatasetSink::add_defect_classes(const std::vector<DefectClass>& classes) {
-  for (const DefectClass& c : classes) {
+  for (DefectClass c : classes) {
+    c.name = clean(c.name, "defect class name");
     auto [it, added] = classes_.emplace(c.class_id, c);
     if (!added && (it->second.name != c.name || it->second.killer != c.killer))
       warning(file_, "defect class " + std::to_string(c.class_id) + " is \"" + c.name + "\" here but \"" +
@@ -76,7 +119,8 @@ void DatasetSink::add_defect_classes(const std::vector<DefectClass>& classes) {
 }
 
 void DatasetSink::add_bins(const std::vector<BinDef>& bins) {
-  for (const BinDef& b : bins) {
+  for (BinDef b : bins) {
+    b.name = clean(b.name, "bin name");
     auto [it, added] = bins_.emplace(b.bin, b);
     if (!added && (it->second.name != b.name || it->second.pass != b.pass))
       warning(file_, "bin " + std::to_string(b.bin) + " is \"" + b.name + "\" (" + (b.pass ? "pass" : "fail") +
@@ -86,6 +130,14 @@ void DatasetSink::add_bins(const std::vector<BinDef>& bins) {
 }
 
 void DatasetSink::add_wafer(WaferRecord wafer) {
+  WaferMeta& m = wafer.meta;
+  m.product = product_name(m.product);
+  m.wafer_id = clean(m.wafer_id, "wafer id");
+  m.lot_id = clean(m.lot_id, "lot id");
+  m.fab = clean(m.fab, "fab");
+  m.tool = clean(m.tool, "tool");
+  m.step = clean(m.step, "step");
+  if (wafer.truth) wafer.truth->pattern = clean(wafer.truth->pattern, "pattern");
   if (products_.count(wafer.meta.product)) append(wafer);
   else waiting_.push_back(std::move(wafer));
 }

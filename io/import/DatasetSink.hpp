@@ -12,6 +12,11 @@
 //   not declared yet waits in memory until it is (end_file() fails if it never is);
 // - merges the class and bin tables of every file (same id, other name or verdict:
 //   a warning, the first declaration wins) and writes both at finish().
+// Strings: the dataset is written with variable-length UTF-8 strings (which the v1
+// spec's readers accept in every string column), so that ids longer than the spec's
+// fixed sizes (S32: real E142 substrate ids run to 64 bytes) are kept whole; bytes
+// that are not UTF-8 become '?' (with a warning), and a '/' in a product name, which
+// is an HDF5 group name, becomes '_'.
 // Memory: the two tables, the set of wafer ids, and only those wafers that arrive
 // before their product - nothing proportional to the input's size otherwise.
 #include <functional>
@@ -50,6 +55,8 @@ class DatasetSink : public ImportSink {
 
  private:
   void append(WaferRecord& wafer);
+  std::string clean(const std::string& value, const char* what);
+  std::string product_name(const std::string& name);
 
   DatasetWriter& writer_;
   WarningHandler on_warning_;

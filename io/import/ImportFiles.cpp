@@ -11,7 +11,11 @@ ImportSummary import_files(const std::vector<std::string>& inputs, std::optional
   std::vector<ImportFormat> formats;
   for (const std::string& in : inputs) formats.push_back(format ? *format : detect_format(in));
 
-  DatasetWriter writer(output);  // removes its temporary file unless finish() ran
+  // Variable-length strings: ids longer than the spec's fixed sizes are kept whole
+  // (DatasetSink.hpp). The writer removes its temporary file unless finish() ran.
+  DatasetWriterOptions wopt;
+  wopt.strings = StringKind::variable;
+  DatasetWriter writer(output, wopt);
   DatasetSink sink(writer, std::move(on_warning));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     sink.begin_file(inputs[i]);

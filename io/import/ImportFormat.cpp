@@ -9,8 +9,6 @@
 #include "io/import/SinfImporter.hpp"
 #include "io/import/StdfImporter.hpp"
 #include "io/import/Wm811kImporter.hpp"
-// REGISTRATION SPOT (issue 5, branch stdf): the STDF, E142, G85 and SINF importers'
-// headers go here, and their functions into import_file() below.
 
 namespace yf::import {
 

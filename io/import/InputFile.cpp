@@ -11,7 +11,7 @@ namespace yf::import {
 InputFile::InputFile(std::string path) : path_(std::move(path)) {
   gzFile f = gzopen(path_.c_str(), "rb");
   if (!f) throw ImportError(path_ + ": cannot open");
-  gzbuffer(f, 256 * 1024);  // fewer, larger reads (also for plain files)
+  gzbuffer(f, 128 * 1024);  // fewer, larger reads (also for plain files)
   gz_ = f;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -270,7 +271,8 @@ class Parser18 {
       if (xi < 0 || yi < 0) tok_.fail(line, "SampleTestPlanList has no XINDEX or YINDEX column");
       rows(name, line, cols, [&](const std::vector<std::string>& v, std::uint64_t l) {
         const auto x = klarf_integer(v[static_cast<std::size_t>(xi)]), y = klarf_integer(v[static_cast<std::size_t>(yi)]);
-        if (!x || !y) tok_.fail(l, "SampleTestPlanList: a die index is not an integer");
+        if (!x || !y || std::abs(*x) > 1000000 || std::abs(*y) > 1000000)
+          tok_.fail(l, "SampleTestPlanList: a die index is not an integer in range");
         wafer_.plan.push_back({test_, {*x, *y}});
       });
     } else if (kequal(name, "TestSummaryList")) {

@@ -43,6 +43,7 @@ DefectColumns DefectColumns::from_names(const std::vector<std::string>& names, c
                                         const KlarfTokenizer& tok, std::uint64_t line) {
   DefectColumns c;
   c.count = names.size();
+  c.roles.assign(names.size(), DefectColumns::other);
   for (std::size_t i = 0; i < names.size(); ++i) {
     const bool image = i < image_types.size() && image_types[i];
     const Known* k = image ? &kKnown[10] : lookup(names[i]);
@@ -50,6 +51,7 @@ DefectColumns DefectColumns::from_names(const std::vector<std::string>& names, c
     int& slot = c.*(k->slot);
     if (slot >= 0) tok.fail(line, std::string("the defect columns name ") + k->name + " twice");
     slot = static_cast<int>(i);
+    c.roles[i] = static_cast<DefectColumns::Role>(1 + (k - kKnown));
   }
   for (const char* need : {"XREL", "YREL", "XINDEX", "YINDEX"}) {
     for (const Known& k : kKnown)
@@ -59,55 +61,69 @@ DefectColumns DefectColumns::from_names(const std::vector<std::string>& names, c
   return c;
 }
 
+void set_defect_value(KlarfDefect& d, const DefectColumns& c, std::size_t col, std::string_view s,
+                      const KlarfTokenizer& tok, std::uint64_t line) {
+  const DefectColumns::Role role = c.roles[col];
+  if (role == DefectColumns::other || role == DefectColumns::image_) return;
+  static constexpr const char* kNames[] = {"",      "XREL",  "YREL",  "XINDEX",      "YINDEX", "DSIZE",
+                                           "DEFECTAREA", "XSIZE", "YSIZE", "CLASSNUMBER", "TEST", "IMAGELIST"};
+  auto bad = [&](const char* why) {
+    tok.fail(line, std::string("defect column ") + kNames[role] + " (column " + std::to_string(col + 1) + ") is \"" +
+                       std::string(s) + "\": " + why);
+  };
+  const bool na = klarf_na(s);
+  switch (role) {
+    case DefectColumns::xrel_:
+    case DefectColumns::yrel_: {
+      if (na) bad("the defect has no position");
+      const auto v = klarf_number(s);
+      if (!v) bad("not a number");
+      (role == DefectColumns::xrel_ ? d.xrel : d.yrel) = *v;
+      return;
+    }
+    case DefectColumns::xindex_:
+    case DefectColumns::yindex_: {
+      if (na) bad("the defect has no die");
+      const auto v = klarf_integer(s);
+      if (!v || *v < -1000000 || *v > 1000000) bad("not a die index");
+      (role == DefectColumns::xindex_ ? d.xindex : d.yindex) = *v;
+      return;
+    }
+    case DefectColumns::dsize_:
+    case DefectColumns::area_:
+    case DefectColumns::xsize_:
+    case DefectColumns::ysize_: {
+      std::optional<double> v;
+      if (!na) {
+        v = klarf_number(s);
+        if (!v) bad("not a number");
+      }
+      (role == DefectColumns::dsize_ ? d.size : role == DefectColumns::area_ ? d.area
+                                            : role == DefectColumns::xsize_ ? d.xsize
+                                                                            : d.ysize) = v;
+      return;
+    }
+    case DefectColumns::class_:
+    case DefectColumns::test_: {
+      std::int32_t value = role == DefectColumns::class_ ? 0 : 1;
+      if (!na) {
+        const auto v = klarf_integer(s);
+        if (!v || *v < std::numeric_limits<std::int32_t>::min() || *v > std::numeric_limits<std::int32_t>::max())
+          bad("not a 32-bit integer");
+        value = static_cast<std::int32_t>(*v);
+      }
+      (role == DefectColumns::class_ ? d.class_number : d.test) = value;
+      return;
+    }
+    default: return;
+  }
+}
+
 KlarfDefect make_defect(const std::vector<std::string>& v, const DefectColumns& c, const KlarfTokenizer& tok,
                         std::uint64_t line) {
-  auto bad = [&](int col, const char* name, const char* why) {
-    tok.fail(line, std::string("defect column ") + name + " (column " + std::to_string(col + 1) + ") is \"" +
-                       v[static_cast<std::size_t>(col)] + "\": " + why);
-  };
-  auto real = [&](int col, const char* name) -> double {
-    const std::string& s = v[static_cast<std::size_t>(col)];
-    if (klarf_na(s)) bad(col, name, "the defect has no position");
-    const auto d = klarf_number(s);
-    if (!d) bad(col, name, "not a number");
-    return *d;
-  };
-  auto integer = [&](int col, const char* name) -> std::int64_t {
-    const std::string& s = v[static_cast<std::size_t>(col)];
-    if (klarf_na(s)) bad(col, name, "the defect has no die");
-    const auto d = klarf_integer(s);
-    if (!d || *d < -1000000 || *d > 1000000) bad(col, name, "not a die index");
-    return *d;
-  };
-  auto optional_real = [&](int col, const char* name) -> std::optional<double> {
-    if (col < 0) return std::nullopt;
-    const std::string& s = v[static_cast<std::size_t>(col)];
-    if (klarf_na(s)) return std::nullopt;
-    const auto d = klarf_number(s);
-    if (!d) bad(col, name, "not a number");
-    return d;
-  };
-  auto optional_int32 = [&](int col, const char* name, std::int32_t fallback) -> std::int32_t {
-    if (col < 0) return fallback;
-    const std::string& s = v[static_cast<std::size_t>(col)];
-    if (klarf_na(s)) return fallback;
-    const auto d = klarf_integer(s);
-    if (!d || *d < std::numeric_limits<std::int32_t>::min() || *d > std::numeric_limits<std::int32_t>::max())
-      bad(col, name, "not a 32-bit integer");
-    return static_cast<std::int32_t>(*d);
-  };
   KlarfDefect d;
   d.line = line;
-  d.xrel = real(c.xrel, "XREL");
-  d.yrel = real(c.yrel, "YREL");
-  d.xindex = integer(c.xindex, "XINDEX");
-  d.yindex = integer(c.yindex, "YINDEX");
-  d.size = optional_real(c.dsize, "DSIZE");
-  d.area = optional_real(c.area, "DEFECTAREA");
-  d.xsize = optional_real(c.xsize, "XSIZE");
-  d.ysize = optional_real(c.ysize, "YSIZE");
-  d.class_number = optional_int32(c.classnumber, "CLASSNUMBER", 0);
-  d.test = optional_int32(c.test, "TEST", 1);
+  for (std::size_t col = 0; col < c.count; ++col) set_defect_value(d, c, col, v[col], tok, line);
   return d;
 }
 

@@ -11,7 +11,9 @@
 namespace yf::import {
 
 struct DefectColumns {
+  enum Role : std::uint8_t { other, xrel_, yrel_, xindex_, yindex_, dsize_, area_, xsize_, ysize_, class_, test_, image_ };
   std::size_t count = 0;
+  std::vector<Role> roles;  // per column
   int xrel = -1, yrel = -1, xindex = -1, yindex = -1;  // required
   int dsize = -1, area = -1, xsize = -1, ysize = -1, classnumber = -1, test = -1;
   int imagelist = -1;  // the variable-length IMAGELIST / ImageList column
@@ -23,6 +25,12 @@ struct DefectColumns {
   static DefectColumns from_names(const std::vector<std::string>& names, const std::vector<bool>& image_types,
                                   const KlarfTokenizer& tok, std::uint64_t line);
 };
+
+// Sets the field of `d` that column `col` holds from its text (the flat parser
+// calls this for each value as it reads it: no row is kept as text). Same errors as
+// make_defect.
+void set_defect_value(KlarfDefect& d, const DefectColumns& cols, std::size_t col, std::string_view text,
+                      const KlarfTokenizer& tok, std::uint64_t line);
 
 // One row (values in column order; the image list column's value is ignored).
 // Throws ImportError naming the line and the column for a value that is not a

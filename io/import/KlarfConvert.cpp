@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <set>
+#include <tuple>
 
 namespace yf::import {
 
@@ -88,6 +89,10 @@ double distance_to_cell(const ProductGeometry& p, int c, int r, double x, double
   const double right = p.grid_x0_mm + static_cast<double>(c + 1) * p.die_width_mm;
   const double top = p.grid_y0_mm - static_cast<double>(r) * p.die_height_mm;
   const double bottom = p.grid_y0_mm - static_cast<double>(r + 1) * p.die_height_mm;
+  if (x >= left && x < right && y > bottom && y <= top) {
+    nx = x, ny = y;
+    return 0;
+  }
   nx = std::clamp(x, left, std::nextafter(right, -std::numeric_limits<double>::infinity()));
   ny = std::clamp(y, std::nextafter(bottom, std::numeric_limits<double>::infinity()), top);
   return std::hypot(nx - x, ny - y);
@@ -194,30 +199,68 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       f.cy = 0;
     }
   }
-  if (i0 > i1) {  // neither plan nor defects: every die that touches the wafer
-    i0 = static_cast<std::int64_t>(std::floor((-radius + f.cx - f.ox) / f.px));
-    i1 = static_cast<std::int64_t>(std::floor((radius + f.cx - f.ox) / f.px));
-    j0 = static_cast<std::int64_t>(std::floor((-radius + f.cy - f.oy) / f.py));
-    j1 = static_cast<std::int64_t>(std::floor((radius + f.cy - f.oy) / f.py));
-  }
+  // Every die that touches the wafer (for a wafer without a test plan).
+  auto add_circle = [&] {
+    if (!(radius / f.px < 1e5 && radius / f.py < 1e5 && std::abs(f.cx - f.ox) / f.px < 1e5 &&
+          std::abs(f.cy - f.oy) / f.py < 1e5))
+      fail("DiePitch, DieOrigin and SampleCenterLocation do not make a die grid on a " + fmt_num(diameter) +
+           " mm wafer");
+    extend(static_cast<std::int64_t>(std::floor((-radius + f.cx - f.ox) / f.px)),
+           static_cast<std::int64_t>(std::floor((-radius + f.cy - f.oy) / f.py)));
+    extend(static_cast<std::int64_t>(std::floor((radius + f.cx - f.ox) / f.px)),
+           static_cast<std::int64_t>(std::floor((radius + f.cy - f.oy) / f.py)));
+  };
+  if (i0 > i1) add_circle();  // neither plan nor defects
   if (i1 - i0 >= 20000 || j1 - j0 >= 20000 || (i1 - i0 + 1) * (j1 - j0 + 1) > 50'000'000)
     fail("the dies span " + std::to_string(i1 - i0 + 1) + " x " + std::to_string(j1 - j0 + 1) +
          " die indices: not a wafer's die grid");
 
-  // The product and its grid (declared once per file).
-  std::string product = !h.device_id.empty() ? h.device_id : options_.product;
-  if (product.empty()) product = "KLARF_" + fmt_num(f.px) + "x" + fmt_num(f.py) + "mm";
-  auto git = grids_.find(product);
-  if (git == grids_.end()) {
-    Grid g = make_grid(product, diameter, h.mark, f, i0, i1, j0, j1);
-    sink_.add_product(g.geometry);
-    git = grids_.emplace(product, g).first;
-  } else if (git->second.mark != h.mark || std::abs(git->second.geometry.wafer_diameter_mm - diameter) > 1e-9) {
-    fail("product \"" + product + "\" changes its orientation mark or wafer size within the file");
+  // The product and its grid: declared by the first wafer of the file that names it.
+  // A later wafer whose dies do not fit that grid (another orientation, wafer size or
+  // pitch, or dies outside it) gets a product of its own, NAME-<cols>x<rows>, with a
+  // warning, so that none of its defects falls off the grid.
+  std::string base = !h.device_id.empty() ? h.device_id : options_.product;
+  if (base.empty()) base = "KLARF_" + fmt_num(f.px) + "x" + fmt_num(f.py) + "mm";
+  const Grid* chosen = nullptr;
+  for (const Grid& g : grids_[base]) {
+    const bool along = g.mark == KlarfMark::down || g.mark == KlarfMark::up;
+    const double gpx = along ? g.geometry.die_width_mm : g.geometry.die_height_mm;
+    const double gpy = along ? g.geometry.die_height_mm : g.geometry.die_width_mm;
+    if (g.mark == h.mark && std::abs(g.geometry.wafer_diameter_mm - diameter) <= 1e-9 &&
+        std::abs(gpx - f.px) <= 1e-9 * f.px && std::abs(gpy - f.py) <= 1e-9 * f.py && i0 >= g.i0 && i1 <= g.i1 &&
+        j0 >= g.j0 && j1 <= g.j1) {
+      chosen = &g;
+      break;
+    }
   }
-  const Grid& g = git->second;
-  if (!(std::abs((g.mark == KlarfMark::down || g.mark == KlarfMark::up ? g.geometry.die_width_mm : g.geometry.die_height_mm) - f.px) <= 1e-9 * f.px))
-    fail("product \"" + product + "\" changes its DiePitch within the file");
+  if (!chosen && w.plan.empty()) add_circle();  // no plan, defects off the earlier grids: the whole wafer
+  if (i1 - i0 >= 20000 || j1 - j0 >= 20000 || (i1 - i0 + 1) * (j1 - j0 + 1) > 50'000'000)
+    fail("the dies span " + std::to_string(i1 - i0 + 1) + " x " + std::to_string(j1 - j0 + 1) +
+         " die indices: not a wafer's die grid");
+  if (!chosen) {
+    auto& variants = grids_[base];
+    std::string name = base;
+    Grid g = make_grid(name, diameter, h.mark, f, i0, i1, j0, j1);
+    if (!variants.empty()) {
+      name = base + "-" + std::to_string(g.geometry.cols) + "x" + std::to_string(g.geometry.rows);
+      for (int n = 2; std::any_of(variants.begin(), variants.end(), [&](const Grid& v) { return v.geometry.name == name; });
+           ++n)
+        name = base + "-" + std::to_string(g.geometry.cols) + "x" + std::to_string(g.geometry.rows) + "-" + std::to_string(n);
+      g.geometry.name = name;
+      sink_.warning(where.substr(0, where.size() - 2),
+                    "its dies do not fit the grid of product \"" + base + "\" set by an earlier wafer of the file: "
+                    "stored as product \"" + name + "\"");
+    }
+    const ProductGeometry& pg = g.geometry;
+    if (!std::isfinite(pg.grid_x0_mm) || !std::isfinite(pg.grid_y0_mm) || !std::isfinite(pg.die_width_mm) ||
+        !std::isfinite(pg.die_height_mm))
+      fail("the die grid's corner is out of range (DieOrigin or SampleCenterLocation too large)");
+    sink_.add_product(pg);
+    variants.push_back(g);
+    chosen = &variants.back();
+  }
+  const Grid& g = *chosen;
+  const std::string product = g.geometry.name;
 
   WaferRecord out;
   WaferMeta& m = out.meta;
@@ -290,24 +333,38 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
                                                   "wafer: they count on no die");
 
   // The file's own summary against the data.
-  std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies;
-  std::map<std::int32_t, std::set<std::pair<std::int64_t, std::int64_t>>> per_test_defect_dies;
-  for (const KlarfDefect& d : w.defects) {
-    ++per_test_defects[d.test];
-    per_test_defect_dies[d.test].insert({d.xindex, d.yindex});
-  }
-  for (const auto& p : w.plan) ++per_test_dies[p.first];
-  for (const KlarfSummaryRow& s : w.summary) {
-    const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
-    const std::string at = path_ + ": line " + std::to_string(s.line);
-    auto check = [&](const std::optional<std::int64_t>& said, std::int64_t counted, const char* what, const char* where_from) {
-      if (said && *said != counted)
-        sink_.warning(at, "summary of test " + std::to_string(test) + " says " + what + " " + std::to_string(*said) +
-                              ", " + where_from + " " + std::to_string(counted));
-    };
-    check(s.ndefect, per_test_defects[test], "NDEFECT", "the DefectList has");
-    if (!w.plan.empty()) check(s.ndie, per_test_dies[test], "NDIE", "the SampleTestPlan has");
-    check(s.ndefdie, static_cast<std::int64_t>(per_test_defect_dies[test].size()), "NDEFDIE", "dies with defects:");
+  const bool check_summary = !w.summary.empty();
+  if (check_summary) {
+    std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies, per_test_defect_dies;
+    // (test, i, j) of each defect as one sortable key (die indices are within +-1e6).
+    bool want_dies = false;
+    for (const KlarfSummaryRow& s : w.summary) want_dies = want_dies || s.ndefdie;
+    // Dies with defects per test: one flag per die of the extent (bounded above).
+    std::map<std::int32_t, std::vector<std::uint8_t>> seen;
+    const std::int64_t nj = j1 - j0 + 1;
+    for (const KlarfDefect& d : w.defects) {
+      ++per_test_defects[d.test];
+      if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
+      auto& flags = seen[d.test];
+      if (flags.empty()) flags.assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
+      std::uint8_t& flag = flags[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
+      per_test_defect_dies[d.test] += flag == 0;
+      flag = 1;
+    }
+    for (const auto& p : w.plan) ++per_test_dies[p.first];
+    for (const KlarfSummaryRow& s : w.summary) {
+      const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
+      const std::string at = path_ + ": line " + std::to_string(s.line);
+      auto check = [&](const std::optional<std::int64_t>& said, std::int64_t counted, const char* what,
+                       const char* where_from) {
+        if (said && *said != counted)
+          sink_.warning(at, "summary of test " + std::to_string(test) + " says " + what + " " + std::to_string(*said) +
+                                ", " + where_from + " " + std::to_string(counted));
+      };
+      check(s.ndefect, per_test_defects[test], "NDEFECT", "the DefectList has");
+      if (!w.plan.empty()) check(s.ndie, per_test_dies[test], "NDIE", "the SampleTestPlan has");
+      check(s.ndefdie, per_test_defect_dies[test], "NDEFDIE", "dies with defects:");
+    }
   }
   sink_.add_wafer(std::move(out));
 }

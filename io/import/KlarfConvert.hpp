@@ -9,10 +9,12 @@
 // spec wants. Units: micrometres in 1.x, nanometres in 1.8 (KlarfHeader).
 //
 // The product grid covers the dies of the wafer's SampleTestPlan and of its defects
-// (the bounding box of their indices; without either, every die that touches the
-// wafer), with no edge exclusion (KLARF has none). A product is declared once per
-// file, from its first wafer; later wafers of the same product map onto that grid
-// by their die indices.
+// (the bounding box of their indices); a wafer without a plan whose defects do not
+// fit an earlier grid covers every die that touches the wafer too. No edge
+// exclusion (KLARF has none). A product is declared by the first wafer of the file
+// that names it; later wafers whose dies fit map onto that grid by their die
+// indices, others get a product NAME-<cols>x<rows> of their own (with a warning).
+#include <deque>
 #include <map>
 #include <string>
 
@@ -42,7 +44,7 @@ class KlarfConverter : public KlarfHandler {
   std::string path_;
   ImportOptions options_;
   ImportSink& sink_;
-  std::map<std::string, Grid> grids_;  // products declared by this file
+  std::map<std::string, std::deque<Grid>> grids_;  // products declared by this file, by base name
   std::size_t wafers_ = 0;
 };
 

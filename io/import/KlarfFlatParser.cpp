@@ -101,13 +101,22 @@ class FlatParser {
     return false;
   }
 
-  void push(const KToken& t) {
+  void push(const KToken& t) { push(t.text, t.line); }
+  void push(const std::string& kw, std::uint64_t line) {
     pushed_ = true;
-    pushed_kw_ = t.text;
-    pushed_line_ = t.line;
+    pushed_kw_ = kw;
+    pushed_line_ = line;
   }
 
-  void skip_statement(const std::string& kw, std::uint64_t line) { (void)values(kw, line); }
+  // Any number of values (an unknown list can be long), nothing kept.
+  void skip_statement(const std::string& kw, std::uint64_t line) {
+    for (;;) {
+      const KToken& t = tok_.next();
+      if (t.kind == KTok::semicolon) return;
+      if (t.kind == KTok::end) tok_.fail(line, kw + " is not closed with ';' before the end of the file (truncated?)");
+      if (t.kind != KTok::word && t.kind != KTok::string) tok_.fail(t, "unexpected " + describe(t) + " in " + kw);
+    }
+  }
 
   double number(const std::string& s, const std::string& kw, std::uint64_t line) {
     const auto v = klarf_number(s);
@@ -117,6 +126,11 @@ class FlatParser {
   std::int64_t integer(const std::string& s, const std::string& kw, std::uint64_t line) {
     const auto v = klarf_integer(s);
     if (!v) tok_.fail(line, kw + ": \"" + s + "\" is not an integer");
+    return *v;
+  }
+  std::int64_t die_index(const std::string& s, const std::string& kw, std::uint64_t line) {
+    const auto v = klarf_integer(s);
+    if (!v || *v < -1000000 || *v > 1000000) tok_.fail(line, kw + ": \"" + s + "\" is not a die index");
     return *v;
   }
   std::vector<std::string> exactly(const std::string& kw, std::uint64_t line, std::size_t n) {
@@ -263,7 +277,7 @@ class FlatParser {
     const std::size_t n = declared_count(kw, line, v);
     check_rows(kw, line, n, v.size(), 2, "dies");
     for (std::size_t i = 0; i < v.size(); i += 2)
-      w.plan.push_back({test_, {integer(v[i], kw, line), integer(v[i + 1], kw, line)}});
+      w.plan.push_back({test_, {die_index(v[i], kw, line), die_index(v[i + 1], kw, line)}});
   }
 
   void record_spec(const std::string& kw, std::uint64_t line) {
@@ -276,59 +290,94 @@ class FlatParser {
   }
 
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
-  // (image, type) pairs, so rows are cut by reading values, not by lines.
+  // (image, type) pairs, so rows are cut by reading values, not by lines. Each value
+  // goes straight from the line buffer into the defect being read (no row is kept
+  // as text); punctuation and quoted strings take the tokenizer's general path.
   void defect_list(const std::string& kw, std::uint64_t line) {
     KlarfWafer& w = current(kw, line);
     if (!columns_) tok_.fail(line, "DefectList before any DefectRecordSpec");
     const DefectColumns& c = *columns_;
     w.has_defect_list = true;
-    row_.resize(c.count);
     std::size_t col = 0;
     std::int64_t images_left = -1;  // image-list values still to read in this row
-    std::uint64_t row_line = 0;
+    KlarfDefect d;
+    std::string_view view;
+    std::uint64_t view_line = 0;
+    std::string keyword;
     for (;;) {
-      const KToken& t = tok_.next();
-      if (t.kind == KTok::semicolon) {
-        if (col == 0 && images_left < 0) return;
-        tok_.fail(t, "DefectList row (line " + std::to_string(row_line) + ") ends after " + std::to_string(col) +
-                         " of the " + std::to_string(c.count) + " columns of the DefectRecordSpec (line " +
-                         std::to_string(spec_line_) + ")");
+      bool is_word = false;
+      if (tok_.next_word_view(view, view_line)) {
+        is_word = true;
+      } else {
+        const KToken& t = tok_.next();
+        if (t.kind == KTok::semicolon) {
+          if (col == 0 && images_left < 0) return;
+          tok_.fail(t, "DefectList row (line " + std::to_string(d.line) + ") ends after " + std::to_string(col) +
+                           " of the " + std::to_string(c.count) + " columns of the DefectRecordSpec (line " +
+                           std::to_string(spec_line_) + ")");
+        }
+        if (t.kind == KTok::end)
+          tok_.fail(t, "the file ends inside the DefectList of line " + std::to_string(line) + " (truncated?)");
+        if (t.kind != KTok::word && t.kind != KTok::string)
+          tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
+        is_word = t.kind == KTok::word;
+        keyword = t.text;  // the token's text outlives the next read
+        view = keyword;
+        view_line = t.line;
       }
-      if (t.kind == KTok::end)
-        tok_.fail(t, "the file ends inside the DefectList of line " + std::to_string(line) + " (truncated?)");
-      if (is_keyword(t)) {
-        if (col == 0 && images_left < 0 && (kequal(t.text, "EndOfFile") || !embedded(t.text))) {
-          h_.warning(t.line, "DefectList (line " + std::to_string(line) + ") is not closed with ';'");
-          push(t);
+      const char c0 = view.empty() ? '0' : view[0];
+      if (is_word && ((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z')) && !klarf_na(view)) {
+        // A keyword: at a row's start it ends a list whose ';' is missing (unless it
+        // is a statement tools write inside lists); elsewhere it is such a statement.
+        const std::string k(view);
+        if (col == 0 && images_left < 0 && (kequal(k, "EndOfFile") || !embedded(k))) {
+          h_.warning(view_line, "DefectList (line " + std::to_string(line) + ") is not closed with ';'");
+          push(k, view_line);
           return;
         }
-        if (kequal(t.text, "EndOfFile"))
-          tok_.fail(t, "EndOfFile inside a DefectList row (line " + std::to_string(row_line) + ")");
-        const std::string k = t.text;
-        skip_statement(k, t.line);
+        if (kequal(k, "EndOfFile"))
+          tok_.fail(view_line, "EndOfFile inside a DefectList row (line " + std::to_string(d.line) + ")");
+        skip_statement(k, view_line);
         continue;
       }
-      if (t.kind != KTok::word && t.kind != KTok::string) tok_.fail(t, "unexpected " + describe(t) + " in the DefectList");
-      if (col == 0 && images_left < 0) row_line = t.line;
+      if (col == 0 && images_left < 0) {
+        d = KlarfDefect{};
+        d.line = view_line;
+        d.test = test_;
+      }
       if (images_left > 0) {
-        --images_left;
-      } else if (static_cast<int>(col) == c.imagelist && images_left < 0) {
-        const auto n = klarf_integer(t.text);
+        if (--images_left > 0) continue;
+      } else if (static_cast<int>(col) == c.imagelist) {
+        const auto n = klarf_integer(view);
         if (!n || *n < 0 || *n > 100000)
-          tok_.fail(t, "IMAGELIST count \"" + t.text + "\" is not an image count");
-        row_[col] = t.text;
+          tok_.fail(view_line, "IMAGELIST count \"" + std::string(view) + "\" is not an image count");
         images_left = 2 * *n;
+        if (images_left > 0) continue;
       } else {
-        row_[col] = t.text;
+        value(d, c, col, view);
       }
-      if (images_left > 0) continue;
       images_left = -1;
-      if (++col == c.count) {
-        w.defects.push_back(make_defect(row_, c, tok_, row_line));
-        if (w.defects.back().test == 1 && c.test < 0) w.defects.back().test = test_;
-        col = 0;
-      }
+      if (++col == c.count) end_row(w, d, c), col = 0;
     }
+  }
+
+  // XSIZE, YSIZE and DEFECTAREA only give the size when DSIZE is NA: with a DSIZE
+  // column their text is kept aside and parsed at the row's end only if needed.
+  void value(KlarfDefect& d, const DefectColumns& c, std::size_t col, std::string_view text) {
+    const auto role = c.roles[col];
+    if (c.dsize >= 0 && (role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_)) {
+      lazy_[role - DefectColumns::dsize_ - 1].assign(text);
+      lazy_col_[role - DefectColumns::dsize_ - 1] = col;
+      return;
+    }
+    set_defect_value(d, c, col, text, tok_, d.line);
+  }
+  void end_row(KlarfWafer& w, KlarfDefect& d, const DefectColumns& c) {
+    if (c.dsize >= 0 && !d.size)
+      for (int k = 0; k < 3; ++k)
+        if (lazy_col_[k] != kNoColumn) set_defect_value(d, c, lazy_col_[k], lazy_[k], tok_, d.line);
+    for (auto& k : lazy_col_) k = kNoColumn;
+    w.defects.push_back(d);
   }
 
   void summary_spec(const std::string& kw, std::uint64_t line) {
@@ -370,8 +419,10 @@ class FlatParser {
   std::optional<DefectColumns> columns_;
   std::uint64_t spec_line_ = 0;
   std::vector<std::string> summary_cols_;
-  std::vector<std::string> row_;
   std::int32_t test_ = 1;
+  static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+  std::string lazy_[3];  // DEFECTAREA, XSIZE, YSIZE text of the current row
+  std::size_t lazy_col_[3] = {kNoColumn, kNoColumn, kNoColumn};
   bool pushed_ = false;
   std::string pushed_kw_;
   std::uint64_t pushed_line_ = 0;

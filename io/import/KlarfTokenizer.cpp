@@ -32,8 +32,19 @@ void KlarfTokenizer::fail(std::uint64_t line, const std::string& message) const 
 }
 
 namespace {
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_punct(char c) { return c == ';' || c == '{' || c == '}' || c == ',' || c == '"'; }
+// Character classes by table: the tokenizer's inner loops test every byte.
+enum : std::uint8_t { kSpace = 1, kPunct = 2 };
+struct Classes {
+  std::uint8_t of[256] = {};
+  constexpr Classes() {
+    for (unsigned char c : {' ', '\t', '\r', '\f', '\v'}) of[c] = kSpace;
+    for (unsigned char c : {';', '{', '}', ',', '"'}) of[c] = kPunct;
+  }
+};
+constexpr Classes kClasses;
+bool is_space(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kSpace; }
+bool is_punct(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kPunct; }
+bool ends_word(char c) { return kClasses.of[static_cast<unsigned char>(c)] != 0; }
 }  // namespace
 
 void KlarfTokenizer::read(KToken& t) {
@@ -72,7 +83,7 @@ void KlarfTokenizer::read(KToken& t) {
     }
     default: {
       std::size_t n = 0;
-      while (n < rest_.size() && !is_space(rest_[n]) && !is_punct(rest_[n])) ++n;
+      while (n < rest_.size() && !ends_word(rest_[n])) ++n;
       t.kind = KTok::word;
       t.text.assign(rest_.substr(0, n));
       rest_.remove_prefix(n);
@@ -91,6 +102,20 @@ const KToken& KlarfTokenizer::next() {
   }
   read(tokens_[cur_]);
   return tokens_[cur_];
+}
+
+bool KlarfTokenizer::next_word_view(std::string_view& word, std::uint64_t& line) {
+  if (have_peek_) return false;
+  std::size_t i = 0;
+  const std::size_t n = rest_.size();
+  while (i < n && is_space(rest_[i])) ++i;
+  if (i == n || is_punct(rest_[i])) return false;
+  std::size_t e = i + 1;
+  while (e < n && !ends_word(rest_[e])) ++e;
+  word = rest_.substr(i, e - i);
+  rest_.remove_prefix(e);
+  line = lines_.line_number();
+  return true;
 }
 
 const KToken& KlarfTokenizer::peek() {
@@ -127,6 +152,19 @@ std::optional<double> klarf_number(std::string_view s) {
 
 std::optional<std::int64_t> klarf_integer(std::string_view s) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  // Fast path: up to 15 digits with an optional '-' (no overflow possible).
+  if (!s.empty() && s.size() <= 16) {
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    if (i < s.size() && s.size() - i <= 15) {
+      std::int64_t v = 0;
+      for (; i < s.size(); ++i) {
+        const unsigned digit = static_cast<unsigned char>(s[i]) - '0';
+        if (digit > 9) break;
+        v = v * 10 + digit;
+      }
+      if (i == s.size()) return s[0] == '-' ? -v : v;
+    }
+  }
   std::int64_t v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return v;

@@ -30,6 +30,10 @@ class KlarfTokenizer {
   const KToken& next();
   // The token next() will return, without consuming it.
   const KToken& peek();
+  // Fast path of hot lists: when the next token is a word on the current line (and
+  // nothing is peeked), consumes it and returns it as a view into the line, valid
+  // until the next call to any reading function; false otherwise (then use next()).
+  bool next_word_view(std::string_view& word, std::uint64_t& line);
 
   const std::string& path() const { return lines_.path(); }
   // "PATH: line N: " for the given line.
