@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 namespace yf::import {
@@ -139,7 +140,12 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
     geometry.name = renamed;
   }
   if (!products_.count(meta.product)) {
-    if (!assumed.empty()) sink_.warning(where, "no " + assumed + " for product '" + meta.product + "' in the file: assumed");
+    if (!assumed.empty()) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, ": assumed a %.4g mm wafer, %.4g x %.4g mm dies", geometry.wafer_diameter_mm,
+                    geometry.die_width_mm, geometry.die_height_mm);
+      sink_.warning(where, "no " + assumed + " for product '" + meta.product + "' in the file" + buf);
+    }
     products_.emplace(meta.product, geometry);
     sink_.add_product(geometry);
   }

@@ -212,8 +212,12 @@ class SinfImport {
       sink_.warning(path_ + ": line " + std::to_string(w.first_row_line),
                     "a second grid size for DEVICE '" + it->first + "': product named '" + product + "'");
     }
-    if (!assumed.empty() && !products_.count(product))
-      sink_.warning(path_, "no " + assumed + " in the file: assumed");
+    if (!assumed.empty() && !products_.count(product)) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, ": assumed a %.4g mm wafer, %.4g x %.4g mm dies", geometry.wafer_diameter_mm,
+                    geometry.die_width_mm, geometry.die_height_mm);
+      sink_.warning(path_, "no " + assumed + " in the file" + buf);
+    }
     if (products_.emplace(product, geometry).second) sink_.add_product(geometry);
 
     std::vector<BinDef> bins;

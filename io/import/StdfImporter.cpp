@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <cctype>
 #include <map>
@@ -25,6 +26,12 @@ constexpr std::uint16_t kFAR = rec_id(0, 10), kMIR = rec_id(1, 10), kMRR = rec_i
 constexpr std::int16_t kNoCoord = std::numeric_limits<std::int16_t>::min();  // -32768: X/Y unknown
 constexpr std::uint32_t kNoCount = 4294967295u;                              // U4 "missing"
 constexpr std::uint8_t kPartFailed = 0x08, kPassFlagInvalid = 0x10;          // PART_FLG bits 3 and 4
+
+std::string mm(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
 
 struct Part {
   std::int16_t x, y;
@@ -368,10 +375,10 @@ class StdfImport {
         std::string assumed;
         product = map_product(product_name, map.cols, map.rows, turned, &assumed);
         if (!assumed.empty())
-          sink_.warning(in_.path(), "no " + assumed + " in the file (WCR): assumed " +
-                                        std::to_string(product->wafer_diameter_mm) + " mm wafer, " +
-                                        std::to_string(product->die_width_mm) + " x " +
-                                        std::to_string(product->die_height_mm) + " mm dies");
+          sink_.warning(in_.path(), "no " + assumed + " in the file (WCR): assumed a " +
+                                        mm(product->wafer_diameter_mm) + " mm wafer, " +
+                                        mm(product->die_width_mm) + " x " + mm(product->die_height_mm) +
+                                        " mm dies");
         sink_.add_product(*product);
         sink_.add_bins(bins);
       }
