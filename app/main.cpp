@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
                 "every wafer is product P300X: 300 mm, 5.5 x 5 mm dies, 2454 tested (benchmark data; "
                 "see docs/performance.md)");
   gen->add_flag("--vlen-strings", vlen, "write variable-length strings instead of fixed S<n>");
+  gen->add_option("--images", samples.images, "render full-wafer images for the first N wafers [default 0]")
+      ->check(CLI::NonNegativeNumber);
+  gen->add_option("--image-size", samples.image_size, "image width and height in pixels [default 1024]")
+      ->check(CLI::Range(64, 16384));
+  gen->add_option("--prefix", samples.file_prefix, "file name prefix with --files N [default sample]");
   gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
 
   yf::RunArgs regress_args;
