@@ -1,0 +1,55 @@
+#include "calibration/ImageCalibrator.hpp"
+
+#include <cmath>
+
+#include "calibration/GridRotation.hpp"
+#include "calibration/WaferEdge.hpp"
+
+namespace yf::calib {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+double wrap180(double deg) { return std::remainder(deg, 360.0); }
+}  // namespace
+
+ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const CalibrationHint& hint) {
+  if (!(diameter_mm > 0)) throw CalibrationError("images: wafer diameter must be > 0");
+  EdgeOptions eo;
+  // With a nominal rotation, the notch is looked for where it should be: at image
+  // angle 90 - rotation (the wafer's -y, seen rotated, with image y pointing down).
+  if (hint.rotation_deg) eo.notch_near_deg = 90.0 - *hint.rotation_deg;
+  const WaferEdge edge = find_wafer_edge(image, eo);
+
+  ImageCalibration out;
+  out.cut_off = edge.cut_off;
+  if (edge.cut_off)
+    out.warnings.push_back("wafer cut off at the image border: edge found on " +
+                           std::to_string(static_cast<int>(edge.rim_coverage * 100)) + " % of the rim");
+  WaferCalibration& w = out.wafer;
+  w.center_x_px = edge.fit.circle.cx;
+  w.center_y_px = edge.fit.circle.cy;
+  w.radius_px = edge.fit.circle.r;
+  w.mm_per_px = diameter_mm / (2 * w.radius_px);
+  out.residuals = {edge.fit.rms, edge.fit.max_abs, edge.fit.inliers, edge.fit.outliers};
+  if (hint.mm_per_px && std::abs(w.mm_per_px / *hint.mm_per_px - 1) > 0.05)
+    out.warnings.push_back("scale " + std::to_string(w.mm_per_px) + " mm/px differs from the nominal " +
+                           std::to_string(*hint.mm_per_px) + " by more than 5 %");
+
+  double start = hint.rotation_deg.value_or(0);
+  if (edge.notch_angle_rad) {
+    out.notch_found = true;
+    out.notch_rotation_deg = wrap180(90.0 - *edge.notch_angle_rad * 180 / kPi);
+    if (hint.rotation_deg && std::abs(wrap180(out.notch_rotation_deg - *hint.rotation_deg)) > 2)
+      out.warnings.push_back("notch implies rotation " + std::to_string(out.notch_rotation_deg) +
+                             " deg, nominal is " + std::to_string(*hint.rotation_deg));
+    start = out.notch_rotation_deg;
+  } else {
+    out.warnings.push_back(hint.rotation_deg ? "notch not found: rotation searched around the nominal"
+                                             : "notch not found and no nominal rotation: rotation searched around 0");
+  }
+  const GridRotation grid = find_grid_rotation(image, w.center_x_px, w.center_y_px, w.radius_px, start);
+  w.rotation_deg = grid.rotation_deg;
+  out.grid_sharpness = grid.sharpness;
+  return out;
+}
+
+}  // namespace yf::calib
