@@ -21,6 +21,7 @@ const char* kDescription =
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow calibrate --tool KLA-01 data/*.h5 -o kla01.yml   calibrate a tool from its images\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -34,8 +35,13 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   cmd.add_option(t[2].flag, flags.min_kill_size_um, help(2))->check(CLI::NonNegativeNumber);
   cmd.add_option(t[3].flag, flags.pattern_model, help(3));
   cmd.add_flag("--no-patterns", flags.no_patterns, "do not classify failure patterns");
+  cmd.add_option(t[4].flag, flags.min_image_defect_um, help(4))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[5].flag, flags.image_k_sigma, help(5))->check(CLI::Range(1.0, 100.0));
+  cmd.add_option(t[6].flag, flags.calibration, help(6))->check(CLI::ExistingFile);
+  cmd.add_flag("--no-images", flags.no_images, "ignore /images: yield from the tools' defect lists alone");
   cmd.add_option("--config", flags.config,
-                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
+                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model, "
+                 "min_image_defect_um, image_k_sigma, calibration); "
                  "command-line flags win")
       ->check(CLI::ExistingFile);
   cmd.add_option("inputs", args.inputs, "inspection datasets (.h5); none: the bundled samples");
@@ -106,6 +112,16 @@ int main(int argc, char** argv) {
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
 
+  yf::CalibrateArgs calibrate_args;
+  auto* calibrate = app.add_subcommand("calibrate", "calibrate an inspection tool from its images: scale, rotation, "
+                                                    "flat field -> a YAML file for run --calibration");
+  calibrate->add_option("--tool", calibrate_args.tool, "the tool (as in /wafers.tool)")->required();
+  calibrate->add_option("--max-images", calibrate_args.max_images, "use at most N images [default 50]")
+      ->check(CLI::PositiveNumber);
+  calibrate->add_option("-o,--out", calibrate_args.out, "calibration file to write (.yml)")->required();
+  calibrate->add_option("inputs", calibrate_args.inputs, "inspection datasets (.h5) with the tool's images")
+      ->required()->check(CLI::ExistingFile);
+
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
   const std::string wm811k = std::string(YF_SHARED_DATA_DIR) + "/wm811k/";
@@ -142,6 +158,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*calibrate) return yf::calibrate_command(calibrate_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

@@ -26,8 +26,9 @@ void monomials(double x, double y, int degree, double* out) {
 
 }  // namespace
 
-cv::Mat estimate_flat_field(const std::vector<cv::Mat>& images, const std::vector<WaferCalibration>& wafers,
-                            const FlatFieldOptions& o) {
+FlatFieldModel fit_flat_field(const std::vector<cv::Mat>& images, const std::vector<WaferCalibration>& wafers,
+                              const FlatFieldOptions& o) {
+  if (o.degree < 0 || o.degree > 8) throw CalibrationError("images: flat field: degree must be 0..8");
   if (images.empty() || images.size() != wafers.size())
     throw CalibrationError("images: flat field needs at least one calibrated image");
   const cv::Size size = images.front().size();
@@ -83,21 +84,38 @@ cv::Mat estimate_flat_field(const std::vector<cv::Mat>& images, const std::vecto
   Eigen::Map<Eigen::VectorXd> b(rhs.data(), n);
   const Eigen::VectorXd coef = A.colPivHouseholderQr().solve(b);
 
-  cv::Mat flat(size, CV_32F);
-  for (int y = 0; y < size.height; ++y) {
+  // Mean 1 over the fitted samples (the ratios are ~1 already; this removes what is left).
+  const double mean = b.mean();
+  FlatFieldModel model;
+  model.width = size.width;
+  model.height = size.height;
+  model.degree = o.degree;
+  for (int t = 0; t < nt; ++t) model.coefficients.push_back(coef(t) / mean);
+  return model;
+}
+
+cv::Mat render_flat_field(const FlatFieldModel& m) {
+  const int nt = terms(m.degree);
+  if (m.width <= 0 || m.height <= 0 || static_cast<int>(m.coefficients.size()) != nt)
+    throw CalibrationError("images: flat field model: size or number of coefficients is wrong");
+  const double sx = 2.0 / std::max(1, m.width - 1), sy = 2.0 / std::max(1, m.height - 1);
+  cv::Mat flat(m.height, m.width, CV_32F);
+  std::vector<double> mono(static_cast<std::size_t>(nt));
+  for (int y = 0; y < m.height; ++y) {
     float* p = flat.ptr<float>(y);
-    for (int x = 0; x < size.width; ++x) {
-      monomials(x * sx - 1, y * sy - 1, o.degree, mono.data());
+    for (int x = 0; x < m.width; ++x) {
+      monomials(x * sx - 1, y * sy - 1, m.degree, mono.data());
       double v = 0;
-      for (int t = 0; t < nt; ++t) v += coef(t) * mono[static_cast<std::size_t>(t)];
-      p[x] = static_cast<float>(v);
+      for (int t = 0; t < nt; ++t) v += m.coefficients[static_cast<std::size_t>(t)] * mono[static_cast<std::size_t>(t)];
+      p[x] = static_cast<float>(std::max(v, 0.1));
     }
   }
-  // Mean 1 over the fitted samples; never below a tenth (a division guard far off the wafers).
-  const double mean = b.mean();
-  flat /= mean;
-  cv::max(flat, 0.1, flat);
   return flat;
+}
+
+cv::Mat estimate_flat_field(const std::vector<cv::Mat>& images, const std::vector<WaferCalibration>& wafers,
+                            const FlatFieldOptions& o) {
+  return render_flat_field(fit_flat_field(images, wafers, o));
 }
 
 }  // namespace yf::calib

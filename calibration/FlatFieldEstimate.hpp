@@ -17,9 +17,24 @@ struct FlatFieldOptions {
   int sample_step = 8;   // fit on every n-th pixel in x and y
 };
 
+// The fitted profile: flat(x, y) = sum_k coef[k] * X^i * Y^j over i + j <= degree, in the
+// order i = 0..degree (outer), j = 0..degree - i (inner), with X = 2x / (width - 1) - 1
+// and Y = 2y / (height - 1) - 1 (pixel centres at integers); clamped below at 0.1.
+// Stored as is in tool calibration files (docs/formats.md).
+struct FlatFieldModel {
+  int width = 0, height = 0, degree = 0;
+  std::vector<double> coefficients;
+};
+
 // `images` are 8-bit, all of one size; `wafers` their calibrations (for the masks).
-// Returns CV_32F of the images' size, mean 1 over the wafers. Throws CalibrationError
-// when no image is usable or sizes differ.
+// Mean 1 over the wafers. Throws CalibrationError when no image is usable or sizes differ.
+FlatFieldModel fit_flat_field(const std::vector<cv::Mat>& images, const std::vector<WaferCalibration>& wafers,
+                              const FlatFieldOptions& options = {});
+
+// The model evaluated on every pixel (CV_32F).
+cv::Mat render_flat_field(const FlatFieldModel& model);
+
+// fit_flat_field, then render_flat_field.
 cv::Mat estimate_flat_field(const std::vector<cv::Mat>& images, const std::vector<WaferCalibration>& wafers,
                             const FlatFieldOptions& options = {});
 

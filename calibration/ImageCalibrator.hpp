@@ -17,6 +17,15 @@ struct CalibrationHint {
   std::optional<double> rotation_deg;
 };
 
+// A bite out of the wafer rim (an edge chip): a run of edge points well inside the
+// fitted circle, away from the notch.
+struct EdgeBite {
+  cv::Point2d center_px;   // centroid estimate of the missing area (2/5 of the depth in from the rim)
+  double depth_px = 0;     // deepest point below the circle
+  double chord_px = 0;     // length of rim affected
+  double area_px = 0;      // ~2/3 chord x depth (a parabolic segment)
+};
+
 struct ImageCalibration {
   WaferCalibration wafer;
   EdgeResiduals residuals;
@@ -24,6 +33,7 @@ struct ImageCalibration {
   bool notch_found = false;
   double notch_rotation_deg = 0; // rotation implied by the notch alone (about +-0.3 deg)
   double grid_sharpness = 0;
+  std::vector<EdgeBite> edge_bites;
   std::vector<std::string> warnings;  // degraded results, said in words
 };
 

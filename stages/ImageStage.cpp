@@ -1,0 +1,155 @@
+#include "stages/ImageStage.hpp"
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+#include "calibration/FlatFieldEstimate.hpp"
+#include "calibration/ImageCalibrator.hpp"
+#include "stages/ImageDecode.hpp"
+#include "stages/ImageDetection.hpp"
+
+namespace yf {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+std::runtime_error image_error(const std::string& what) { return std::runtime_error("images: " + what); }
+
+// Die cells of the product dies that lie wholly inside the image: the die's upper-left
+// corner (x0 + c w, y0 - r h) in pixels; u runs along wafer +x, v along wafer -y.
+DieCells die_cells(const ProductGeometry& g, const calib::WaferCalibration& cal, const cv::Size& image) {
+  DieCells cells;
+  const double s = cal.mm_per_px;
+  cells.pitch_px = {g.die_width_mm / s, g.die_height_mm / s};
+  cells.die_size_px = {static_cast<int>(std::floor(cells.pitch_px.width)),
+                       static_cast<int>(std::floor(cells.pitch_px.height))};
+  cells.angle_deg = cal.rotation_deg;
+  const double lim = g.wafer_diameter_mm / 2 - g.edge_exclusion_mm;
+  auto inside = [&](double x, double y) { return x * x + y * y < lim * lim; };
+  const double t = cal.rotation_deg * kPi / 180, co = std::cos(t), si = std::sin(t);
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c) {
+      const double x0 = g.grid_x0_mm + c * g.die_width_mm, x1 = x0 + g.die_width_mm;
+      const double y0 = g.grid_y0_mm - r * g.die_height_mm, y1 = y0 - g.die_height_mm;
+      if (!(inside(x0, y0) && inside(x1, y0) && inside(x0, y1) && inside(x1, y1))) continue;
+      const cv::Point2d o = calib::mm_to_px(cal, {x0, y0});
+      // The cell's four corners in pixels: origin + R(angle) (u, v).
+      bool in_image = true;
+      for (double u : {0.0, static_cast<double>(cells.die_size_px.width)})
+        for (double v : {0.0, static_cast<double>(cells.die_size_px.height)}) {
+          const double px = o.x + co * u + si * v, py = o.y - si * u + co * v;
+          if (px < 1 || py < 1 || px > image.width - 2 || py > image.height - 2) in_image = false;
+        }
+      if (in_image) cells.origins_px.push_back(o);
+    }
+  return cells;
+}
+
+cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib::WaferCalibration& cal,
+                   std::string& warnings) {
+  if (tool && !tool->flat_error.empty()) throw image_error(tool->flat_error);
+  if (tool && tool->flat) {
+    const FlatField& f = *tool->flat;
+    if (f.width != img.cols || f.height != img.rows)
+      throw image_error("the tool's flat field is " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                        ", the image " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
+    return cv::Mat(f.height, f.width, CV_32F, const_cast<float*>(f.values.data()));
+  }
+  if (!warnings.empty()) warnings += "; ";
+  warnings += "no flat field for the tool: estimated from this image";
+  return calib::estimate_flat_field({img}, {cal});
+}
+
+}  // namespace
+
+const ToolCalibration* tool_calibration_for(const WaferJob& job, const ImageStageOptions& o) {
+  if (o.tool_calibrations) {
+    auto it = o.tool_calibrations->find(job.meta.tool);
+    if (it != o.tool_calibrations->end()) return &it->second;
+  }
+  if (job.tables) {
+    auto it = job.tables->calibrations.find(job.meta.tool);
+    if (it != job.tables->calibrations.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, const ImageStageOptions& o) {
+  if (!job.image) throw std::logic_error("run_image_stage: the job has no image");
+  const EncodedImage& enc = *job.image;
+  if (enc.width <= 0 || enc.height <= 0) throw image_error("empty image");
+  cv::Mat img(enc.height, enc.width, CV_8UC1);
+  decode_image(enc, img.data, img.total());
+
+  ImageStageResult out;
+  ImageCalibrationReport& rep = out.calibration;
+  const ToolCalibration* tool = tool_calibration_for(job, o);
+  calib::CalibrationHint hint;
+  if (tool && tool->mm_per_px > 0) hint.mm_per_px = tool->mm_per_px;
+  if (tool && std::isfinite(tool->rotation_deg)) hint.rotation_deg = tool->rotation_deg;
+  calib::ImageCalibration cal;
+  try {
+    cal = calib::calibrate_image(img, g.wafer_diameter_mm, hint);
+  } catch (const calib::CalibrationError& e) {
+    throw std::runtime_error(e.what());  // already "images: ..."
+  }
+  const calib::WaferCalibration& w = cal.wafer;
+  rep.center_x_px = w.center_x_px;
+  rep.center_y_px = w.center_y_px;
+  rep.radius_px = w.radius_px;
+  rep.mm_per_px = w.mm_per_px;
+  rep.rotation_deg = w.rotation_deg;
+  rep.edge_rms_px = cal.residuals.rms_px;
+  rep.edge_max_px = cal.residuals.max_px;
+  rep.edge_inliers = cal.residuals.inliers;
+  rep.edge_outliers = cal.residuals.outliers;
+  rep.cut_off = cal.cut_off;
+  for (const std::string& warning : cal.warnings) rep.warnings += (rep.warnings.empty() ? "" : "; ") + warning;
+
+  // Flat field, then die-to-die.
+  const cv::Mat flat = flat_field(img, tool, w, rep.warnings);
+  cv::Mat corrected;
+  img.convertTo(corrected, CV_32F);
+  cv::divide(corrected, cv::max(flat, 0.05), corrected);
+  const DieCells cells = die_cells(g, w, img.size());
+  DetectionOptions det;
+  det.k_sigma = o.k_sigma;
+  det.grow_k_sigma = std::min(o.grow_k_sigma, o.k_sigma);
+  det.min_area_px = o.min_area_px;
+  DieToDieResult found;
+  try {
+    found = detect_die_to_die(corrected, cells, det);
+  } catch (const ImageDetectionError& e) {
+    throw image_error(std::string("die-to-die: ") + e.what());
+  }
+  rep.noise_sigma = found.noise_sigma;
+  rep.dies_compared = found.dies_compared;
+
+  const double s = w.mm_per_px;
+  auto add = [&](cv::Point2d px, double area_px, const char* kind, double contrast, double elongation,
+                 double orientation_deg) {
+    ReportedDefect d;
+    d.source = DefectSource::image;
+    const cv::Point2d mm = calib::px_to_mm(w, px);
+    d.x_mm = mm.x;
+    d.y_mm = mm.y;
+    d.size_um = std::sqrt(4 * area_px / kPi) * s * 1000;
+    if (d.size_um < o.min_defect_um) return;
+    d.class_id = kImageDefectClass;
+    d.kind = kind;
+    d.area_um2 = area_px * s * s * 1e6;
+    d.contrast = contrast;
+    d.elongation = elongation;
+    // Orientation on the wafer: the image's screen angle less the image rotation.
+    d.orientation_deg = std::fmod(orientation_deg - w.rotation_deg + 360.0, 180.0);
+    out.defects.push_back(std::move(d));
+  };
+  for (const ImageDefect& d : found.defects)
+    add(d.center_px, d.area_px, to_string(d.shape), d.contrast, d.elongation, d.orientation_deg);
+  // Edge chips seen on the rim; a chip is missing wafer, as dark as the background.
+  for (const calib::EdgeBite& b : cal.edge_bites) add(b.center_px, b.area_px, to_string(DefectShape::edge), 0, 1, 0);
+  return out;
+}
+
+}  // namespace yf
