@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -93,7 +94,8 @@ struct SyntheticDieImage {
   }
 
   static bool covers(const PlantedDefect& d, double x, double y) {
-    const double dx = x - d.center.x, dy = y - d.center.y;
+    const double dx = x - d.center.x, dy = y - d.center.y, reach = std::max(d.a, d.b);
+    if (std::abs(dx) > reach || std::abs(dy) > reach) return false;  // cheap reject
     const double t = d.angle_deg * std::numbers::pi / 180;
     const double along = dx * std::cos(t) - dy * std::sin(t), across = dx * std::sin(t) + dy * std::cos(t);
     switch (d.kind) {
