@@ -47,13 +47,17 @@ struct DetectionOptions {
   // Reference pair default 1; die-to-die uses die_edge_tolerance_px.
   int edge_tolerance_px = 1;
   int die_edge_tolerance_px = 0;
-  // Shape classes (on the blob's second moments; length = full major axis,
-  // 4 * sqrt(major eigenvalue)): scratch if elongation >= scratch_min_elongation
+  // Shape classes (on the blob's second moments; length = sqrt(12 * major
+  // eigenvalue), exact for a line segment): scratch if elongation >= scratch_min_elongation
   // and length >= scratch_min_length_px, else cluster if area >= cluster_min_area_px,
   // else particle.
   double scratch_min_elongation = 4.0;
   double scratch_min_length_px = 12.0;
   double cluster_min_area_px = 150.0;
+  // Pieces of one scratch (it is cut where it crosses pattern edges, whose
+  // threshold is higher) are joined when they lie on one line, end to end
+  // within this gap, pointing the same way; 0 = never.
+  double merge_gap_px = 12.0;
   // Floor of the noise sigma in grey levels: a noise-free synthetic or heavily
   // quantised image would otherwise get sigma 0 and flag every last bit.
   double min_noise_sigma = 0.5;
@@ -74,7 +78,7 @@ struct ImageDefect {
   double peak_snr = 0;           // max |diff| / local sigma over the blob
   double elongation = 1;         // sqrt(major / minor eigenvalue) of the second moments, >= 1
   double orientation_deg = 0;    // major axis, [0, 180), counter-clockwise from +x (screen)
-  double length_px = 0;          // full major axis: 4 * sqrt(major eigenvalue)
+  double length_px = 0;          // sqrt(12 * major eigenvalue): a line segment's length
   DefectShape shape = DefectShape::particle;
   cv::Rect bbox;                 // in image pixels
   int die_index = -1;            // die-to-die: index into DieCells::origins_px; else -1
@@ -149,8 +153,15 @@ struct PairResult {
 PairResult detect_reference_pair(const cv::Mat& inspected, const cv::Mat& reference,
                                  const DetectionOptions& options);
 
-// Sub-pixel shift of `moved` relative to `fixed` (moved(x) ~ fixed(x - shift)),
-// by windowed phase correlation refined on the residual. CV_32F, same size.
+// Sub-pixel shift of `moved` relative to `fixed` (moved(x) ~ fixed(x - shift)):
+// phase correlation (Hann window, cross-power spectrum weighted by a Gaussian
+// low-pass so that pixel-level noise common to both images, e.g. a sensor's
+// fixed pattern, cannot pull the peak to zero), log-parabola sub-pixel peak,
+// refined on the residual. CV_32F, same size. response: the peak height as a
+// fraction of a perfect match's (0..1).
 cv::Point2d register_shift(const cv::Mat& fixed, const cv::Mat& moved, double* response = nullptr);
+
+// image moved by shift (result(x) = image(x - shift)), bicubic, border replicated.
+cv::Mat shift_image(const cv::Mat& image, cv::Point2d shift);
 
 }  // namespace yf
