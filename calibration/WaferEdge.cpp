@@ -72,9 +72,11 @@ Circle coarse_disk(const cv::Mat& img, bool& touches_border) {
   return c;
 }
 
-// The edge along one ray: the outermost place where brightness falls by at least half
-// of the window's strongest fall, at the peak of the gradient (parabola, sub-pixel).
-// Returns the radius, or a negative value when the ray has no edge or leaves the image.
+// The edge along one ray: the outermost clear fall of brightness (at least 15 grey levels
+// over 2 px, and a fifth of the window's strongest: the rim of a wafer whose edge runs
+// through a dark street falls less than the pattern just inside it), at the peak of the
+// gradient (parabola, sub-pixel). Returns the radius, or a negative value when the ray
+// has no edge or leaves the image.
 double edge_on_ray(const cv::Mat& img, double cx, double cy, double ca, double sa, double r0, double half,
                    std::vector<double>& prof, std::vector<double>& grad) {
   const double step = 0.5;
@@ -94,15 +96,18 @@ double edge_on_ray(const cv::Mat& img, double cx, double cy, double ca, double s
     grad[static_cast<std::size_t>(i)] = -d;  // a fall outwards is positive
     strongest = std::max(strongest, -d);
   }
-  if (strongest < 15) return -1;  // no edge: less than 15 grey levels over 2 px
+  const double need = std::max(15.0, 0.2 * strongest);
+  if (strongest < need) return -1;  // no edge
   int at = -1;
   for (int i = n - 3; i >= 2; --i)
-    if (grad[static_cast<std::size_t>(i)] >= 0.5 * strongest) {
+    if (grad[static_cast<std::size_t>(i)] >= need) {
       at = i;
       break;
     }
   if (at < 0) return -1;
-  while (at > 2 && grad[static_cast<std::size_t>(at - 1)] > grad[static_cast<std::size_t>(at)]) --at;
+  // Up the rise to the peak, at most 1.5 px inwards: further in is the pattern's own edge
+  // (a street along the rim merges the two falls).
+  for (int k = 0; k < 3 && at > 2 && grad[static_cast<std::size_t>(at - 1)] > grad[static_cast<std::size_t>(at)]; ++k) --at;
   if (at <= 2 || at >= n - 3) return -1;
   const double gm = grad[static_cast<std::size_t>(at - 1)], g0 = grad[static_cast<std::size_t>(at)],
                gp = grad[static_cast<std::size_t>(at + 1)];

@@ -655,4 +655,42 @@ std::vector<WaferTruthRow> read_truth_wafers(const std::string& path) {
   return out;
 }
 
+std::vector<ImageTruthRow> read_truth_images(const std::string& path) {
+  std::lock_guard lock(h5::library_mutex());
+  h5::silence_errors();
+  std::vector<ImageTruthRow> out;
+  h5::Handle file = h5::file_handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file) throw DatasetError(path + ": cannot open");
+  if (!exists(file.get(), "/truth/images")) return out;
+  CompoundTable t(file.get(), "/truth/images",
+                  {{"wafer_row", ColumnKind::integer}, {"image_row", ColumnKind::integer},
+                   {"center_x_px", ColumnKind::real}, {"center_y_px", ColumnKind::real},
+                   {"radius_px", ColumnKind::real}, {"mm_per_px", ColumnKind::real}, {"rotation_deg", ColumnKind::real}},
+                  path);
+  t.read(0, t.rows());
+  for (std::size_t i = 0; i < t.block_size(); ++i)
+    out.push_back({t.integer(i, 0), t.integer(i, 1), t.real(i, 2), t.real(i, 3), t.real(i, 4), t.real(i, 5),
+                   t.real(i, 6)});
+  return out;
+}
+
+std::vector<ImageDefectTruthRow> read_truth_image_defects(const std::string& path) {
+  std::lock_guard lock(h5::library_mutex());
+  h5::silence_errors();
+  std::vector<ImageDefectTruthRow> out;
+  h5::Handle file = h5::file_handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file) throw DatasetError(path + ": cannot open");
+  if (!exists(file.get(), "/truth/image_defects")) return out;
+  CompoundTable t(file.get(), "/truth/image_defects",
+                  {{"wafer_row", ColumnKind::integer}, {"x_mm", ColumnKind::real}, {"y_mm", ColumnKind::real},
+                   {"size_um", ColumnKind::real}, {"length_um", ColumnKind::real}, {"kind", ColumnKind::string}},
+                  path);
+  for (std::uint64_t b = 0; b < t.rows(); b += 65536) {
+    t.read(b, std::min<std::uint64_t>(65536, t.rows() - b));
+    for (std::size_t i = 0; i < t.block_size(); ++i)
+      out.push_back({t.integer(i, 0), t.real(i, 1), t.real(i, 2), t.real(i, 3), t.real(i, 4), t.string(i, 5)});
+  }
+  return out;
+}
+
 }  // namespace yf

@@ -1,6 +1,7 @@
 #include "stages/ImageStage.hpp"
 
 #include <cmath>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
@@ -148,7 +149,8 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   for (const ImageDefect& d : found.defects)
     add(d.center_px, d.area_px, to_string(d.shape), d.contrast, d.elongation, d.orientation_deg);
   // Edge chips seen on the rim; a chip is missing wafer, as dark as the background.
-  for (const calib::EdgeBite& b : cal.edge_bites) add(b.center_px, b.area_px, to_string(DefectShape::edge), 0, 1, 0);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const calib::EdgeBite& b : cal.edge_bites) add(b.center_px, b.area_px, to_string(DefectShape::edge), nan, nan, nan);
   return out;
 }
 
