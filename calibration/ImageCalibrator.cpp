@@ -80,6 +80,8 @@ ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const
   double start = hint.rotation_deg.value_or(0);
   if (edge.notch_angle_rad) {
     out.notch_found = true;
+    out.notch_angle_rad = *edge.notch_angle_rad;
+    out.notch_depth_px = edge.notch_depth_px;
     out.notch_rotation_deg = wrap180(90.0 - *edge.notch_angle_rad * 180 / kPi);
     if (hint.rotation_deg && std::abs(wrap180(out.notch_rotation_deg - *hint.rotation_deg)) > 2)
       out.warnings.push_back("notch implies rotation " + std::to_string(out.notch_rotation_deg) +

@@ -32,6 +32,8 @@ struct ImageCalibration {
   bool cut_off = false;          // degraded: part of the rim outside the image
   bool notch_found = false;
   double notch_rotation_deg = 0; // rotation implied by the notch alone (about +-0.3 deg)
+  double notch_angle_rad = 0;    // direction of the notch from the centre (image frame, y down)
+  double notch_depth_px = 0;
   double grid_sharpness = 0;
   std::vector<EdgeBite> edge_bites;
   std::vector<std::string> warnings;  // degraded results, said in words

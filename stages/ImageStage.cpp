@@ -1,5 +1,6 @@
 #include "stages/ImageStage.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <opencv2/imgproc.hpp>
@@ -17,8 +18,26 @@ constexpr double kPi = 3.14159265358979323846;
 
 std::runtime_error image_error(const std::string& what) { return std::runtime_error("images: " + what); }
 
-// Die cells of the product dies that lie wholly inside the image: the die's upper-left
-// corner (x0 + c w, y0 - r h) in pixels; u runs along wafer +x, v along wafer -y.
+// Pixels closer to the rim than this (and the notch) are not compared die to die: the rim's
+// own anti-aliased pixels would differ from every reference. Chips there come from the
+// calibration's edge fit instead.
+constexpr double kRimMarginPx = 2.0;
+
+struct Rim {
+  double cx = 0, cy = 0, r = 0;  // circle, px
+  bool notch = false;
+  double notch_angle = 0, notch_half_width = 0;  // radians
+  bool outside(double x, double y, double margin) const {
+    const double dx = x - cx, dy = y - cy;
+    const double rr = std::hypot(dx, dy);
+    if (rr > r - margin) return true;
+    return notch && rr > r - margin - 3 * notch_half_width * r &&
+           std::abs(std::remainder(std::atan2(dy, dx) - notch_angle, 2 * kPi)) < notch_half_width;
+  }
+};
+
+// The die grid in pixels: a cell per die that lies at least partly on the wafer and wholly
+// inside the image; (u, v) of a cell runs along wafer +x and -y from its upper-left corner.
 DieCells die_cells(const ProductGeometry& g, const calib::WaferCalibration& cal, const cv::Size& image) {
   DieCells cells;
   const double s = cal.mm_per_px;
@@ -26,16 +45,15 @@ DieCells die_cells(const ProductGeometry& g, const calib::WaferCalibration& cal,
   cells.die_size_px = {static_cast<int>(std::floor(cells.pitch_px.width)),
                        static_cast<int>(std::floor(cells.pitch_px.height))};
   cells.angle_deg = cal.rotation_deg;
-  const double lim = g.wafer_diameter_mm / 2 - g.edge_exclusion_mm;
-  auto inside = [&](double x, double y) { return x * x + y * y < lim * lim; };
+  const double R = g.wafer_diameter_mm / 2;
   const double t = cal.rotation_deg * kPi / 180, co = std::cos(t), si = std::sin(t);
   for (int r = 0; r < g.rows; ++r)
     for (int c = 0; c < g.cols; ++c) {
-      const double x0 = g.grid_x0_mm + c * g.die_width_mm, x1 = x0 + g.die_width_mm;
-      const double y0 = g.grid_y0_mm - r * g.die_height_mm, y1 = y0 - g.die_height_mm;
-      if (!(inside(x0, y0) && inside(x1, y0) && inside(x0, y1) && inside(x1, y1))) continue;
+      const double x0 = g.grid_x0_mm + c * g.die_width_mm, y0 = g.grid_y0_mm - r * g.die_height_mm;
+      // Nearest point of the die to the wafer centre: on the wafer?
+      const double nx = std::clamp(0.0, x0, x0 + g.die_width_mm), ny = std::clamp(0.0, y0 - g.die_height_mm, y0);
+      if (nx * nx + ny * ny >= R * R) continue;
       const cv::Point2d o = calib::mm_to_px(cal, {x0, y0});
-      // The cell's four corners in pixels: origin + R(angle) (u, v).
       bool in_image = true;
       for (double u : {0.0, static_cast<double>(cells.die_size_px.width)})
         for (double v : {0.0, static_cast<double>(cells.die_size_px.height)}) {
@@ -45,6 +63,44 @@ DieCells die_cells(const ProductGeometry& g, const calib::WaferCalibration& cal,
       if (in_image) cells.origins_px.push_back(o);
     }
   return cells;
+}
+
+// Off the wafer (and in the rim margin and the notch), each pixel takes the value of the
+// same pattern position in the nearest die inwards, so that partial dies at the rim can be
+// compared with the reference die like whole ones.
+void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
+  const double t = cells.angle_deg * kPi / 180, co = std::cos(t), si = std::sin(t);
+  const cv::Point2d ex(cells.pitch_px.width * co, -cells.pitch_px.width * si);
+  const cv::Point2d ey(cells.pitch_px.height * si, cells.pitch_px.height * co);
+  std::vector<cv::Point2d> steps;
+  for (int a = -4; a <= 4; ++a)
+    for (int b = -4; b <= 4; ++b)
+      if (a || b) steps.push_back(a * ex + b * ey);
+  std::sort(steps.begin(), steps.end(), [](const cv::Point2d& p, const cv::Point2d& q) { return p.dot(p) < q.dot(q); });
+  const double reach = rim.r + 1.5 * std::hypot(cells.pitch_px.width, cells.pitch_px.height);
+  const cv::Mat src = f.clone();
+  auto sample = [&](double x, double y) {
+    const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+    const double fx = x - x0, fy = y - y0;
+    const float* r0 = src.ptr<float>(y0);
+    const float* r1 = src.ptr<float>(y0 + 1);
+    return static_cast<float>((1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) + fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]));
+  };
+  const int y_lo = std::max(0, static_cast<int>(rim.cy - reach)), y_hi = std::min(f.rows - 1, static_cast<int>(rim.cy + reach));
+  const int x_lo = std::max(0, static_cast<int>(rim.cx - reach)), x_hi = std::min(f.cols - 1, static_cast<int>(rim.cx + reach));
+  for (int y = y_lo; y <= y_hi; ++y) {
+    float* row = f.ptr<float>(y);
+    for (int x = x_lo; x <= x_hi; ++x) {
+      if (!rim.outside(x, y, kRimMarginPx) || std::hypot(x - rim.cx, y - rim.cy) > reach) continue;
+      for (const cv::Point2d& st : steps) {
+        // Inwards only: towards the centre, onto compared wafer pixels.
+        const double sx = x - st.x, sy = y - st.y;
+        if (sx < 0 || sy < 0 || sx > f.cols - 2 || sy > f.rows - 2 || rim.outside(sx, sy, kRimMarginPx + 1)) continue;
+        row[x] = sample(sx, sy);
+        break;
+      }
+    }
+  }
 }
 
 cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib::WaferCalibration& cal,
@@ -114,6 +170,9 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   img.convertTo(corrected, CV_32F);
   cv::divide(corrected, cv::max(flat, 0.05), corrected);
   const DieCells cells = die_cells(g, w, img.size());
+  Rim rim{w.center_x_px, w.center_y_px, w.radius_px, cal.notch_found, cal.notch_angle_rad,
+          (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px)};
+  fill_off_wafer(corrected, rim, cells);
   DetectionOptions det;
   det.k_sigma = o.k_sigma;
   det.grow_k_sigma = std::min(o.grow_k_sigma, o.k_sigma);
@@ -146,8 +205,15 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
     d.orientation_deg = std::fmod(orientation_deg - w.rotation_deg + 360.0, 180.0);
     out.defects.push_back(std::move(d));
   };
-  for (const ImageDefect& d : found.defects)
-    add(d.center_px, d.area_px, to_string(d.shape), d.contrast, d.elongation, d.orientation_deg);
+  // Defects in the edge band (beyond the product's edge exclusion, where no product die
+  // lies) are `edge`; none come from the filled rim margin.
+  const double band_px = (g.wafer_diameter_mm / 2 - g.edge_exclusion_mm) / s;
+  for (const ImageDefect& d : found.defects) {
+    if (rim.outside(d.center_px.x, d.center_px.y, kRimMarginPx)) continue;
+    const bool edge = std::hypot(d.center_px.x - w.center_x_px, d.center_px.y - w.center_y_px) > band_px;
+    add(d.center_px, d.area_px, edge ? to_string(DefectShape::edge) : to_string(d.shape), d.contrast, d.elongation,
+        d.orientation_deg);
+  }
   // Edge chips seen on the rim; a chip is missing wafer, as dark as the background.
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const calib::EdgeBite& b : cal.edge_bites) add(b.center_px, b.area_px, to_string(DefectShape::edge), nan, nan, nan);
