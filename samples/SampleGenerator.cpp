@@ -174,6 +174,8 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
   if (o.wafers <= 0) throw std::invalid_argument("samples: --wafers must be > 0, got " + std::to_string(o.wafers));
   if (o.files < 0) throw std::invalid_argument("samples: --files must be >= 0, got " + std::to_string(o.files));
   if (o.out_dir.empty()) throw std::invalid_argument("samples: no output directory");
+  if (o.first_lot < 0 || o.first_lot > 7000)
+    throw std::invalid_argument("samples: --first-lot must be 0..7000, got " + std::to_string(o.first_lot));
   if (o.images < 0) throw std::invalid_argument("samples: --images must be >= 0, got " + std::to_string(o.images));
   if (o.images > 0 && (o.image_size < 64 || o.image_size > 16384))
     throw std::invalid_argument("samples: --image-size must be 64..16384, got " + std::to_string(o.image_size));
@@ -182,7 +184,7 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
 
   const int lots = (o.wafers + kLotSize - 1) / kLotSize;
   std::vector<LotPlan> plan;
-  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, k));
+  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, o.first_lot + k));
   std::vector<ProductGeometry> products = sample_products();
   if (o.bench_product) {
     // Only the product changes: every other draw of the lot stays as it was.
