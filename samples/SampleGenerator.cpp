@@ -327,6 +327,22 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
       rec.image = std::move(img.image);
       rec.truth->image = img.truth;
       rec.truth->image_defects = std::move(img.defects);
+      // The image's defects kill too (the pipeline joins them to the tool's list): the
+      // truth's killed dies become the product dies holding a planted killer of either.
+      const DieLayout& layout = layouts.at(lot.product);
+      const ProductGeometry& g = layout.geometry;
+      std::set<std::size_t> killed;
+      auto kill_at = [&](double x, double y) {
+        const int c = static_cast<int>(std::floor((x - g.grid_x0_mm) / g.die_width_mm));
+        const int r = static_cast<int>(std::ceil((g.grid_y0_mm - y) / g.die_height_mm)) - 1;
+        if (c >= 0 && r >= 0 && c < g.cols && r < g.rows && layout.product[layout.index(c, r)])
+          killed.insert(layout.index(c, r));
+      };
+      for (const TruthDefect& d : rec.truth->defects)
+        if (d.kind == "killer") kill_at(d.x_mm, d.y_mm);
+      for (const TruthImageDefect& d : rec.truth->image_defects)
+        if (d.kind != "edge_chip") kill_at(d.x_mm, d.y_mm);
+      rec.truth->killed_dies = static_cast<std::int64_t>(killed.size());
     }
     files[f].writer->append_wafer(rec);
   }
