@@ -21,6 +21,7 @@ const char* kDescription =
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow detect --reference ref.tif img.tif -o annotated.png   defects of an image pair\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -101,6 +102,25 @@ int main(int argc, char** argv) {
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
 
+  yf::DetectArgs detect_args;
+  auto* detect = app.add_subcommand(
+      "detect", "find defects in an image against a reference image of the same pattern (review/SEM pairs): "
+                "prints a table, -o writes an annotated image");
+  detect->add_option("image", detect_args.image, "inspected image (TIFF, PNG, ...; grey or colour)")
+      ->required()->check(CLI::ExistingFile);
+  detect->add_option("--reference", detect_args.reference, "reference image")->required()->check(CLI::ExistingFile);
+  detect->add_option("-o,--out", detect_args.annotated, "annotated image to write (.png)");
+  detect->add_option("--k-sigma", detect_args.k_sigma, "threshold in noise sigmas [default 5]")
+      ->check(CLI::Range(1.0, 100.0));
+  detect->add_option("--edge-tolerance", detect_args.edge_tolerance_px,
+                     "px of misregistration tolerated along pattern edges [default 1]")
+      ->check(CLI::Range(0, 20));
+  detect->add_option("--min-area", detect_args.min_area_px, "smallest defect, px [default 3]")
+      ->check(CLI::Range(1, 1000000));
+  detect->add_option("--cluster-area", detect_args.cluster_area_px,
+                     "a defect this large (px) is a cluster, not a particle [default 150]")
+      ->check(CLI::Range(1.0, 1e9));
+
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
   const std::string wm811k = std::string(YF_SHARED_DATA_DIR) + "/wm811k/";
@@ -137,6 +157,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*detect) return yf::detect_command(detect_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;
