@@ -44,6 +44,15 @@ struct DetectArgs {
 // constant, saturated, sizes differ); 2: bad output name; 3: output not written.
 int detect_command(const DetectArgs& args);
 
+struct CalibrateArgs {
+  std::string tool;
+  std::vector<std::string> inputs;
+  std::filesystem::path out;
+  int max_images = 50;  // the first N images of the tool (the flat field holds them all in memory)
+};
+// Writes a tool calibration file; exit 1 when some of the tool's images were unusable.
+int calibrate_command(const CalibrateArgs& args);
+
 // The README's bundled samples (samples/data/*.h5 of the source tree or the
 // installed copy), for `run` without inputs.
 std::vector<std::string> bundled_samples();

@@ -22,6 +22,7 @@ const char* kDescription =
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
     "  yieldflow detect --reference ref.tif img.tif -o annotated.png   defects of an image pair\n"
+    "  yieldflow calibrate --tool KLA-01 data/*.h5 -o kla01.yml   calibrate a tool from its images\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -35,8 +36,13 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   cmd.add_option(t[2].flag, flags.min_kill_size_um, help(2))->check(CLI::NonNegativeNumber);
   cmd.add_option(t[3].flag, flags.pattern_model, help(3));
   cmd.add_flag("--no-patterns", flags.no_patterns, "do not classify failure patterns");
+  cmd.add_option(t[4].flag, flags.min_image_defect_um, help(4))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[5].flag, flags.image_k_sigma, help(5))->check(CLI::Range(1.0, 100.0));
+  cmd.add_option(t[6].flag, flags.calibration, help(6))->check(CLI::ExistingFile);
+  cmd.add_flag("--no-images", flags.no_images, "ignore /images: yield from the tools' defect lists alone");
   cmd.add_option("--config", flags.config,
-                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
+                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model, "
+                 "min_image_defect_um, image_k_sigma, calibration); "
                  "command-line flags win")
       ->check(CLI::ExistingFile);
   cmd.add_option("inputs", args.inputs, "inspection datasets (.h5); none: the bundled samples");
@@ -89,6 +95,11 @@ int main(int argc, char** argv) {
                 "every wafer is product P300X: 300 mm, 5.5 x 5 mm dies, 2454 tested (benchmark data; "
                 "see docs/performance.md)");
   gen->add_flag("--vlen-strings", vlen, "write variable-length strings instead of fixed S<n>");
+  gen->add_option("--images", samples.images, "render full-wafer images for the first N wafers [default 0]")
+      ->check(CLI::NonNegativeNumber);
+  gen->add_option("--image-size", samples.image_size, "image width and height in pixels [default 1024]")
+      ->check(CLI::Range(64, 16384));
+  gen->add_option("--prefix", samples.file_prefix, "file name prefix with --files N [default sample]");
   gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
 
   yf::RunArgs regress_args;
@@ -120,6 +131,16 @@ int main(int argc, char** argv) {
   detect->add_option("--cluster-area", detect_args.cluster_area_px,
                      "a defect this large (px) is a cluster, not a particle [default 150]")
       ->check(CLI::Range(1.0, 1e9));
+
+  yf::CalibrateArgs calibrate_args;
+  auto* calibrate = app.add_subcommand("calibrate", "calibrate an inspection tool from its images: scale, rotation, "
+                                                    "flat field -> a YAML file for run --calibration");
+  calibrate->add_option("--tool", calibrate_args.tool, "the tool (as in /wafers.tool)")->required();
+  calibrate->add_option("--max-images", calibrate_args.max_images, "use at most N images [default 50]")
+      ->check(CLI::PositiveNumber);
+  calibrate->add_option("-o,--out", calibrate_args.out, "calibration file to write (.yml)")->required();
+  calibrate->add_option("inputs", calibrate_args.inputs, "inspection datasets (.h5) with the tool's images")
+      ->required()->check(CLI::ExistingFile);
 
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
@@ -158,6 +179,7 @@ int main(int argc, char** argv) {
     }
     if (*inspect) return yf::inspect_command(inspect_path);
     if (*detect) return yf::detect_command(detect_args);
+    if (*calibrate) return yf::calibrate_command(calibrate_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

@@ -17,6 +17,7 @@ packages=(
   nlohmann-json3-dev
   libyaml-cpp-dev        # --config files
   libbenchmark-dev       # bench/
+  zlib1g-dev             # stages/ImageDecode: inflates /images chunks off the HDF5 lock
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
 )
 
