@@ -2,6 +2,7 @@
 // The subcommands of `yieldflow`. Each returns the process exit status
 // (ExitCode); argument parsing lives in main.cpp.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,21 @@ struct RunArgs {
 int run_command(const RunArgs& args);
 int inspect_command(const std::string& path);
 int regress_command(const RunArgs& args, const std::filesystem::path& golden, bool update);
+
+// `detect --reference REF IMAGE`: reference-pair detection (issue 3). Unset
+// options keep the library's defaults (stages/ImageDetection.hpp).
+struct DetectArgs {
+  std::string image;
+  std::string reference;
+  std::filesystem::path annotated;  // empty: no annotated image
+  std::optional<double> k_sigma;
+  std::optional<int> edge_tolerance_px;
+  std::optional<int> min_area_px;
+  std::optional<double> cluster_area_px;
+};
+// 0: analysed (defects or not); 1: an image unreadable or unusable (empty,
+// constant, saturated, sizes differ); 2: bad output name; 3: output not written.
+int detect_command(const DetectArgs& args);
 
 struct CalibrateArgs {
   std::string tool;

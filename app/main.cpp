@@ -21,6 +21,7 @@ const char* kDescription =
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow detect --reference ref.tif img.tif -o annotated.png   defects of an image pair\n"
     "  yieldflow calibrate --tool KLA-01 data/*.h5 -o kla01.yml   calibrate a tool from its images\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
@@ -114,6 +115,25 @@ int main(int argc, char** argv) {
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
 
+  yf::DetectArgs detect_args;
+  auto* detect = app.add_subcommand(
+      "detect", "find defects in an image against a reference image of the same pattern (review/SEM pairs): "
+                "prints a table, -o writes an annotated image");
+  detect->add_option("image", detect_args.image, "inspected image (TIFF, PNG, ...; grey or colour)")
+      ->required()->check(CLI::ExistingFile);
+  detect->add_option("--reference", detect_args.reference, "reference image")->required()->check(CLI::ExistingFile);
+  detect->add_option("-o,--out", detect_args.annotated, "annotated image to write (.png)");
+  detect->add_option("--k-sigma", detect_args.k_sigma, "threshold in noise sigmas [default 5]")
+      ->check(CLI::Range(1.0, 100.0));
+  detect->add_option("--edge-tolerance", detect_args.edge_tolerance_px,
+                     "px of misregistration tolerated along pattern edges [default 1]")
+      ->check(CLI::Range(0, 20));
+  detect->add_option("--min-area", detect_args.min_area_px, "smallest defect, px [default 3]")
+      ->check(CLI::Range(1, 1000000));
+  detect->add_option("--cluster-area", detect_args.cluster_area_px,
+                     "a defect this large (px) is a cluster, not a particle [default 150]")
+      ->check(CLI::Range(1.0, 1e9));
+
   yf::CalibrateArgs calibrate_args;
   auto* calibrate = app.add_subcommand("calibrate", "calibrate an inspection tool from its images: scale, rotation, "
                                                     "flat field -> a YAML file for run --calibration");
@@ -160,6 +180,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*detect) return yf::detect_command(detect_args);
     if (*calibrate) return yf::calibrate_command(calibrate_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {

@@ -1,7 +1,8 @@
 // Die-to-die comparison of a full-wafer image (stages/ImageDetection.hpp;
 // docs/detection.md "Die-to-die").
 //
-// 1. Each whole die is resampled into the die frame (sub-pixel, rotated).
+// 1. Each whole die is resampled into the die frame (sub-pixel, rotated),
+//    then registered on the median of them (a fraction of a pixel of grid error).
 // 2. The reference die is the per-pixel median of them, after removing each
 //    die's own brightness offset: a defect in a minority of dies vanishes.
 // 3. The spread across dies at each die position (robust, in units of each
@@ -32,7 +33,12 @@ constexpr int kMinDieSide = 4;
 // The die frame is sampled with this many pixels of margin on every side, so
 // that the pixels a die owns (centres within half a pixel of its frame) are
 // compared against interpolated, not extrapolated, reference values.
-constexpr int kMargin = 1;
+constexpr int kMargin = 2;  // bicubic reads 2 samples either side
+// Die registration: dies smaller than this have too little pattern to register
+// on; corrections beyond this are not a grid error but a wrong match.
+constexpr int kMinRegisterSide = 12;
+constexpr double kMaxDieShiftPx = 1.5;
+constexpr int kDieRegisterIterations = 3;
 
 // The die frame -> image map of one die: X = o + R (u, v).
 struct DieFrame {
@@ -102,6 +108,71 @@ cv::Mat spread_factor(const std::vector<cv::Mat>& stack, const cv::Mat& ref, dou
   return spread;
 }
 
+// The grid's error is smooth over the wafer (a slightly wrong rotation, scale
+// or centre moves the dies by an affine function of their position), while a
+// single die's registration can be thrown by a defect, a filled rim or plain
+// noise. So the per-die shifts are fitted by an affine function of the die
+// position (least squares, refitted without the dies beyond 3 robust sigmas)
+// and each die gets the fitted shift. Fewer than 6 dies: their median shift.
+std::vector<cv::Point2d> smooth_grid_shifts(const std::vector<cv::Point2d>& at, const std::vector<cv::Point2d>& shift) {
+  const std::size_t n = at.size();
+  std::vector<bool> use(n);
+  for (std::size_t i = 0; i < n; ++i) use[i] = std::hypot(shift[i].x, shift[i].y) <= kMaxDieShiftPx;
+  auto median_shift = [&]() {
+    std::vector<float> xs, ys;
+    for (std::size_t i = 0; i < n; ++i)
+      if (use[i]) {
+        xs.push_back(static_cast<float>(shift[i].x));
+        ys.push_back(static_cast<float>(shift[i].y));
+      }
+    if (xs.empty()) return cv::Point2d(0, 0);
+    std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2), xs.end());
+    std::nth_element(ys.begin(), ys.begin() + static_cast<std::ptrdiff_t>(ys.size() / 2), ys.end());
+    return cv::Point2d(xs[xs.size() / 2], ys[ys.size() / 2]);
+  };
+  if (n < 6) return std::vector<cv::Point2d>(n, median_shift());
+  // Positions centred and scaled for a well-conditioned fit.
+  cv::Point2d mean(0, 0);
+  for (const auto& p : at) mean += p;
+  mean *= 1.0 / static_cast<double>(n);
+  double scale = 1;
+  for (const auto& p : at) scale = std::max(scale, cv::norm(p - mean));
+  cv::Mat ax, ay;
+  for (int pass = 0; pass < 2; ++pass) {
+    cv::Mat a(0, 3, CV_64F), bx(0, 1, CV_64F), by(0, 1, CV_64F);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!use[i]) continue;
+      const cv::Point2d q = (at[i] - mean) * (1.0 / scale);
+      a.push_back(cv::Mat(cv::Matx13d(1, q.x, q.y)));
+      bx.push_back(shift[i].x);
+      by.push_back(shift[i].y);
+    }
+    if (a.rows < 6) return std::vector<cv::Point2d>(n, median_shift());
+    cv::solve(a, bx, ax, cv::DECOMP_SVD);
+    cv::solve(a, by, ay, cv::DECOMP_SVD);
+    // Residuals of every die; the cut at 3 robust sigmas (at least 0.05 px).
+    std::vector<float> res(n);
+    std::vector<float> kept;
+    for (std::size_t i = 0; i < n; ++i) {
+      const cv::Point2d q = (at[i] - mean) * (1.0 / scale);
+      const double fx = ax.at<double>(0) + ax.at<double>(1) * q.x + ax.at<double>(2) * q.y;
+      const double fy = ay.at<double>(0) + ay.at<double>(1) * q.x + ay.at<double>(2) * q.y;
+      res[i] = static_cast<float>(std::hypot(shift[i].x - fx, shift[i].y - fy));
+      if (use[i]) kept.push_back(res[i]);
+    }
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(kept.size() / 2), kept.end());
+    const double cut = std::max(0.05, 3 * 1.4826 * kept[kept.size() / 2]);
+    for (std::size_t i = 0; i < n; ++i) use[i] = use[i] && res[i] <= cut;
+  }
+  std::vector<cv::Point2d> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const cv::Point2d q = (at[i] - mean) * (1.0 / scale);
+    out[i] = {ax.at<double>(0) + ax.at<double>(1) * q.x + ax.at<double>(2) * q.y,
+              ay.at<double>(0) + ay.at<double>(1) * q.x + ay.at<double>(2) * q.y};
+  }
+  return out;
+}
+
 }  // namespace
 
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
@@ -153,11 +224,32 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
                               " whole dies inside the image (of " + std::to_string(cells.origins_px.size()) +
                               " listed); die-to-die needs at least 3, since a median of two cannot out-vote a defect");
 
-  // 2. Reference = median of the dies, each first brought to the common level
-  // (its median difference from a first median): residual illumination
-  // between dies must not bias the vote.
+  // 2. Every die registered on a first median: the grid from calibration may
+  // be off by a fraction of a pixel (more towards the rim when the rotation is
+  // a little off), and misregistered pattern edges would come out as defects.
   cv::Mat ref;
   median_stack(stack, ref);
+  if (options.register_dies && die.width >= kMinRegisterSide && die.height >= kMinRegisterSide) {
+    std::vector<cv::Point2d> at, shift;
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+      at.push_back(frames[d].origin);
+      shift.push_back(refine_shift(ref, stack[d], {0, 0}, kDieRegisterIterations));
+    }
+    const std::vector<cv::Point2d> smooth = smooth_grid_shifts(at, shift);
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+      const double norm = std::hypot(smooth[d].x, smooth[d].y);
+      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) continue;
+      out.max_die_shift_px = std::max(out.max_die_shift_px, norm);
+      frames[d].origin = frames[d].to_image(smooth[d].x, smooth[d].y);
+      cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                     cv::BORDER_REPLICATE);
+    }
+    median_stack(stack, ref);
+  }
+
+  // 3. Reference = median of the dies, each first brought to the common level
+  // (its median difference from a first median): residual illumination
+  // between dies must not bias the vote.
   std::vector<float> offsets(stack.size());
   for (std::size_t d = 0; d < stack.size(); ++d) {
     const cv::Mat diff = stack[d] - ref;
@@ -169,11 +261,11 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   }
   median_stack(stack, ref);
 
-  // 3. Where the dies disagree anyway.
+  // 4. Where the dies disagree anyway.
   const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma);
   stack.clear();
 
-  // 4. Every die's own pixels against the reference resampled onto them.
+  // 5. Every die's own pixels against the reference resampled onto them.
   const bool tolerant = options.die_edge_tolerance_px > 0;
   cv::Mat plain = cv::Mat::zeros(image.size(), CV_32F);
   cv::Mat diff = tolerant ? cv::Mat::zeros(image.size(), CV_32F) : plain;
@@ -223,7 +315,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     }
   }
 
-  // 5. Noise of the plain difference (a tolerant one is mostly exact zeros)
+  // 6. Noise of the plain difference (a tolerant one is mostly exact zeros)
   // in units of the spread factor - the noise where dies agree, not inflated
   // by pattern edges - then the threshold scaled by the spread, and blobs.
   cv::divide(plain, factor_img, plain);

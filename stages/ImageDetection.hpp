@@ -61,6 +61,9 @@ struct DetectionOptions {
   // Floor of the noise sigma in grey levels: a noise-free synthetic or heavily
   // quantised image would otherwise get sigma 0 and flag every last bit.
   double min_noise_sigma = 0.5;
+  // Die-to-die: register every die (sub-pixel, up to 1.5 px) on the median
+  // die before comparing: the die grid from calibration is rarely exact.
+  bool register_dies = true;
   // More blobs than this means the comparison failed (wrong grid, unregistered
   // pair): an error rather than thousands of false defects.
   int max_defects = 5000;
@@ -121,6 +124,7 @@ struct DieToDieResult {
   double noise_sigma = 0;            // robust sigma of the difference, grey levels
   int dies_compared = 0;
   int dies_skipped = 0;              // origins whose die is not wholly inside the image
+  double max_die_shift_px = 0;       // largest correction of a die's origin by registration
 };
 
 // Flat-fielded wafer image (single channel; CV_32F, or 8/16-bit converted) ->
@@ -160,6 +164,13 @@ PairResult detect_reference_pair(const cv::Mat& inspected, const cv::Mat& refere
 // refined on the residual. CV_32F, same size. response: the peak height as a
 // fraction of a perfect match's (0..1).
 cv::Point2d register_shift(const cv::Mat& fixed, const cv::Mat& moved, double* response = nullptr);
+
+// Refines a shift (moved(x) ~ gain * fixed(x - shift) + offset) by Gauss-Newton
+// (Lucas-Kanade) least squares on the overlap, from `start` (within ~1 px of
+// the truth), at most `iterations` steps; pixels beyond 4 residual sigmas (a
+// defect) are left out after the first. Returns `start` when the fit is
+// degenerate (no texture) or diverges by more than 2 px a step.
+cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d start, int iterations = 8);
 
 // image moved by shift (result(x) = image(x - shift)), bicubic, border replicated.
 cv::Mat shift_image(const cv::Mat& image, cv::Point2d shift);

@@ -99,8 +99,12 @@ Peak correlate(const cv::Mat& fixed, const cv::Mat& moved, const cv::Mat& window
 // the non-periodic borders by up to ~0.15 px; this is not (to ~0.02 px on the
 // tests' patterns). Pixels beyond 4 residual sigmas (a defect) are left out
 // after the first pass. Returns `start` when the fit is degenerate.
-cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d start) {
-  constexpr int kIterations = 8;
+}  // namespace
+
+cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d start, int iterations) {
+  if (fixed.empty() || fixed.type() != CV_32FC1 || moved.type() != CV_32FC1 || fixed.size() != moved.size())
+    throw ImageDetectionError("refine_shift: expected two non-empty CV_32F images of the same size");
+  const int kIterations = iterations;
   cv::Point2d s = start;
   double cut = HUGE_VAL, gain = 1, offset = 0;
   for (int it = 0; it < kIterations; ++it) {
@@ -148,8 +152,6 @@ cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d
   return s;
 }
 
-}  // namespace
-
 cv::Mat shift_image(const cv::Mat& image, cv::Point2d shift) {
   const cv::Matx23d m(1, 0, shift.x, 0, 1, shift.y);
   cv::Mat out;
@@ -165,7 +167,7 @@ cv::Point2d register_shift(const cv::Mat& fixed, const cv::Mat& moved, double* r
   cv::createHanningWindow(window, fixed.size(), CV_32F);
   const Peak first = correlate(fixed, moved, window);
   if (response != nullptr) *response = std::clamp(first.response, 0.0, 1.0);
-  return refine_shift(fixed, moved, first.shift);
+  return refine_shift(fixed, moved, first.shift, 8);
 }
 
 }  // namespace yf
