@@ -27,12 +27,25 @@ struct Rim {
   double cx = 0, cy = 0, r = 0;  // circle, px
   bool notch = false;
   double notch_angle = 0, notch_half_width = 0;  // radians
+  double nx = 0, ny = 0, cos_half = 1;  // notch direction, cos of its half width
+  void set_notch(bool found, double angle, double half_width) {
+    notch = found;
+    nx = std::cos(angle);
+    ny = std::sin(angle);
+    cos_half = std::cos(half_width);
+    notch_angle = angle;
+    notch_half_width = half_width;
+  }
+  // Squared distances and dot products only: called for every pixel of the rim's ring.
   bool outside(double x, double y, double margin) const {
     const double dx = x - cx, dy = y - cy;
-    const double rr = std::hypot(dx, dy);
-    if (rr > r - margin) return true;
-    return notch && rr > r - margin - 3 * notch_half_width * r &&
-           std::abs(std::remainder(std::atan2(dy, dx) - notch_angle, 2 * kPi)) < notch_half_width;
+    const double r2 = dx * dx + dy * dy, lim = r - margin;
+    if (r2 > lim * lim) return true;
+    if (!notch) return false;
+    const double inner = lim - 3 * notch_half_width * r;
+    if (inner > 0 && r2 < inner * inner) return false;
+    const double dot = dx * nx + dy * ny;  // within the notch's wedge: cos(angle) > cos_half
+    return dot > 0 && dot * dot > cos_half * cos_half * r2;
   }
 };
 
@@ -91,7 +104,8 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
   for (int y = y_lo; y <= y_hi; ++y) {
     float* row = f.ptr<float>(y);
     for (int x = x_lo; x <= x_hi; ++x) {
-      if (!rim.outside(x, y, kRimMarginPx) || std::hypot(x - rim.cx, y - rim.cy) > reach) continue;
+      const double ddx = x - rim.cx, ddy = y - rim.cy;
+      if (ddx * ddx + ddy * ddy > reach * reach || !rim.outside(x, y, kRimMarginPx)) continue;
       for (const cv::Point2d& st : steps) {
         // Inwards only: towards the centre, onto compared wafer pixels.
         const double sx = x - st.x, sy = y - st.y;
@@ -241,8 +255,8 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   img.convertTo(corrected, CV_32F);
   cv::divide(corrected, cv::max(flat, 0.05), corrected);
   const DieCells cells = die_cells(g, w, img.size());
-  Rim rim{w.center_x_px, w.center_y_px, w.radius_px, cal.notch_found, cal.notch_angle_rad,
-          (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px)};
+  Rim rim{w.center_x_px, w.center_y_px, w.radius_px};
+  rim.set_notch(cal.notch_found, cal.notch_angle_rad, (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px));
   fill_off_wafer(corrected, rim, cells);
   DetectionOptions det;
   det.k_sigma = o.k_sigma;
