@@ -2,6 +2,7 @@
 // The subcommands of `yieldflow`. Each returns the process exit status
 // (ExitCode); argument parsing lives in main.cpp.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,30 @@ class OnTheFlyImports {
  private:
   std::filesystem::path dir_;
 };
+
+// `detect --reference REF IMAGE`: reference-pair detection (issue 3). Unset
+// options keep the library's defaults (stages/ImageDetection.hpp).
+struct DetectArgs {
+  std::string image;
+  std::string reference;
+  std::filesystem::path annotated;  // empty: no annotated image
+  std::optional<double> k_sigma;
+  std::optional<int> edge_tolerance_px;
+  std::optional<int> min_area_px;
+  std::optional<double> cluster_area_px;
+};
+// 0: analysed (defects or not); 1: an image unreadable or unusable (empty,
+// constant, saturated, sizes differ); 2: bad output name; 3: output not written.
+int detect_command(const DetectArgs& args);
+
+struct CalibrateArgs {
+  std::string tool;
+  std::vector<std::string> inputs;
+  std::filesystem::path out;
+  int max_images = 50;  // the first N images of the tool (the flat field holds them all in memory)
+};
+// Writes a tool calibration file; exit 1 when some of the tool's images were unusable.
+int calibrate_command(const CalibrateArgs& args);
 
 // The README's bundled samples (samples/data/*.h5 of the source tree or the
 // installed copy), for `run` without inputs.

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
+#include "io/ToolCalibrationFile.hpp"
 #include "stages/PatternClassifier.hpp"
 
 namespace yf {
@@ -20,6 +22,12 @@ const std::vector<OptionInfo>& run_option_table() {
        "killer-class defects smaller than this equivalent diameter (um) kill nothing"},
       {"pattern_model", "--pattern-model", "models/patterns.yml.gz",
        "failure-pattern model file (yieldflow train-patterns); \"none\" = do not classify"},
+      {"min_image_defect_um", "--min-image-defect-um", "0 (no minimum)",
+       "defects found in images smaller than this equivalent diameter (um) are dropped"},
+      {"image_k_sigma", "--image-k-sigma", "5",
+       "image detection threshold, in robust sigmas of the die-to-die difference"},
+      {"calibration", "--calibration", "none (each image calibrated from /calibration/<tool>)",
+       "tool calibration file written by yieldflow calibrate"},
   };
   return table;
 }
@@ -33,6 +41,9 @@ struct Settings {
   int max_in_flight = 0;
   double min_kill_size_um = 0;
   std::string pattern_model;  // empty: the default
+  double min_image_defect_um = 0;
+  double image_k_sigma = 5;
+  std::string calibration;
 };
 
 void read_config(const std::string& path, Settings& s) {
@@ -55,6 +66,12 @@ void read_config(const std::string& path, Settings& s) {
         s.min_kill_size_um = kv.second.as<double>();
       } else if (key == "pattern_model") {
         s.pattern_model = kv.second.as<std::string>();
+      } else if (key == "min_image_defect_um") {
+        s.min_image_defect_um = kv.second.as<double>();
+      } else if (key == "image_k_sigma") {
+        s.image_k_sigma = kv.second.as<double>();
+      } else if (key == "calibration") {
+        s.calibration = kv.second.as<std::string>();
       } else {
         std::string known;
         for (const auto& o : run_option_table()) known += std::string(known.empty() ? "" : ", ") + o.name;
@@ -88,6 +105,9 @@ PipelineOptions resolve_run_options(const RunFlags& flags) {
   if (flags.min_kill_size_um >= 0) s.min_kill_size_um = flags.min_kill_size_um;
   if (!flags.pattern_model.empty()) s.pattern_model = flags.pattern_model;
   if (flags.no_patterns) s.pattern_model = "none";
+  if (flags.min_image_defect_um >= 0) s.min_image_defect_um = flags.min_image_defect_um;
+  if (flags.image_k_sigma >= 0) s.image_k_sigma = flags.image_k_sigma;
+  if (!flags.calibration.empty()) s.calibration = flags.calibration;
 
   if (s.threads < 0 || s.threads > 1024)
     throw std::runtime_error("threads: " + std::to_string(s.threads) + " out of range 0..1024");
@@ -95,7 +115,19 @@ PipelineOptions resolve_run_options(const RunFlags& flags) {
   if (!std::isfinite(s.min_kill_size_um) || s.min_kill_size_um < 0)
     throw std::runtime_error("min_kill_size_um: must be a finite value >= 0");
 
+  if (!std::isfinite(s.min_image_defect_um) || s.min_image_defect_um < 0)
+    throw std::runtime_error("min_image_defect_um: must be a finite value >= 0");
+  if (!std::isfinite(s.image_k_sigma) || s.image_k_sigma < 1 || s.image_k_sigma > 100)
+    throw std::runtime_error("image_k_sigma: must be in 1..100");
+
   PipelineOptions o;
+  o.stages.images.enabled = !flags.no_images;
+  o.stages.images.min_defect_um = s.min_image_defect_um;
+  o.stages.images.k_sigma = s.image_k_sigma;
+  o.stages.images.grow_k_sigma = std::min(3.0, s.image_k_sigma);
+  if (!s.calibration.empty() && s.calibration != "none")
+    o.stages.images.tool_calibrations = std::make_shared<const std::map<std::string, ToolCalibration>>(
+        to_tool_calibrations(read_tool_calibration_file(s.calibration)));
   o.threads = s.threads;
   o.max_in_flight = s.max_in_flight;
   o.stages.kill.min_kill_size_um = s.min_kill_size_um;

@@ -28,6 +28,10 @@ struct RunFlags {
   double min_kill_size_um = -1;
   std::string pattern_model;
   bool no_patterns = false;
+  double min_image_defect_um = -1;
+  double image_k_sigma = -1;
+  std::string calibration;  // tool calibration file (yieldflow calibrate)
+  bool no_images = false;
 };
 
 // Merges defaults < config file < flags, validates, and loads the pattern model

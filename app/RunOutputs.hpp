@@ -20,6 +20,7 @@ class RunOutputs : public ResultConsumer {
  private:
   std::filesystem::path dir_;
   AtomicFile csv_;
+  AtomicFile defects_csv_;  // OUT/defects.csv
   ResultsH5Writer h5_;
 };
 

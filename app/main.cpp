@@ -22,6 +22,8 @@ const char* kDescription =
     "  yieldflow import f.klarf -o d.h5      KLARF, STDF, E142, G85, SINF, WM-811K into a dataset\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow detect --reference ref.tif img.tif -o annotated.png   defects of an image pair\n"
+    "  yieldflow calibrate --tool KLA-01 data/*.h5 -o kla01.yml   calibrate a tool from its images\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -35,8 +37,13 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   cmd.add_option(t[2].flag, flags.min_kill_size_um, help(2))->check(CLI::NonNegativeNumber);
   cmd.add_option(t[3].flag, flags.pattern_model, help(3));
   cmd.add_flag("--no-patterns", flags.no_patterns, "do not classify failure patterns");
+  cmd.add_option(t[4].flag, flags.min_image_defect_um, help(4))->check(CLI::NonNegativeNumber);
+  cmd.add_option(t[5].flag, flags.image_k_sigma, help(5))->check(CLI::Range(1.0, 100.0));
+  cmd.add_option(t[6].flag, flags.calibration, help(6))->check(CLI::ExistingFile);
+  cmd.add_flag("--no-images", flags.no_images, "ignore /images: yield from the tools' defect lists alone");
   cmd.add_option("--config", flags.config,
-                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
+                 "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model, "
+                 "min_image_defect_um, image_k_sigma, calibration); "
                  "command-line flags win")
       ->check(CLI::ExistingFile);
   cmd.add_option("inputs", args.inputs,
@@ -101,6 +108,13 @@ int main(int argc, char** argv) {
                 "every wafer is product P300X: 300 mm, 5.5 x 5 mm dies, 2454 tested (benchmark data; "
                 "see docs/performance.md)");
   gen->add_flag("--vlen-strings", vlen, "write variable-length strings instead of fixed S<n>");
+  gen->add_option("--images", samples.images, "render full-wafer images for the first N wafers [default 0]")
+      ->check(CLI::NonNegativeNumber);
+  gen->add_option("--image-size", samples.image_size, "image width and height in pixels [default 1024]")
+      ->check(CLI::Range(64, 16384));
+  gen->add_option("--prefix", samples.file_prefix, "file name prefix with --files N [default sample]");
+  gen->add_option("--first-lot", samples.first_lot, "number lots from this one (other lots, same seed) [default 0]")
+      ->check(CLI::Range(0, 7000));
   gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
 
   yf::RunArgs regress_args;
@@ -113,6 +127,35 @@ int main(int argc, char** argv) {
   regress->add_option("--golden", golden, "golden output folder")->required();
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
+
+  yf::DetectArgs detect_args;
+  auto* detect = app.add_subcommand(
+      "detect", "find defects in an image against a reference image of the same pattern (review/SEM pairs): "
+                "prints a table, -o writes an annotated image");
+  detect->add_option("image", detect_args.image, "inspected image (TIFF, PNG, ...; grey or colour)")
+      ->required()->check(CLI::ExistingFile);
+  detect->add_option("--reference", detect_args.reference, "reference image")->required()->check(CLI::ExistingFile);
+  detect->add_option("-o,--out", detect_args.annotated, "annotated image to write (.png)");
+  detect->add_option("--k-sigma", detect_args.k_sigma, "threshold in noise sigmas [default 5]")
+      ->check(CLI::Range(1.0, 100.0));
+  detect->add_option("--edge-tolerance", detect_args.edge_tolerance_px,
+                     "px of misregistration tolerated along pattern edges [default 1]")
+      ->check(CLI::Range(0, 20));
+  detect->add_option("--min-area", detect_args.min_area_px, "smallest defect, px [default 3]")
+      ->check(CLI::Range(1, 1000000));
+  detect->add_option("--cluster-area", detect_args.cluster_area_px,
+                     "a defect this large (px) is a cluster, not a particle [default 150]")
+      ->check(CLI::Range(1.0, 1e9));
+
+  yf::CalibrateArgs calibrate_args;
+  auto* calibrate = app.add_subcommand("calibrate", "calibrate an inspection tool from its images: scale, rotation, "
+                                                    "flat field -> a YAML file for run --calibration");
+  calibrate->add_option("--tool", calibrate_args.tool, "the tool (as in /wafers.tool)")->required();
+  calibrate->add_option("--max-images", calibrate_args.max_images, "use at most N images [default 50]")
+      ->check(CLI::PositiveNumber);
+  calibrate->add_option("-o,--out", calibrate_args.out, "calibration file to write (.yml)")->required();
+  calibrate->add_option("inputs", calibrate_args.inputs, "inspection datasets (.h5) with the tool's images")
+      ->required()->check(CLI::ExistingFile);
 
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
@@ -151,6 +194,8 @@ int main(int argc, char** argv) {
     }
     if (*inspect) return yf::inspect_command(inspect_path);
     if (*importer) return yf::import_command(import_args);
+    if (*detect) return yf::detect_command(detect_args);
+    if (*calibrate) return yf::calibrate_command(calibrate_args);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

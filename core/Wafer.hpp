@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/ProductGeometry.hpp"
+#include "core/WaferImage.hpp"
 
 namespace yf {
 
@@ -69,7 +70,9 @@ struct BinMap {
 struct ToolCalibration {
   double mm_per_px = 0;
   double rotation_deg = 0;
-  bool has_flat = false;  // a `flat` illumination profile is stored (read by the image stages)
+  bool has_flat = false;  // a `flat` illumination profile is stored
+  std::shared_ptr<const FlatField> flat;  // that profile, read with the tables (null: none)
+  std::string flat_error;  // non-empty: `flat` exists but is unusable (the tool's image wafers fail)
 };
 
 // The tables of a file that every wafer of it shares. Immutable once read.
@@ -108,6 +111,8 @@ struct WaferJob {
   std::vector<Defect> defects;
   std::optional<BinMap> binmap;
   std::vector<HistoryEntry> history;
+  // The wafer's image (image_row >= 0), still encoded as stored: the image stage decodes it.
+  std::optional<EncodedImage> image;
   // Non-empty when the reader could not read this wafer: "file: wafer W: field: problem".
   std::string error;
 };

@@ -71,6 +71,28 @@ std::vector<std::string> group_members(hid_t file, const std::string& group) {
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 
+// /calibration/<tool>/flat: a 2-D real dataset, read whole (converted to float).
+std::shared_ptr<const FlatField> read_flat(hid_t group, const std::string& where) {
+  h5::Handle d = h5::dataset_handle(H5Dopen2(group, "flat", H5P_DEFAULT));
+  if (!d) throw DatasetError(where + ": not a dataset");
+  h5::Handle type = h5::type_handle(H5Dget_type(d.get()));
+  h5::Handle space = h5::space_handle(H5Dget_space(d.get()));
+  if (H5Tget_class(type.get()) != H5T_FLOAT && H5Tget_class(type.get()) != H5T_INTEGER)
+    throw DatasetError(where + ": not a numeric array");
+  if (H5Sget_simple_extent_ndims(space.get()) != 2) throw DatasetError(where + ": expected shape (H, W)");
+  hsize_t dims[2];
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  if (dims[0] == 0 || dims[1] == 0 || dims[0] > 65536 || dims[1] > 65536)
+    throw DatasetError(where + ": shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) + " out of range");
+  auto flat = std::make_shared<FlatField>();
+  flat->height = static_cast<int>(dims[0]);
+  flat->width = static_cast<int>(dims[1]);
+  flat->values.resize(static_cast<std::size_t>(dims[0] * dims[1]));
+  if (H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat->values.data()) < 0)
+    throw DatasetError(where + ": cannot read (corrupt?)");
+  return flat;
+}
+
 }  // namespace
 
 struct DatasetReader::Impl {
@@ -86,6 +108,11 @@ struct DatasetReader::Impl {
     std::string shape_error;  // non-empty when the dataset itself is unusable
   };
   std::map<std::string, BinmapSet> binmaps;
+  // /images: read chunk by chunk, raw (still compressed) when the layout allows.
+  h5::Handle images;
+  std::string images_error;  // non-empty: /images is unusable (every image wafer fails with it)
+  bool images_raw_chunks = false;
+  ImageEncoding images_encoding = ImageEncoding::raw;
 
   // History cursor: rows sorted by wafer_row are streamed; otherwise an index.
   std::uint64_t history_next = 0;
@@ -107,6 +134,8 @@ struct DatasetReader::Impl {
   void read_defects(WaferJob& job);
   void read_binmap(WaferJob& job);
   void read_history(WaferJob& job);
+  void open_images();
+  void read_image(WaferJob& job);
   void check_history_order();
 };
 
@@ -213,19 +242,115 @@ void DatasetReader::Impl::read_calibrations_and_images() {
       c.mm_per_px = h5attr::read_real(g.get(), "mm_per_px").value_or(0);
       c.rotation_deg = h5attr::read_real(g.get(), "rotation_deg").value_or(0);
       c.has_flat = H5Lexists(g.get(), "flat", H5P_DEFAULT) > 0;
+      if (c.has_flat) {
+        try {
+          c.flat = read_flat(g.get(), "/calibration/" + tool + "/flat");
+        } catch (const DatasetError& e) {
+          c.flat_error = e.what();  // only this tool's image wafers are affected
+        }
+      }
       tables->calibrations[tool] = c;
     }
   }
-  if (exists(file.get(), "/images")) {
-    h5::Handle d = h5::dataset_handle(H5Dopen2(file.get(), "/images", H5P_DEFAULT));
-    h5::Handle s = h5::space_handle(H5Dget_space(d.get()));
-    if (H5Sget_simple_extent_ndims(s.get()) != 3) throw DatasetError(path + ": /images: expected shape (M, H, W)");
-    hsize_t dims[3];
-    H5Sget_simple_extent_dims(s.get(), dims, nullptr);
-    tables->image_count = static_cast<std::int64_t>(dims[0]);
-    tables->image_height = static_cast<std::int64_t>(dims[1]);
-    tables->image_width = static_cast<std::int64_t>(dims[2]);
+  if (exists(file.get(), "/images")) open_images();
+}
+
+// /images must be a 3-D integer array of bytes. When it is chunked one image a chunk
+// with no filter, deflate, or shuffle + deflate, read_image() fetches the stored chunk
+// (H5Dread_chunk: no decompression under the HDF5 lock) and the image stage inflates
+// it on a worker thread; any other layout or filter is read decoded with H5Dread.
+void DatasetReader::Impl::open_images() {
+  images = h5::dataset_handle(H5Dopen2(file.get(), "/images", H5P_DEFAULT));
+  if (!images) {
+    images_error = "not a dataset";
+    return;
   }
+  h5::Handle s = h5::space_handle(H5Dget_space(images.get()));
+  h5::Handle type = h5::type_handle(H5Dget_type(images.get()));
+  if (H5Sget_simple_extent_ndims(s.get()) != 3) {
+    images_error = "expected shape (M, H, W), found " + std::to_string(H5Sget_simple_extent_ndims(s.get())) +
+                   " dimensions";
+    return;
+  }
+  hsize_t dims[3];
+  H5Sget_simple_extent_dims(s.get(), dims, nullptr);
+  tables->image_count = static_cast<std::int64_t>(dims[0]);
+  tables->image_height = static_cast<std::int64_t>(dims[1]);
+  tables->image_width = static_cast<std::int64_t>(dims[2]);
+  if (H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1 ||
+      H5Tget_sign(type.get()) != H5T_SGN_NONE) {
+    images_error = "type must be uint8";
+    return;
+  }
+  if (dims[1] == 0 || dims[2] == 0 || dims[1] > 65536 || dims[2] > 65536) {
+    images_error = "image size " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " out of range";
+    return;
+  }
+  h5::Handle dcpl = h5::plist_handle(H5Dget_create_plist(images.get()));
+  if (!dcpl || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return;
+  hsize_t chunk[3];
+  if (H5Pget_chunk(dcpl.get(), 3, chunk) != 3 || chunk[0] != 1 || chunk[1] != dims[1] || chunk[2] != dims[2]) return;
+  const int nfilters = H5Pget_nfilters(dcpl.get());
+  std::vector<H5Z_filter_t> filters;
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0;
+    std::size_t nelem = 0;
+    unsigned values[8];
+    char name[64];
+    unsigned config = 0;
+    filters.push_back(H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelem, values, sizeof name, name,
+                                     &config));
+  }
+  if (filters.empty()) {
+    images_encoding = ImageEncoding::raw;
+  } else if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_DEFLATE}) {
+    images_encoding = ImageEncoding::deflate;
+  } else if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE}) {
+    images_encoding = ImageEncoding::deflate_shuffle;
+  } else {
+    return;  // other filters: H5Dread decodes them
+  }
+  images_raw_chunks = true;
+}
+
+void DatasetReader::Impl::read_image(WaferJob& job) {
+  const WaferMeta& m = job.meta;
+  if (m.image_row < 0) return;
+  const std::string where = wafer_label(job.wafer_row, m.wafer_id) + ": images: row " + num(m.image_row);
+  if (!images_error.empty()) {
+    job.error = where + ": /images " + images_error;
+    return;
+  }
+  EncodedImage img;
+  img.width = static_cast<int>(tables->image_width);
+  img.height = static_cast<int>(tables->image_height);
+  const std::size_t pixels = static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
+  if (images_raw_chunks) {
+    const hsize_t offset[3] = {static_cast<hsize_t>(m.image_row), 0, 0};
+    hsize_t stored = 0;
+    if (H5Dget_chunk_storage_size(images.get(), offset, &stored) >= 0 && stored > 0) {
+      img.bytes.resize(static_cast<std::size_t>(stored));
+      std::uint32_t mask = 0;
+      if (H5Dread_chunk(images.get(), H5P_DEFAULT, offset, &mask, img.bytes.data()) >= 0 && mask == 0) {
+        img.encoding = images_encoding;
+        job.image = std::move(img);
+        return;
+      }
+    }
+    img.bytes.clear();  // unallocated chunk (fill value) or skipped filters: let H5Dread decide
+  }
+  img.encoding = ImageEncoding::raw;
+  img.bytes.resize(pixels);
+  h5::Handle fspace = h5::space_handle(H5Dget_space(images.get()));
+  const hsize_t start[3] = {static_cast<hsize_t>(m.image_row), 0, 0};
+  const hsize_t count[3] = {1, static_cast<hsize_t>(img.height), static_cast<hsize_t>(img.width)};
+  H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  h5::Handle mspace = h5::space_handle(H5Screate_simple(3, count, nullptr));
+  if (H5Dread(images.get(), H5T_NATIVE_UINT8, mspace.get(), fspace.get(), H5P_DEFAULT, img.bytes.data()) < 0) {
+    job.error = where + ": cannot read /images (corrupt chunk or unavailable filter)";
+    return;
+  }
+  job.image = std::move(img);
 }
 
 // Maps are read one hyperslab per wafer through HDF5's chunk cache, which holds
@@ -491,6 +616,7 @@ WaferJob DatasetReader::read_wafer(std::size_t row) {
     d.read_defects(job);
     if (job.error.empty()) d.read_binmap(job);
     if (job.error.empty()) d.read_history(job);
+    if (job.error.empty()) d.read_image(job);
   } catch (const DatasetError& e) {
     job.error = where + ": " + e.what();
   }
@@ -525,6 +651,44 @@ std::vector<WaferTruthRow> read_truth_wafers(const std::string& path) {
     r.good_dies = t.has(3) ? t.integer(i, 3) : -1;
     r.tested_dies = t.has(4) ? t.integer(i, 4) : -1;
     out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<ImageTruthRow> read_truth_images(const std::string& path) {
+  std::lock_guard lock(h5::library_mutex());
+  h5::silence_errors();
+  std::vector<ImageTruthRow> out;
+  h5::Handle file = h5::file_handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file) throw DatasetError(path + ": cannot open");
+  if (!exists(file.get(), "/truth/images")) return out;
+  CompoundTable t(file.get(), "/truth/images",
+                  {{"wafer_row", ColumnKind::integer}, {"image_row", ColumnKind::integer},
+                   {"center_x_px", ColumnKind::real}, {"center_y_px", ColumnKind::real},
+                   {"radius_px", ColumnKind::real}, {"mm_per_px", ColumnKind::real}, {"rotation_deg", ColumnKind::real}},
+                  path);
+  t.read(0, t.rows());
+  for (std::size_t i = 0; i < t.block_size(); ++i)
+    out.push_back({t.integer(i, 0), t.integer(i, 1), t.real(i, 2), t.real(i, 3), t.real(i, 4), t.real(i, 5),
+                   t.real(i, 6)});
+  return out;
+}
+
+std::vector<ImageDefectTruthRow> read_truth_image_defects(const std::string& path) {
+  std::lock_guard lock(h5::library_mutex());
+  h5::silence_errors();
+  std::vector<ImageDefectTruthRow> out;
+  h5::Handle file = h5::file_handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file) throw DatasetError(path + ": cannot open");
+  if (!exists(file.get(), "/truth/image_defects")) return out;
+  CompoundTable t(file.get(), "/truth/image_defects",
+                  {{"wafer_row", ColumnKind::integer}, {"x_mm", ColumnKind::real}, {"y_mm", ColumnKind::real},
+                   {"size_um", ColumnKind::real}, {"length_um", ColumnKind::real}, {"kind", ColumnKind::string}},
+                  path);
+  for (std::uint64_t b = 0; b < t.rows(); b += 65536) {
+    t.read(b, std::min<std::uint64_t>(65536, t.rows() - b));
+    for (std::size_t i = 0; i < t.block_size(); ++i)
+      out.push_back({t.integer(i, 0), t.real(i, 1), t.real(i, 2), t.real(i, 3), t.real(i, 4), t.string(i, 5)});
   }
   return out;
 }

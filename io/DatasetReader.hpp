@@ -53,4 +53,18 @@ struct WaferTruthRow {
 // scoring. Empty when the file has no truth. Analysis never calls this.
 std::vector<WaferTruthRow> read_truth_wafers(const std::string& path);
 
+// /truth/images and /truth/image_defects (samples with images, docs/formats.md), for
+// scoring image detection and calibration. Empty when absent.
+struct ImageTruthRow {
+  std::int64_t wafer_row = -1, image_row = -1;
+  double center_x_px = 0, center_y_px = 0, radius_px = 0, mm_per_px = 0, rotation_deg = 0;
+};
+struct ImageDefectTruthRow {
+  std::int64_t wafer_row = -1;
+  double x_mm = 0, y_mm = 0, size_um = 0, length_um = 0;
+  std::string kind;
+};
+std::vector<ImageTruthRow> read_truth_images(const std::string& path);
+std::vector<ImageDefectTruthRow> read_truth_image_defects(const std::string& path);
+
 }  // namespace yf

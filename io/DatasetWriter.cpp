@@ -18,7 +18,13 @@
 // - /defect_classes, /bins and /calibration/<tool> are written when declared with
 //   data; an empty class or bin list writes nothing (an empty /bins would mean "no bin
 //   passes", which is never what an empty list means here).
-// - image_row is always -1 (this writer has no images yet).
+// - /images (uint8, (M, H, W), chunks (1, H, W), shuffle + deflate at gzip_level) exists
+//   when at least one wafer has an image; every image of a file has the first one's
+//   size. image_row is the image's row, -1 for a wafer without one.
+// - /calibration/<tool>/flat: float32 (H, W), chunked as one chunk, same compression.
+// - /truth/images and /truth/image_defects (yieldflow's, docs/formats.md) exist when at
+//   least one wafer's truth carries an image truth: the planted calibration per image and
+//   every defect planted in the image.
 // - Fixed strings are null-padded ASCII of the spec's size; a longer or non-ASCII
 //   string throws std::invalid_argument naming the table and column. Variable strings
 //   are UTF-8 (validated). Strings never contain NUL bytes.
@@ -370,6 +376,15 @@ std::vector<Field> truth_defect_fields() {
   return {{"wafer_row", FieldKind::i64}, {"x_mm", FieldKind::f64},   {"y_mm", FieldKind::f64},
           {"size_um", FieldKind::f64},   {"kind", FieldKind::str, 16}};
 }
+std::vector<Field> truth_image_fields() {
+  return {{"wafer_row", FieldKind::i64},    {"image_row", FieldKind::i64}, {"center_x_px", FieldKind::f64},
+          {"center_y_px", FieldKind::f64},  {"radius_px", FieldKind::f64}, {"mm_per_px", FieldKind::f64},
+          {"rotation_deg", FieldKind::f64}};
+}
+std::vector<Field> truth_image_defect_fields() {
+  return {{"wafer_row", FieldKind::i64}, {"x_mm", FieldKind::f64},     {"y_mm", FieldKind::f64},
+          {"size_um", FieldKind::f64},   {"length_um", FieldKind::f64}, {"kind", FieldKind::str, 16}};
+}
 std::vector<Field> class_fields() {
   return {{"class_id", FieldKind::i32}, {"name", FieldKind::str, 32}, {"killer", FieldKind::u8}};
 }
@@ -402,9 +417,13 @@ struct DatasetWriter::Impl {
   bool bins_written = false;
   bool want_defects = false;  // a class table was declared: write /defects even if empty
   bool any_truth = false;
+  bool any_image_truth = false;
   bool finished = false;
+  Handle images;  // /images, created with the first image
+  int image_width = 0, image_height = 0;
+  hsize_t image_rows = 0;
 
-  Table wafers, defects, history, truth_wafers, truth_defects;
+  Table wafers, defects, history, truth_wafers, truth_defects, truth_images, truth_image_defects;
 
   Impl(std::string p, DatasetWriterOptions o)
       : path(std::move(p)),
@@ -416,7 +435,45 @@ struct DatasetWriter::Impl {
         history(label, "/history", history_fields(), o.strings, kRowChunk, o.gzip_level, kRowFlush),
         truth_wafers(label, "/truth/wafers", truth_wafer_fields(), o.strings, kWaferChunk, o.gzip_level, kWaferFlush),
         truth_defects(label, "/truth/defects", truth_defect_fields(), o.strings, kRowChunk, o.gzip_level,
-                      kRowFlush) {}
+                      kRowFlush),
+        truth_images(label, "/truth/images", truth_image_fields(), o.strings, kWaferChunk, o.gzip_level,
+                     kWaferFlush),
+        truth_image_defects(label, "/truth/image_defects", truth_image_defect_fields(), o.strings, kRowChunk,
+                            o.gzip_level, kRowFlush) {}
+
+  // Appends one image to /images (created on the first) and returns its row.
+  std::int64_t write_image(const GrayImage& img) {
+    const auto h = static_cast<hsize_t>(img.height), w = static_cast<hsize_t>(img.width);
+    if (!images) {
+      const hsize_t dims[3] = {0, h, w};
+      const hsize_t maxdims[3] = {H5S_UNLIMITED, h, w};
+      Handle space = h5::space_handle(h5::check_id(H5Screate_simple(3, dims, maxdims), label + ": H5Screate failed"));
+      Handle dcpl = make_plist(H5P_DATASET_CREATE, label);
+      const hsize_t chunk[3] = {1, h, w};
+      h5::check(H5Pset_chunk(dcpl.get(), 3, chunk), label + ": H5Pset_chunk failed");
+      if (options.gzip_level > 0) {
+        h5::check(H5Pset_shuffle(dcpl.get()), label + ": H5Pset_shuffle failed");
+        h5::check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(options.gzip_level)),
+                  label + ": H5Pset_deflate failed");
+      }
+      images = h5::dataset_handle(h5::check_id(
+          H5Dcreate2(file.get(), "/images", H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+          label + ": cannot create dataset /images"));
+      image_width = img.width;
+      image_height = img.height;
+    }
+    const hsize_t new_dims[3] = {image_rows + 1, h, w};
+    h5::check(H5Dset_extent(images.get(), new_dims), label + ": cannot extend /images");
+    Handle fspace = h5::space_handle(h5::check_id(H5Dget_space(images.get()), label + ": H5Dget_space failed"));
+    const hsize_t start[3] = {image_rows, 0, 0};
+    const hsize_t count[3] = {1, h, w};
+    h5::check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              label + ": H5Sselect_hyperslab failed");
+    Handle mspace = h5::space_handle(h5::check_id(H5Screate_simple(3, count, nullptr), label + ": H5Screate failed"));
+    h5::check(H5Dwrite(images.get(), H5T_NATIVE_UINT8, mspace.get(), fspace.get(), H5P_DEFAULT, img.pixels.data()),
+              label + ": cannot write /images");
+    return static_cast<std::int64_t>(image_rows++);
+  }
 
   void check_open(const char* what) const {
     if (finished) throw std::logic_error(label + ": " + what + " after finish()");
@@ -472,6 +529,8 @@ struct DatasetWriter::Impl {
     if (truth_wafers.rows() > 0 || truth_defects.rows() > 0) ensure_truth_group();
     truth_wafers.flush(file.get());
     truth_defects.flush(file.get());
+    truth_images.flush(file.get());
+    truth_image_defects.flush(file.get());
     for (auto& [name, p] : products) flush_binmaps(p);
   }
 
@@ -482,6 +541,9 @@ struct DatasetWriter::Impl {
     history.close();
     truth_wafers.close();
     truth_defects.close();
+    truth_images.close();
+    truth_image_defects.close();
+    images.reset();
     for (auto& [name, p] : products) p.binmaps.reset();
     products_group.reset();
     binmaps_group.reset();
@@ -602,7 +664,8 @@ void DatasetWriter::set_bins(const std::vector<BinDef>& bins) {
   m.bins_written = true;
 }
 
-void DatasetWriter::set_calibration(const std::string& tool, double mm_per_px, double rotation_deg) {
+void DatasetWriter::set_calibration(const std::string& tool, double mm_per_px, double rotation_deg,
+                                    const FlatField* flat) {
   std::lock_guard lock(h5::library_mutex());
   Impl& m = *impl_;
   m.check_open("set_calibration");
@@ -615,6 +678,24 @@ void DatasetWriter::set_calibration(const std::string& tool, double mm_per_px, d
   Handle g = create_group(m.calibration_group.get(), tool, m.label);
   write_double_attr(g.get(), "mm_per_px", mm_per_px, m.label);
   write_double_attr(g.get(), "rotation_deg", rotation_deg, m.label);
+  if (flat) {
+    const std::string where = m.label + ": /calibration/" + tool + "/flat";
+    if (flat->empty() || flat->values.size() != static_cast<std::size_t>(flat->width) * flat->height)
+      throw std::invalid_argument(where + ": empty or values.size() != width * height");
+    const hsize_t dims[2] = {static_cast<hsize_t>(flat->height), static_cast<hsize_t>(flat->width)};
+    Handle space = h5::space_handle(h5::check_id(H5Screate_simple(2, dims, nullptr), where + ": H5Screate failed"));
+    Handle dcpl = make_plist(H5P_DATASET_CREATE, m.label);
+    h5::check(H5Pset_chunk(dcpl.get(), 2, dims), where + ": H5Pset_chunk failed");
+    if (m.options.gzip_level > 0) {
+      h5::check(H5Pset_shuffle(dcpl.get()), where + ": H5Pset_shuffle failed");
+      h5::check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(m.options.gzip_level)), where + ": H5Pset_deflate failed");
+    }
+    Handle d = h5::dataset_handle(h5::check_id(
+        H5Dcreate2(g.get(), "flat", H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        where + ": cannot create"));
+    h5::check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat->values.data()),
+              where + ": cannot write");
+  }
 }
 
 std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
@@ -639,6 +720,19 @@ std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
                                   w.product + " has " + std::to_string(prod.geometry.rows) + " x " +
                                   std::to_string(prod.geometry.cols));
   }
+  if (wafer.image) {
+    const GrayImage& img = *wafer.image;
+    if (img.width <= 0 || img.height <= 0 ||
+        img.pixels.size() != static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height))
+      throw std::invalid_argument(who + ": image is " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                                  " with " + std::to_string(img.pixels.size()) + " pixels");
+    if (m.images && (img.width != m.image_width || img.height != m.image_height))
+      throw std::invalid_argument(who + ": image is " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                                  ", the file's /images are " + std::to_string(m.image_width) + "x" +
+                                  std::to_string(m.image_height));
+  }
+  if (wafer.truth && wafer.truth->image && !wafer.image)
+    throw std::invalid_argument(who + ": image truth without an image");
   m.wafers.check_string(0, w.wafer_id);
   m.wafers.check_string(1, w.lot_id);
   m.wafers.check_string(3, w.fab);
@@ -653,12 +747,14 @@ std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
   if (wafer.truth) {
     m.truth_wafers.check_string(1, wafer.truth->pattern);
     for (const TruthDefect& d : wafer.truth->defects) m.truth_defects.check_string(4, d.kind);
+    for (const TruthImageDefect& d : wafer.truth->image_defects) m.truth_image_defects.check_string(5, d.kind);
   }
 
   const auto wrow = static_cast<std::int64_t>(row);
   const std::int64_t binmap_row = wafer.binmap ? static_cast<std::int64_t>(prod.maps()) : -1;
   const auto defect_begin = static_cast<std::int64_t>(m.defects.rows());
   const auto defect_count = static_cast<std::int64_t>(wafer.defects.size());
+  const std::int64_t image_row = wafer.image ? m.write_image(*wafer.image) : -1;
 
   m.wafers.add_row()
       .s(w.wafer_id)
@@ -669,7 +765,7 @@ std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
       .s(w.product)
       .s(w.step)
       .i(w.timestamp)
-      .i(-1)
+      .i(image_row)
       .i(binmap_row)
       .i(defect_begin)
       .i(defect_count);
@@ -681,6 +777,14 @@ std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
     m.any_truth = true;
     m.truth_wafers.add_row().i(wrow).s(t.pattern).i(t.killed_dies).i(t.good_dies).i(t.tested_dies);
     for (const TruthDefect& d : t.defects) m.truth_defects.add_row().i(wrow).f(d.x_mm).f(d.y_mm).f(d.size_um).s(d.kind);
+    if (t.image) {
+      m.any_image_truth = true;
+      const ImageTruth& it = *t.image;
+      m.truth_images.add_row().i(wrow).i(image_row).f(it.center_x_px).f(it.center_y_px).f(it.radius_px).f(it.mm_per_px).f(
+          it.rotation_deg);
+      for (const TruthImageDefect& d : t.image_defects)
+        m.truth_image_defects.add_row().i(wrow).f(d.x_mm).f(d.y_mm).f(d.size_um).f(d.length_um).s(d.kind);
+    }
   }
   if (wafer.binmap) {
     prod.pending.insert(prod.pending.end(), wafer.binmap->bins.begin(), wafer.binmap->bins.end());
@@ -694,6 +798,9 @@ std::size_t DatasetWriter::append_wafer(const WaferRecord& wafer) {
   if (m.truth_wafers.wants_flush() || m.truth_defects.wants_flush()) m.ensure_truth_group();
   if (m.truth_wafers.wants_flush()) m.truth_wafers.flush(m.file.get());
   if (m.truth_defects.wants_flush()) m.truth_defects.flush(m.file.get());
+  if (m.truth_images.wants_flush() || m.truth_image_defects.wants_flush()) m.ensure_truth_group();
+  if (m.truth_images.wants_flush()) m.truth_images.flush(m.file.get());
+  if (m.truth_image_defects.wants_flush()) m.truth_image_defects.flush(m.file.get());
   if (prod.pending_maps >= prod.chunk_maps) m.flush_binmaps(prod);
   return static_cast<std::size_t>(row);
 }
@@ -709,12 +816,19 @@ void DatasetWriter::finish() {
     m.ensure_truth_group();
     m.truth_wafers.create(m.file.get());
     m.truth_defects.create(m.file.get());
+    if (m.any_image_truth) {
+      m.truth_images.create(m.file.get());
+      m.truth_image_defects.create(m.file.get());
+    }
   }
   m.wafers.close();
   m.defects.close();
   m.history.close();
   m.truth_wafers.close();
   m.truth_defects.close();
+  m.truth_images.close();
+  m.truth_image_defects.close();
+  m.images.reset();
   for (auto& [name, p] : m.products) p.binmaps.reset();
   m.products_group.reset();
   m.binmaps_group.reset();

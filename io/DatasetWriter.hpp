@@ -17,6 +17,22 @@ struct TruthDefect {
   std::string kind;
 };
 
+// A defect planted in the wafer's image (/truth/image_defects, docs/formats.md):
+// kind is particle, scratch, cluster or edge_chip; size_um the equivalent diameter
+// of the planted area; length_um the longest extent (a scratch's length).
+struct TruthImageDefect {
+  double x_mm = 0, y_mm = 0, size_um = 0, length_um = 0;
+  std::string kind;
+};
+
+// How the image was rendered (/truth/images): the planted calibration.
+struct ImageTruth {
+  double center_x_px = 0, center_y_px = 0;  // wafer centre (pixel centres at integers)
+  double radius_px = 0;
+  double mm_per_px = 0;
+  double rotation_deg = 0;  // counter-clockwise, as /calibration/<tool>/rotation_deg
+};
+
 // /truth/wafers row. The spec's columns are wafer_row and pattern; yieldflow adds
 // the generator's own count of killed and good dies (-1 = not known), so tests can
 // check the pipeline against numbers it did not compute.
@@ -26,6 +42,8 @@ struct WaferTruth {
   std::int64_t good_dies = -1;
   std::int64_t tested_dies = -1;
   std::vector<TruthDefect> defects;
+  std::optional<ImageTruth> image;                 // with WaferRecord::image
+  std::vector<TruthImageDefect> image_defects;
 };
 
 struct WaferRecord {
@@ -33,6 +51,7 @@ struct WaferRecord {
   WaferMeta meta;
   std::vector<Defect> defects;
   std::optional<BinMap> binmap;   // must match the product's grid
+  std::optional<GrayImage> image;  // every image of a file has the same size
   std::vector<HistoryEntry> history;
   std::optional<WaferTruth> truth;
 };
@@ -55,7 +74,9 @@ class DatasetWriter {
   void add_product(const ProductGeometry& product);
   void set_defect_classes(const std::vector<DefectClass>& classes);
   void set_bins(const std::vector<BinDef>& bins);
-  void set_calibration(const std::string& tool, double mm_per_px, double rotation_deg);
+  // `flat` (optional) becomes /calibration/<tool>/flat, float32 (H, W).
+  void set_calibration(const std::string& tool, double mm_per_px, double rotation_deg,
+                       const FlatField* flat = nullptr);
 
   // Appends one wafer; returns its row in /wafers. Throws std::invalid_argument when
   // the product is unknown or the bin map's shape does not match it.

@@ -47,6 +47,76 @@ struct Row {
   double inspection_pattern_confidence;
 };
 
+// One /defects row (every defect of every successful wafer, docs/formats.md).
+struct DefectRow {
+  std::int64_t wafer_row;  // row in /wafers
+  const char* source;      // "tool" or "image"
+  double x_mm, y_mm, size_um;
+  std::int32_t class_id;
+  const char* kind;
+  std::int32_t die_col, die_row;
+  std::uint8_t killer;
+  double area_um2, contrast, elongation, orientation_deg;
+};
+
+// One /image_calibration row (wafers whose image was analysed).
+struct CalibrationRow {
+  std::int64_t wafer_row;
+  double center_x_px, center_y_px, radius_px, mm_per_px, rotation_deg, edge_rms_px, edge_max_px;
+  std::int64_t edge_inliers, edge_outliers;
+  std::uint8_t cut_off;
+  double noise_sigma;
+  std::int64_t dies_compared;
+  const char* warnings;
+};
+
+h5::Handle vlen_string() {
+  h5::Handle str = h5::type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(str.get(), H5T_VARIABLE);
+  H5Tset_cset(str.get(), H5T_CSET_UTF8);
+  return str;
+}
+
+h5::Handle defect_type() {
+  h5::Handle str = vlen_string();
+  h5::Handle t = h5::type_handle(H5Tcreate(H5T_COMPOUND, sizeof(DefectRow)));
+  H5Tinsert(t.get(), "wafer_row", offsetof(DefectRow, wafer_row), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "source", offsetof(DefectRow, source), str.get());
+  H5Tinsert(t.get(), "x_mm", offsetof(DefectRow, x_mm), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "y_mm", offsetof(DefectRow, y_mm), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "size_um", offsetof(DefectRow, size_um), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "class_id", offsetof(DefectRow, class_id), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "kind", offsetof(DefectRow, kind), str.get());
+  H5Tinsert(t.get(), "die_col", offsetof(DefectRow, die_col), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "die_row", offsetof(DefectRow, die_row), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "killer", offsetof(DefectRow, killer), H5T_NATIVE_UINT8);
+  H5Tinsert(t.get(), "area_um2", offsetof(DefectRow, area_um2), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "contrast", offsetof(DefectRow, contrast), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "elongation", offsetof(DefectRow, elongation), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "orientation_deg", offsetof(DefectRow, orientation_deg), H5T_NATIVE_DOUBLE);
+  return t;
+}
+
+h5::Handle calibration_type() {
+  h5::Handle str = vlen_string();
+  h5::Handle t = h5::type_handle(H5Tcreate(H5T_COMPOUND, sizeof(CalibrationRow)));
+  H5Tinsert(t.get(), "wafer_row", offsetof(CalibrationRow, wafer_row), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "center_x_px", offsetof(CalibrationRow, center_x_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "center_y_px", offsetof(CalibrationRow, center_y_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "radius_px", offsetof(CalibrationRow, radius_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "mm_per_px", offsetof(CalibrationRow, mm_per_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "rotation_deg", offsetof(CalibrationRow, rotation_deg), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "edge_rms_px", offsetof(CalibrationRow, edge_rms_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "edge_max_px", offsetof(CalibrationRow, edge_max_px), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "edge_inliers", offsetof(CalibrationRow, edge_inliers), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "edge_outliers", offsetof(CalibrationRow, edge_outliers), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "cut_off", offsetof(CalibrationRow, cut_off), H5T_NATIVE_UINT8);
+  H5Tinsert(t.get(), "noise_sigma", offsetof(CalibrationRow, noise_sigma), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t.get(), "dies_compared", offsetof(CalibrationRow, dies_compared), H5T_NATIVE_INT64);
+  H5Tinsert(t.get(), "warnings", offsetof(CalibrationRow, warnings), str.get());
+  return t;
+}
+
 h5::Handle row_type() {
   h5::Handle str = h5::type_handle(H5Tcopy(H5T_C_S1));
   H5Tset_size(str.get(), H5T_VARIABLE);
@@ -138,6 +208,10 @@ struct ResultsH5Writer::Impl {
   };
   std::map<std::string, Verdicts> verdicts;
   std::vector<Row> rows;
+  h5::Handle defects, defect_t, calibrations, calibration_t;  // created with their first row
+  std::vector<DefectRow> defect_rows;
+  std::vector<CalibrationRow> calibration_rows;
+  std::int64_t wafer_rows = 0;      // rows appended to /wafers so far
   std::deque<std::string> strings;  // stable storage for the batch's row strings
   bool finished = false;
 
@@ -171,7 +245,18 @@ struct ResultsH5Writer::Impl {
       hsize_t shape[1] = {0};
       append_rows(wafers.get(), type.get(), 1, shape, rows.size(), rows.data(), "/wafers");
     }
+    if (!defect_rows.empty()) {
+      hsize_t shape[1] = {0};
+      append_rows(defects.get(), defect_t.get(), 1, shape, defect_rows.size(), defect_rows.data(), "/defects");
+    }
+    if (!calibration_rows.empty()) {
+      hsize_t shape[1] = {0};
+      append_rows(calibrations.get(), calibration_t.get(), 1, shape, calibration_rows.size(), calibration_rows.data(),
+                  "/image_calibration");
+    }
     rows.clear();
+    defect_rows.clear();
+    calibration_rows.clear();
     strings.clear();
   }
 };
@@ -199,6 +284,8 @@ ResultsH5Writer::~ResultsH5Writer() {
   std::lock_guard lock(h5::library_mutex());
   if (impl_->finished) return;
   impl_->wafers.reset();
+  impl_->defects.reset();
+  impl_->calibrations.reset();
   impl_->verdicts.clear();
   impl_->file.reset();
   std::error_code ec;
@@ -251,8 +338,34 @@ void ResultsH5Writer::append(const WaferResult& r) {
       if (v.pending.size() == kVerdictChunk * r.die_verdicts.size()) d.write_chunk(r.meta.product, v);
     }
   }
+  const std::int64_t wafer_row = d.wafer_rows++;
+  if (r.ok && !r.defect_list.empty()) {
+    if (!d.defects) {
+      std::lock_guard lock(h5::library_mutex());
+      d.defect_t = defect_type();
+      hsize_t chunk[3] = {4096, 0, 0};
+      d.defects = create_extendible(d.file.get(), "/defects", d.defect_t.get(), 1, chunk, true);
+    }
+    for (const ReportedDefect& x : r.defect_list)
+      d.defect_rows.push_back({wafer_row, to_string(x.source), x.x_mm, x.y_mm, x.size_um, x.class_id, d.keep(x.kind),
+                               x.die_col, x.die_row, static_cast<std::uint8_t>(x.killer ? 1 : 0), x.area_um2,
+                               x.contrast, x.elongation, x.orientation_deg});
+  }
+  if (r.ok && r.image) {
+    if (!d.calibrations) {
+      std::lock_guard lock(h5::library_mutex());
+      d.calibration_t = calibration_type();
+      hsize_t chunk[3] = {256, 0, 0};
+      d.calibrations = create_extendible(d.file.get(), "/image_calibration", d.calibration_t.get(), 1, chunk, false);
+    }
+    const ImageCalibrationReport& c = *r.image;
+    d.calibration_rows.push_back({wafer_row, c.center_x_px, c.center_y_px, c.radius_px, c.mm_per_px, c.rotation_deg,
+                                  c.edge_rms_px, c.edge_max_px, c.edge_inliers, c.edge_outliers,
+                                  static_cast<std::uint8_t>(c.cut_off ? 1 : 0), c.noise_sigma, c.dies_compared,
+                                  d.keep(c.warnings)});
+  }
   d.rows.push_back(row);
-  if (d.rows.size() >= kBatch) {
+  if (d.rows.size() >= kBatch || d.defect_rows.size() >= 16 * kBatch) {
     std::lock_guard lock(h5::library_mutex());
     d.flush();
   }
@@ -264,6 +377,10 @@ void ResultsH5Writer::finish() {
   std::lock_guard lock(h5::library_mutex());
   d.flush();
   d.wafers.reset();
+  d.defects.reset();
+  d.calibrations.reset();
+  d.defect_t.reset();
+  d.calibration_t.reset();
   d.verdicts.clear();
   d.type.reset();
   h5::check(H5Fflush(d.file.get(), H5F_SCOPE_GLOBAL), d.temp_path.string() + ": flush failed");

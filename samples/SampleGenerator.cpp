@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "samples/ImageSynth.hpp"
 #include "samples/Random.hpp"
 #include "samples/WaferSynth.hpp"
 
@@ -24,7 +25,13 @@ constexpr std::int64_t kLotSpacing = 8 * 3600;
 constexpr std::int64_t kStepSpacing = 2 * 3600;
 
 // Random streams, one per purpose (see samples/Random.hpp).
-enum Stream : std::uint64_t { kLotStream = 1, kMapStream = 2, kDefectStream = 3, kRouteStream = 4 };
+enum Stream : std::uint64_t {
+  kLotStream = 1, kMapStream = 2, kDefectStream = 3, kRouteStream = 4, kImageStream = 5, kToolFlatStream = 6
+};
+
+// A fab's images are scaled so that its wafers fill ~92 % of the image; every tool of the
+// fab keeps its relative scale (KLA-02 sees 0.2 % larger pixels than KLA-01).
+constexpr double kImageFill = 0.92;
 
 ProductGeometry centered_product(const char* name, double diameter, double exclusion, double w, double h) {
   ProductGeometry p;
@@ -167,12 +174,17 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
   if (o.wafers <= 0) throw std::invalid_argument("samples: --wafers must be > 0, got " + std::to_string(o.wafers));
   if (o.files < 0) throw std::invalid_argument("samples: --files must be >= 0, got " + std::to_string(o.files));
   if (o.out_dir.empty()) throw std::invalid_argument("samples: no output directory");
+  if (o.first_lot < 0 || o.first_lot > 7000)
+    throw std::invalid_argument("samples: --first-lot must be 0..7000, got " + std::to_string(o.first_lot));
+  if (o.images < 0) throw std::invalid_argument("samples: --images must be >= 0, got " + std::to_string(o.images));
+  if (o.images > 0 && (o.image_size < 64 || o.image_size > 16384))
+    throw std::invalid_argument("samples: --image-size must be 64..16384, got " + std::to_string(o.image_size));
   namespace fs = std::filesystem;
   fs::create_directories(o.out_dir);
 
   const int lots = (o.wafers + kLotSize - 1) / kLotSize;
   std::vector<LotPlan> plan;
-  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, k));
+  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, o.first_lot + k));
   std::vector<ProductGeometry> products = sample_products();
   if (o.bench_product) {
     // Only the product changes: every other draw of the lot stays as it was.
@@ -207,7 +219,7 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
     for (int i = 0; i < n; ++i) {
       std::string number = std::to_string(i);
       number.insert(0, static_cast<std::size_t>(digits) - std::min(number.size(), static_cast<std::size_t>(digits)), '0');
-      files.push_back({(fs::path(o.out_dir) / ("sample-" + number + ".h5")).string(), nullptr});
+      files.push_back({(fs::path(o.out_dir) / (o.file_prefix + "-" + number + ".h5")).string(), nullptr});
     }
     for (int w = 0; w < o.wafers; ++w)
       file_of[static_cast<std::size_t>(w)] = static_cast<std::size_t>(static_cast<long long>(w) * n / o.wafers);
@@ -215,11 +227,33 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
 
   // Shared tables: the products and inspection tools each file's wafers use.
   std::vector<std::set<std::string>> products_in(files.size()), tools_in(files.size());
+  std::vector<bool> images_in(files.size(), false);
   for (int w = 0; w < o.wafers; ++w) {
     const LotPlan& lot = plan[static_cast<std::size_t>(w / kLotSize)];
     products_in[file_of[static_cast<std::size_t>(w)]].insert(lot.product);
     tools_in[file_of[static_cast<std::size_t>(w)]].insert(lot.inspection_tool);
+    if (w < o.images) images_in[file_of[static_cast<std::size_t>(w)]] = true;
   }
+  // Image optics and illumination of each inspection tool.
+  std::map<std::string, samples::ImageOptics> optics;
+  std::map<std::string, std::uint64_t> flat_seed;
+  std::uint64_t tool_index = 0;
+  for (const Fab& fab : fabs()) {
+    const double diameter = geometry.count(fab.products.front()) ? geometry.at(fab.products.front()).wafer_diameter_mm
+                                                                 : products.front().wafer_diameter_mm;
+    const double k = diameter / (kImageFill * o.image_size * fab.inspection_tools.front().mm_per_px);
+    for (const Calibration& c : fab.inspection_tools) {
+      optics[c.tool] = {c.mm_per_px * k, c.rotation_deg};
+      flat_seed[c.tool] = samples::stream_seed(o.seed, kToolFlatStream, tool_index++);
+    }
+  }
+  std::map<std::string, FlatField> flats;  // rendered once per tool, when first needed
+  auto tool_flat = [&](const std::string& tool) -> const FlatField& {
+    auto it = flats.find(tool);
+    if (it == flats.end())
+      it = flats.emplace(tool, samples::render_tool_flat(o.image_size, o.image_size, flat_seed.at(tool))).first;
+    return it->second;
+  };
   auto open = [&](std::size_t f) {
     auto writer = std::make_unique<DatasetWriter>(files[f].path, DatasetWriterOptions{o.strings, 4});
     for (const ProductGeometry& p : products)
@@ -227,8 +261,13 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
     if (o.defects) writer->set_defect_classes(samples::sample_defect_classes());
     writer->set_bins(samples::sample_bins());
     for (const Fab& fab : fabs())
-      for (const Calibration& c : fab.inspection_tools)
-        if (tools_in[f].count(c.tool)) writer->set_calibration(c.tool, c.mm_per_px, c.rotation_deg);
+      for (const Calibration& c : fab.inspection_tools) {
+        if (!tools_in[f].count(c.tool)) continue;
+        if (images_in[f])
+          writer->set_calibration(c.tool, optics.at(c.tool).mm_per_px, c.rotation_deg, &tool_flat(c.tool));
+        else
+          writer->set_calibration(c.tool, c.mm_per_px, c.rotation_deg);
+      }
     files[f].writer = std::move(writer);
   };
 
@@ -281,6 +320,30 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
     rec.binmap = std::move(synth.binmap);
     rec.defects = std::move(synth.defects);
     rec.truth = std::move(synth.truth);
+    if (w < o.images) {
+      samples::RenderedWafer img =
+          samples::render_wafer_image(geometry.at(lot.product), o.image_size, o.image_size, optics.at(lot.inspection_tool),
+                                      tool_flat(lot.inspection_tool), samples::stream_seed(o.seed, kImageStream, wu));
+      rec.image = std::move(img.image);
+      rec.truth->image = img.truth;
+      rec.truth->image_defects = std::move(img.defects);
+      // The image's defects kill too (the pipeline joins them to the tool's list): the
+      // truth's killed dies become the product dies holding a planted killer of either.
+      const DieLayout& layout = layouts.at(lot.product);
+      const ProductGeometry& g = layout.geometry;
+      std::set<std::size_t> killed;
+      auto kill_at = [&](double x, double y) {
+        const int c = static_cast<int>(std::floor((x - g.grid_x0_mm) / g.die_width_mm));
+        const int r = static_cast<int>(std::ceil((g.grid_y0_mm - y) / g.die_height_mm)) - 1;
+        if (c >= 0 && r >= 0 && c < g.cols && r < g.rows && layout.product[layout.index(c, r)])
+          killed.insert(layout.index(c, r));
+      };
+      for (const TruthDefect& d : rec.truth->defects)
+        if (d.kind == "killer") kill_at(d.x_mm, d.y_mm);
+      for (const TruthImageDefect& d : rec.truth->image_defects)
+        if (d.kind != "edge_chip") kill_at(d.x_mm, d.y_mm);
+      rec.truth->killed_dies = static_cast<std::int64_t>(killed.size());
+    }
     files[f].writer->append_wafer(rec);
   }
 

@@ -32,6 +32,16 @@ struct SampleOptions {
   bool defects = true;      // false: bin maps only (for the benchmark): no /defects, no /defect_classes
   bool bench_product = false;  // true: every lot uses sample_bench_product() (~2,450 dies), for the benchmark
   StringKind strings = StringKind::fixed;
+  // Full-wafer images (samples/ImageSynth.hpp) for the first `images` wafers in
+  // generation order, image_size x image_size pixels. A file holding image wafers gets
+  // /images, /calibration/<tool> scaled to that image size with the tool's `flat`, and
+  // /truth/images + /truth/image_defects.
+  int images = 0;
+  int image_size = 1024;
+  std::string file_prefix = "sample";  // files = N: PREFIX-000.h5 ...
+  // Lot numbering starts here (lot k is the generator's lot first_lot + k, with that lot's
+  // fab, product, tool and draws): a file of other lots for the same seed.
+  int first_lot = 0;
 };
 
 // Writes the files and returns their paths, in order. Throws std::invalid_argument for

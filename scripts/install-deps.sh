@@ -18,6 +18,7 @@ packages=(
   nlohmann-json3-dev
   libyaml-cpp-dev        # --config files
   libbenchmark-dev       # bench/
+  zlib1g-dev             # stages/ImageDecode: inflates /images chunks off the HDF5 lock
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
   clang libclang-rt-14-dev      # libFuzzer targets of the importers (fuzz/, scripts/fuzz.sh)
   libxml2-dev            # SEMI E142 / G85 XML maps (io/import)

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -118,13 +119,60 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
   static const DatasetTables kNoTables;
   const DatasetTables& tables = job.tables ? *job.tables : kNoTables;
 
+  // The image (if any): its defects join the tool's list with class kImageDefectClass.
+  std::vector<ReportedDefect> image_defects;
+  if (job.image && options.images.enabled) {
+    try {
+      ImageStageResult img = run_image_stage(job, g, options.images);
+      out.image = std::move(img.calibration);
+      image_defects = std::move(img.defects);
+    } catch (const std::exception& e) {
+      return failed(std::move(out), prefix + e.what());
+    }
+  }
+  const std::vector<Defect>* defects = &job.defects;
+  std::vector<Defect> joined;
+  if (!image_defects.empty()) {
+    joined = job.defects;
+    for (const ReportedDefect& d : image_defects) joined.push_back({d.x_mm, d.y_mm, d.size_um, d.class_id});
+    defects = &joined;
+  }
+
   const DieGrid& grid = die_grid_of(g);
-  const auto die_of_defect = map_defects_to_dies(grid, job.defects);
-  const KillResult kill = decide_kills(grid, job.defects, die_of_defect, tables, options.kill);
+  const auto die_of_defect = map_defects_to_dies(grid, *defects);
+  const KillResult kill = decide_kills(grid, *defects, die_of_defect, tables, options.kill);
 
   WaferMetrics& m = out.metrics;
   m.product_dies = grid.product_die_count();
-  m.defects = static_cast<std::int64_t>(job.defects.size());
+  m.defects = static_cast<std::int64_t>(defects->size());
+  m.image_defects = static_cast<std::int64_t>(image_defects.size());
+  if (options.report_defects) {
+    out.defect_list.reserve(defects->size());
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < defects->size(); ++i) {
+      ReportedDefect r;
+      if (i < job.defects.size()) {
+        const Defect& d = job.defects[i];
+        r.x_mm = d.x_mm;
+        r.y_mm = d.y_mm;
+        r.size_um = d.size_um;
+        r.class_id = d.class_id;
+        r.area_um2 = r.contrast = r.elongation = r.orientation_deg = nan;
+      } else {
+        r = image_defects[i - job.defects.size()];
+      }
+      const std::int64_t die = die_of_defect[i];
+      if (die >= 0) {
+        r.die_col = static_cast<int>(die % grid.cols());
+        r.die_row = static_cast<int>(die / grid.cols());
+        const Defect& d = (*defects)[i];
+        // The same rule as decide_kills (stages/KillStage.cpp).
+        r.killer = grid.product_mask()[static_cast<std::size_t>(die)] != 0 && tables.is_killer_class(d.class_id) &&
+                   !(options.kill.min_kill_size_um > 0 && !(d.size_um >= options.kill.min_kill_size_um));
+      }
+      out.defect_list.push_back(std::move(r));
+    }
+  }
   m.killer_defects = kill.killer_defects;
   m.killed_dies = kill.killed_dies;
   // (product - killed) / product is 1 - killed/product with a single rounding.

@@ -6,6 +6,7 @@
 #include "core/WaferResult.hpp"
 #include <memory>
 
+#include "stages/ImageStage.hpp"
 #include "stages/KillStage.hpp"
 #include "stages/PatternClassifier.hpp"
 
@@ -15,6 +16,10 @@ struct StageOptions {
   KillOptions kill;
   // Classifies the sort map and the inspection kill map; null = no classification.
   std::shared_ptr<const PatternClassifier> patterns;
+  // Defects found in the wafer's image (when it has one) join the tool's list.
+  ImageStageOptions images;
+  // Fill WaferResult::defect_list (OUT/defects.csv, results.h5 /defects).
+  bool report_defects = true;
 };
 
 // The pattern-recognition views of a wafer: the sort map (untested -> none, pass
@@ -25,8 +30,8 @@ FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, i
 
 // Never throws for bad data: a wafer whose values are unusable (NaN or infinite
 // coordinates, negative sizes, a bin map of the wrong shape, a bin below -1, a
-// read error carried in job.error) comes back with ok = false and an error
-// "FILE: wafer ID: FIELD: problem".
+// read error carried in job.error, an image that cannot be analysed: field
+// "images") comes back with ok = false and an error "FILE: wafer ID: FIELD: problem".
 WaferResult process_wafer(const WaferJob& job, const StageOptions& options);
 
 }  // namespace yf

@@ -1,0 +1,343 @@
+// Die-to-die comparison of a full-wafer image (stages/ImageDetection.hpp;
+// docs/detection.md "Die-to-die").
+//
+// 1. Each whole die is resampled into the die frame (sub-pixel, rotated),
+//    then registered on the median of them (a fraction of a pixel of grid error).
+// 2. The reference die is the per-pixel median of them, after removing each
+//    die's own brightness offset: a defect in a minority of dies vanishes.
+// 3. The spread across dies at each die position (robust, in units of each
+//    die's noise) says where the dies disagree anyway - pattern edges, where
+//    resampling and sub-pixel misregistration leave differences - and widens
+//    the threshold there.
+// 4. The reference (and that spread) is resampled back onto every die's own
+//    pixels, so the image's pixels are compared as they are: their noise is
+//    never smoothed by interpolation, and blobs come out in image pixels.
+// 5. One difference image for the whole wafer -> extract_blobs (a scratch that
+//    crosses a street stays one blob).
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "stages/ImageDetection.hpp"
+
+namespace yf {
+namespace {
+
+constexpr int kMinDies = 3;
+constexpr int kMinDieSide = 4;
+// The die frame is sampled with this many pixels of margin on every side, so
+// that the pixels a die owns (centres within half a pixel of its frame) are
+// compared against interpolated, not extrapolated, reference values.
+constexpr int kMargin = 2;  // bicubic reads 2 samples either side
+// Die registration: dies smaller than this have too little pattern to register
+// on; corrections beyond this are not a grid error but a wrong match.
+constexpr int kMinRegisterSide = 12;
+constexpr double kMaxDieShiftPx = 1.5;
+constexpr int kDieRegisterIterations = 3;
+constexpr std::size_t kMaxRegisteredDies = 96;
+
+// The die frame -> image map of one die: X = o + R (u, v).
+struct DieFrame {
+  double c = 1, s = 0;
+  cv::Point2d origin;
+  cv::Point2d to_image(double u, double v) const { return {origin.x + c * u + s * v, origin.y - s * u + c * v}; }
+  // Die frame -> image (for warpAffine with WARP_INVERSE_MAP onto a die-size image).
+  cv::Matx23d die_to_image() const { return {c, s, origin.x, -s, c, origin.y}; }
+  // Image pixels of `box` -> die frame (WARP_INVERSE_MAP onto a box-size image).
+  cv::Matx23d box_to_die(cv::Point box_tl) const {
+    const double dx = box_tl.x - origin.x, dy = box_tl.y - origin.y;
+    return {c, -s, c * dx - s * dy, s, c, s * dx + c * dy};
+  }
+};
+
+cv::Mat checked_float(const cv::Mat& image) {
+  if (image.empty()) throw ImageDetectionError("detect_die_to_die: the image is empty");
+  if (image.channels() != 1)
+    throw ImageDetectionError("detect_die_to_die: the image has " + std::to_string(image.channels()) +
+                              " channels; expected a single-channel (grey) image");
+  const int depth = image.depth();
+  if (depth != CV_8U && depth != CV_16U && depth != CV_32F)
+    throw ImageDetectionError("detect_die_to_die: unsupported pixel type (depth " + std::to_string(depth) +
+                              "); expected 8-bit, 16-bit or 32-bit float");
+  cv::Mat f;
+  image.convertTo(f, CV_32F);
+  return f;
+}
+
+// Per-pixel median over the stack (all of the same size), into `out`.
+void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
+  const std::size_t n = stack.size();
+  out.create(stack[0].size(), CV_32F);
+  std::vector<float> v(n);
+  std::vector<const float*> rows(n);
+  for (int r = 0; r < out.rows; ++r) {
+    for (std::size_t d = 0; d < n; ++d) rows[d] = stack[d].ptr<float>(r);
+    float* o = out.ptr<float>(r);
+    for (int c = 0; c < out.cols; ++c) {
+      for (std::size_t d = 0; d < n; ++d) v[d] = rows[d][c];
+      auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+      std::nth_element(v.begin(), mid, v.end());
+      float m = *mid;
+      if (n % 2 == 0) m = 0.5f * (m + *std::max_element(v.begin(), mid));
+      o[c] = m;
+    }
+  }
+}
+
+// The factor (>= 1) by which dies disagree at each die position beyond their
+// noise: 1.4826 * median over dies of |die - ref| / sigma_die, smoothed a
+// little (few dies make it noisy). At pattern edges it is large: resampling a
+// sharp edge at another sub-pixel phase leaves differences of a good part of
+// the edge's height. It is not dilated: a defect on a narrow line between two
+// edges keeps its full sensitivity.
+cv::Mat spread_factor(const std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma) {
+  std::vector<cv::Mat> z(stack.size());
+  for (std::size_t d = 0; d < stack.size(); ++d) {
+    const cv::Mat diff = stack[d] - ref;
+    const double sigma = std::max(robust_sigma(diff), min_sigma);
+    z[d] = cv::abs(diff) * (1.4826 / sigma);
+  }
+  cv::Mat spread;
+  median_stack(z, spread);
+  cv::GaussianBlur(spread, spread, cv::Size(3, 3), 0.5);
+  cv::max(spread, 1.0, spread);
+  return spread;
+}
+
+// The grid's error is smooth over the wafer (a slightly wrong rotation, scale
+// or centre moves the dies by an affine function of their position), while a
+// single die's registration can be thrown by a defect, a filled rim or plain
+// noise. So the per-die shifts are fitted by an affine function of the die
+// position (least squares, refitted without the dies beyond 3 robust sigmas)
+// and every die of `all` gets the fitted shift. Fewer than 6: the median shift.
+std::vector<cv::Point2d> smooth_grid_shifts(const std::vector<cv::Point2d>& at, const std::vector<cv::Point2d>& shift,
+                                            const std::vector<DieFrame>& all) {
+  const std::size_t n = at.size();
+  std::vector<bool> use(n);
+  for (std::size_t i = 0; i < n; ++i) use[i] = std::hypot(shift[i].x, shift[i].y) <= kMaxDieShiftPx;
+  auto median_shift = [&]() {
+    std::vector<float> xs, ys;
+    for (std::size_t i = 0; i < n; ++i)
+      if (use[i]) {
+        xs.push_back(static_cast<float>(shift[i].x));
+        ys.push_back(static_cast<float>(shift[i].y));
+      }
+    if (xs.empty()) return cv::Point2d(0, 0);
+    std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2), xs.end());
+    std::nth_element(ys.begin(), ys.begin() + static_cast<std::ptrdiff_t>(ys.size() / 2), ys.end());
+    return cv::Point2d(xs[xs.size() / 2], ys[ys.size() / 2]);
+  };
+  if (n < 6) return std::vector<cv::Point2d>(all.size(), median_shift());
+  // Positions centred and scaled for a well-conditioned fit.
+  cv::Point2d mean(0, 0);
+  for (const auto& p : at) mean += p;
+  mean *= 1.0 / static_cast<double>(n);
+  double scale = 1;
+  for (const auto& p : at) scale = std::max(scale, cv::norm(p - mean));
+  cv::Mat ax, ay;
+  for (int pass = 0; pass < 2; ++pass) {
+    cv::Mat a(0, 3, CV_64F), bx(0, 1, CV_64F), by(0, 1, CV_64F);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!use[i]) continue;
+      const cv::Point2d q = (at[i] - mean) * (1.0 / scale);
+      a.push_back(cv::Mat(cv::Matx13d(1, q.x, q.y)));
+      bx.push_back(shift[i].x);
+      by.push_back(shift[i].y);
+    }
+    if (a.rows < 6) return std::vector<cv::Point2d>(all.size(), median_shift());
+    cv::solve(a, bx, ax, cv::DECOMP_SVD);
+    cv::solve(a, by, ay, cv::DECOMP_SVD);
+    // Residuals of every die; the cut at 3 robust sigmas (at least 0.05 px).
+    std::vector<float> res(n);
+    std::vector<float> kept;
+    for (std::size_t i = 0; i < n; ++i) {
+      const cv::Point2d q = (at[i] - mean) * (1.0 / scale);
+      const double fx = ax.at<double>(0) + ax.at<double>(1) * q.x + ax.at<double>(2) * q.y;
+      const double fy = ay.at<double>(0) + ay.at<double>(1) * q.x + ay.at<double>(2) * q.y;
+      res[i] = static_cast<float>(std::hypot(shift[i].x - fx, shift[i].y - fy));
+      if (use[i]) kept.push_back(res[i]);
+    }
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(kept.size() / 2), kept.end());
+    const double cut = std::max(0.05, 3 * 1.4826 * kept[kept.size() / 2]);
+    for (std::size_t i = 0; i < n; ++i) use[i] = use[i] && res[i] <= cut;
+  }
+  std::vector<cv::Point2d> out(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const cv::Point2d q = (all[i].origin - mean) * (1.0 / scale);
+    out[i] = {ax.at<double>(0) + ax.at<double>(1) * q.x + ax.at<double>(2) * q.y,
+              ay.at<double>(0) + ay.at<double>(1) * q.x + ay.at<double>(2) * q.y};
+  }
+  return out;
+}
+
+}  // namespace
+
+DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
+                                 const DetectionOptions& options) {
+  options.validate();
+  const cv::Mat image = checked_float(flat_fielded);
+  const cv::Size die = cells.die_size_px;
+  if (die.width < kMinDieSide || die.height < kMinDieSide)
+    throw ImageDetectionError("detect_die_to_die: die_size_px " + std::to_string(die.width) + "x" +
+                              std::to_string(die.height) + " is smaller than 4x4 px");
+  if (!std::isfinite(cells.angle_deg) || std::abs(cells.angle_deg) > 45)
+    throw ImageDetectionError("detect_die_to_die: angle_deg must be finite and within +-45 degrees");
+
+  const double a = cells.angle_deg * std::numbers::pi / 180.0;
+  DieToDieResult out;
+
+  // 1. The whole dies inside the image, each resampled into the die frame.
+  const cv::Size framed_size(die.width + 2 * kMargin, die.height + 2 * kMargin);
+  std::vector<DieFrame> frames;
+  std::vector<int> index;
+  std::vector<cv::Mat> stack;
+  for (std::size_t i = 0; i < cells.origins_px.size(); ++i) {
+    const DieFrame f{std::cos(a), std::sin(a), cells.origins_px[i]};
+    bool inside = std::isfinite(f.origin.x) && std::isfinite(f.origin.y);
+    for (const auto& [u, v] : std::array<std::pair<double, double>, 4>{
+             {{0, 0}, {die.width - 1.0, 0}, {0, die.height - 1.0}, {die.width - 1.0, die.height - 1.0}}}) {
+      const cv::Point2d p = f.to_image(u, v);
+      inside = inside && p.x >= 0 && p.y >= 0 && p.x <= image.cols - 1 && p.y <= image.rows - 1;
+    }
+    if (!inside) {
+      ++out.dies_skipped;
+      continue;
+    }
+    const DieFrame framed{f.c, f.s, f.to_image(-kMargin, -kMargin)};
+    cv::Mat d;
+    cv::warpAffine(image, d, framed.die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+    if (!cv::checkRange(d)) {  // NaN/inf in a die (outside a flat field's support): not comparable
+      ++out.dies_skipped;
+      continue;
+    }
+    frames.push_back(framed);
+    index.push_back(static_cast<int>(i));
+    stack.push_back(std::move(d));
+  }
+  out.dies_compared = static_cast<int>(stack.size());
+  if (out.dies_compared < kMinDies)
+    throw ImageDetectionError("detect_die_to_die: " + std::to_string(out.dies_compared) +
+                              " whole dies inside the image (of " + std::to_string(cells.origins_px.size()) +
+                              " listed); die-to-die needs at least 3, since a median of two cannot out-vote a defect");
+
+  // 2. Every die registered on a first median: the grid from calibration may
+  // be off by a fraction of a pixel (more towards the rim when the rotation is
+  // a little off), and misregistered pattern edges would come out as defects.
+  cv::Mat ref;
+  median_stack(stack, ref);
+  if (options.register_dies && die.width >= kMinRegisterSide && die.height >= kMinRegisterSide) {
+    // An even sample of at most kMaxRegisteredDies dies measures the grid's
+    // (affine) error as well as all of them would, at a fraction of the cost.
+    const std::size_t step = std::max<std::size_t>(1, (stack.size() + kMaxRegisteredDies - 1) / kMaxRegisteredDies);
+    std::vector<cv::Point2d> at, shift;
+    for (std::size_t d = 0; d < stack.size(); d += step) {
+      at.push_back(frames[d].origin);
+      shift.push_back(refine_shift(ref, stack[d], {0, 0}, kDieRegisterIterations));
+    }
+    const std::vector<cv::Point2d> smooth = smooth_grid_shifts(at, shift, frames);
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+      const double norm = std::hypot(smooth[d].x, smooth[d].y);
+      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) continue;
+      out.max_die_shift_px = std::max(out.max_die_shift_px, norm);
+      frames[d].origin = frames[d].to_image(smooth[d].x, smooth[d].y);
+      cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                     cv::BORDER_REPLICATE);
+    }
+    median_stack(stack, ref);
+  }
+
+  // 3. Reference = median of the dies, each first brought to the common level
+  // (its median difference from a first median): residual illumination
+  // between dies must not bias the vote.
+  std::vector<float> offsets(stack.size());
+  for (std::size_t d = 0; d < stack.size(); ++d) {
+    const cv::Mat diff = stack[d] - ref;
+    std::vector<float> v(diff.begin<float>(), diff.end<float>());
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    offsets[d] = *mid;
+    stack[d] -= offsets[d];
+  }
+  median_stack(stack, ref);
+
+  // 4. Where the dies disagree anyway.
+  const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma);
+  stack.clear();
+
+  // 5. Every die's own pixels against the reference resampled onto them.
+  const bool tolerant = options.die_edge_tolerance_px > 0;
+  cv::Mat plain = cv::Mat::zeros(image.size(), CV_32F);
+  cv::Mat diff = tolerant ? cv::Mat::zeros(image.size(), CV_32F) : plain;
+  cv::Mat factor_img(image.size(), CV_32F, cv::Scalar(1));
+  cv::Mat valid = cv::Mat::zeros(image.size(), CV_8U);
+  cv::Mat die_of = cv::Mat(image.size(), CV_32S, cv::Scalar(-1));
+  const cv::Rect whole(0, 0, image.cols, image.rows);
+  for (std::size_t d = 0; d < frames.size(); ++d) {
+    const DieFrame& f = frames[d];
+    const double w = framed_size.width - 1.0, h = framed_size.height - 1.0;
+    const cv::Point2d c0 = f.to_image(0, 0), c1 = f.to_image(w, 0), c2 = f.to_image(0, h), c3 = f.to_image(w, h);
+    const int x0 = static_cast<int>(std::floor(std::min({c0.x, c1.x, c2.x, c3.x})));
+    const int y0 = static_cast<int>(std::floor(std::min({c0.y, c1.y, c2.y, c3.y})));
+    const int x1 = static_cast<int>(std::ceil(std::max({c0.x, c1.x, c2.x, c3.x})));
+    const int y1 = static_cast<int>(std::ceil(std::max({c0.y, c1.y, c2.y, c3.y})));
+    const cv::Rect box = cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1) & whole;
+    const cv::Matx23d m = f.box_to_die(box.tl());
+    cv::Mat ref_box, factor_box;
+    cv::warpAffine(ref, ref_box, m, box.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    cv::warpAffine(factor, factor_box, m, box.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    ref_box += offsets[d];
+    const cv::Mat raw_box = image(box);
+    const cv::Mat plain_box = raw_box - ref_box;
+    const cv::Mat diff_box =
+        tolerant ? tolerant_difference(raw_box, ref_box, options.die_edge_tolerance_px) : plain_box;
+    for (int r = 0; r < box.height; ++r) {
+      const float* pd = plain_box.ptr<float>(r);
+      const float* dd = diff_box.ptr<float>(r);
+      const float* fb = factor_box.ptr<float>(r);
+      float* op = plain.ptr<float>(box.y + r) + box.x;
+      float* od = diff.ptr<float>(box.y + r) + box.x;
+      float* of = factor_img.ptr<float>(box.y + r) + box.x;
+      std::uint8_t* ov = valid.ptr<std::uint8_t>(box.y + r) + box.x;
+      int* oi = die_of.ptr<int>(box.y + r) + box.x;
+      for (int c = 0; c < box.width; ++c) {
+        const double u = m(0, 0) * c + m(0, 1) * r + m(0, 2) - kMargin;
+        const double v = m(1, 0) * c + m(1, 1) * r + m(1, 2) - kMargin;
+        // A die owns the pixels whose centre lies within half a pixel of its
+        // sampled frame: with die_size_px = ceil(pitch) the dies tile the image.
+        if (u < -0.5 || v < -0.5 || u >= die.width - 0.5 || v >= die.height - 0.5) continue;
+        op[c] = pd[c];
+        od[c] = dd[c];
+        of[c] = fb[c];
+        ov[c] = 255;
+        oi[c] = index[d];
+      }
+    }
+  }
+
+  // 6. Noise of the plain difference (a tolerant one is mostly exact zeros)
+  // in units of the spread factor - the noise where dies agree, not inflated
+  // by pattern edges - then the threshold scaled by the spread, and blobs.
+  cv::divide(plain, factor_img, plain);
+  out.noise_sigma = robust_sigma(plain, valid);
+  plain.release();
+  const double sigma = std::max(out.noise_sigma, options.min_noise_sigma);
+  cv::Mat sigma_map = factor_img * sigma;
+  out.defects = extract_blobs(diff, sigma, sigma_map, valid, options);
+  for (auto& blob : out.defects) {
+    const cv::Point p(static_cast<int>(std::lround(blob.center_px.x)), static_cast<int>(std::lround(blob.center_px.y)));
+    if (whole.contains(p)) blob.die_index = die_of.at<int>(p);
+    if (blob.die_index < 0) {  // centre between dies (a street crossing scratch): any die the blob touches
+      const cv::Mat ids = die_of(blob.bbox & whole);
+      for (auto it = ids.begin<int>(); it != ids.end<int>() && blob.die_index < 0; ++it) blob.die_index = *it;
+    }
+  }
+  return out;
+}
+
+}  // namespace yf

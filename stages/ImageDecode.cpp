@@ -1,0 +1,96 @@
+#include "stages/ImageDecode.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace yf {
+
+void shuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t e) {
+  if (e <= 1) {
+    std::memcpy(out, in, size);
+    return;
+  }
+  const std::size_t n = size / e;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < e; ++b) out[b * n + i] = in[i * e + b];
+  std::memcpy(out + n * e, in + n * e, size - n * e);  // HDF5 leaves a partial element as is
+}
+
+void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t e) {
+  if (e <= 1) {
+    std::memcpy(out, in, size);
+    return;
+  }
+  const std::size_t n = size / e;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < e; ++b) out[i * e + b] = in[b * n + i];
+  std::memcpy(out + n * e, in + n * e, size - n * e);
+}
+
+namespace {
+
+// Inflates exactly `out_size` bytes; anything else is a corrupt chunk.
+void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) throw std::runtime_error("images: zlib inflateInit failed");
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out;
+  z.avail_out = static_cast<uInt>(out_size);
+  const int rc = inflate(&z, Z_FINISH);
+  const std::size_t produced = out_size - z.avail_out;
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END)
+    throw std::runtime_error("images: corrupt compressed chunk (zlib " + std::string(rc == Z_BUF_ERROR ? "output larger than the image" : "error " + std::to_string(rc)) + ")");
+  if (produced != out_size)
+    throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
+                             std::to_string(out_size));
+}
+
+}  // namespace
+
+void decode_image(const EncodedImage& image, std::uint8_t* out, std::size_t out_size) {
+  if (image.width <= 0 || image.height <= 0) throw std::runtime_error("images: empty image");
+  const std::size_t want = static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
+  if (out_size != want) throw std::logic_error("decode_image: output buffer of the wrong size");
+  if (image.bytes.size() > std::numeric_limits<uInt>::max() || want > std::numeric_limits<uInt>::max())
+    throw std::runtime_error("images: chunk larger than 4 GiB");
+  switch (image.encoding) {
+    case ImageEncoding::raw:
+      if (image.bytes.size() != want)
+        throw std::runtime_error("images: " + std::to_string(image.bytes.size()) + " bytes for a " +
+                                 std::to_string(image.width) + "x" + std::to_string(image.height) + " image");
+      std::memcpy(out, image.bytes.data(), want);
+      return;
+    case ImageEncoding::deflate:
+      inflate_exact(image.bytes, out, want);
+      return;
+    case ImageEncoding::deflate_shuffle:
+      if (image.element_size <= 1) {  // uint8: shuffle moves nothing
+        inflate_exact(image.bytes, out, want);
+      } else {
+        std::vector<std::uint8_t> tmp(want);
+        inflate_exact(image.bytes, tmp.data(), want);
+        unshuffle_bytes(tmp.data(), out, want, image.element_size);
+      }
+      return;
+  }
+  throw std::logic_error("decode_image: unknown encoding");
+}
+
+GrayImage decode_image(const EncodedImage& image) {
+  GrayImage g;
+  g.width = image.width;
+  g.height = image.height;
+  g.pixels.resize(static_cast<std::size_t>(std::max(0, image.width)) * static_cast<std::size_t>(std::max(0, image.height)));
+  decode_image(image, g.pixels.data(), g.pixels.size());
+  return g;
+}
+
+}  // namespace yf

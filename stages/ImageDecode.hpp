@@ -1,0 +1,22 @@
+#pragma once
+// Decodes an image chunk as the reader fetched it from /images (core/WaferImage.hpp):
+// zlib inflate, then HDF5's unshuffle. Runs on a pipeline worker, never under the
+// HDF5 lock: that is what lets -jN decompress N images at once.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/WaferImage.hpp"
+
+namespace yf {
+
+// Writes width * height pixels to `out`. Throws std::runtime_error ("images: ...")
+// when the bytes do not inflate, or inflate to a size other than width * height.
+void decode_image(const EncodedImage& image, std::uint8_t* out, std::size_t out_size);
+
+GrayImage decode_image(const EncodedImage& image);
+
+// HDF5's shuffle filter and its inverse, for any element size (exposed for tests).
+void shuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);
+void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);
+
+}  // namespace yf
