@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   gen->add_option("--image-size", samples.image_size, "image width and height in pixels [default 1024]")
       ->check(CLI::Range(64, 16384));
   gen->add_option("--prefix", samples.file_prefix, "file name prefix with --files N [default sample]");
+  gen->add_option("--first-lot", samples.first_lot, "number lots from this one (other lots, same seed) [default 0]")
+      ->check(CLI::Range(0, 7000));
   gen->add_option("-o,--out", samples.out_dir, "output folder")->required();
 
   yf::RunArgs regress_args;

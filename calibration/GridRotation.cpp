@@ -83,6 +83,106 @@ double search(const Samples& s, int half, double lo, double hi, double step, std
   return best;
 }
 
+// Profile of the samples projected on `t` (bins of `bin` px), for the samples whose
+// along-axis coordinate lies in [lo, hi). Returns bin means (0 where empty) and the mean along-axis position.
+std::vector<double> strip_profile(const Samples& s, double ax, double ay, double bx, double by, double lo, double hi,
+                                  double tmin, int bins, double bin, double& mean_along) {
+  std::vector<double> sum(static_cast<std::size_t>(bins) + 1, 0), wt(sum.size(), 0);
+  double along = 0;
+  int n = 0;
+  for (std::size_t i = 0; i < s.v.size(); ++i) {
+    const double a = s.x[i] * bx + s.y[i] * by;
+    if (a < lo || a >= hi) continue;
+    const double p = (s.x[i] * ax + s.y[i] * ay - tmin) / bin;
+    const int b = static_cast<int>(p);
+    if (b < 0 || b >= bins) continue;
+    const double f = p - b;
+    sum[static_cast<std::size_t>(b)] += (1 - f) * s.v[i];
+    wt[static_cast<std::size_t>(b)] += 1 - f;
+    sum[static_cast<std::size_t>(b + 1)] += f * s.v[i];
+    wt[static_cast<std::size_t>(b + 1)] += f;
+    along += a;
+    ++n;
+  }
+  mean_along = n ? along / n : 0;
+  std::vector<double> prof(static_cast<std::size_t>(bins), 0);
+  for (int b = 0; b < bins; ++b)
+    if (wt[static_cast<std::size_t>(b)] > 2) prof[static_cast<std::size_t>(b)] = sum[static_cast<std::size_t>(b)] / wt[static_cast<std::size_t>(b)];
+  return prof;
+}
+
+// Sub-bin shift d maximising sum p(t) q(t + d) (|d| <= max_bins), parabola-refined.
+double profile_shift(const std::vector<double>& p, const std::vector<double>& q, int max_bins) {
+  std::vector<double> c;
+  const int n = static_cast<int>(p.size());
+  for (int d = -max_bins; d <= max_bins; ++d) {
+    double acc = 0;
+    for (int i = std::max(0, -d); i < std::min(n, n - d); ++i) acc += p[static_cast<std::size_t>(i)] * q[static_cast<std::size_t>(i + d)];
+    c.push_back(acc);
+  }
+  const auto bi = static_cast<int>(std::max_element(c.begin(), c.end()) - c.begin());
+  double off = 0;
+  if (bi > 0 && bi < static_cast<int>(c.size()) - 1) {
+    const double a = c[static_cast<std::size_t>(bi - 1)], b = c[static_cast<std::size_t>(bi)], cc = c[static_cast<std::size_t>(bi + 1)];
+    const double den = a - 2 * b + cc;
+    if (den < 0) off = std::clamp(0.5 * (a - cc) / den, -0.5, 0.5);
+  }
+  return bi - max_bins + off;
+}
+
+// Refines the angle from how far the street profile of one half of the wafer is shifted
+// against the other half's: a residual angle e shifts it by e times the halves' distance.
+// Uses the disk inside 0.85 R, so the baseline is the whole wafer, not the search region.
+double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius, double deg) {
+  const int half = static_cast<int>(std::min({0.85 * radius, cx - 1, cy - 1, img.cols - 2 - cx, img.rows - 2 - cy}));
+  if (half < 32) return deg;
+  const int stride = std::max(1, static_cast<int>(std::ceil(2.0 * half / 1400)));  // at most ~1.5M samples
+  Samples s = collect(img, cx, cy, half, stride);
+  // Keep the disk.
+  Samples d;
+  const double r2 = 0.85 * 0.85 * radius * radius;
+  for (std::size_t i = 0; i < s.v.size(); ++i)
+    if (static_cast<double>(s.x[i]) * s.x[i] + static_cast<double>(s.y[i]) * s.y[i] < r2) {
+      d.x.push_back(s.x[i]);
+      d.y.push_back(s.y[i]);
+      d.v.push_back(s.v[i]);
+    }
+  const double bin = 0.5;
+  const int bins = static_cast<int>(2 * half / bin) + 8;
+  const double tmin = -half - 2;
+  const double gap = 0.25 * radius;  // the halves exclude a central band, for a long baseline
+  for (int iter = 0; iter < 2; ++iter) {
+    const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
+    double sum = 0;
+    int n = 0;
+    // Rows: profile across (si, co), halves along (co, -si).
+    {
+      double aL = 0, aR = 0;
+      const auto pL = strip_profile(d, si, co, co, -si, -1e9, -gap, tmin, bins, bin, aL);
+      const auto pR = strip_profile(d, si, co, co, -si, gap, 1e9, tmin, bins, bin, aR);
+      const double delta = profile_shift(pL, pR, 8) * bin;  // t_R - t_L
+      if (aR - aL > 1) {
+        sum += -delta / (aR - aL);
+        ++n;
+      }
+    }
+    // Columns: profile across (co, -si), halves along (si, co).
+    {
+      double bT = 0, bB = 0;
+      const auto pT = strip_profile(d, co, -si, si, co, -1e9, -gap, tmin, bins, bin, bT);
+      const auto pB = strip_profile(d, co, -si, si, co, gap, 1e9, tmin, bins, bin, bB);
+      const double delta = profile_shift(pT, pB, 8) * bin;  // t1(bottom) - t1(top)
+      if (bB - bT > 1) {
+        sum += delta / (bB - bT);
+        ++n;
+      }
+    }
+    if (n == 0) break;
+    deg += sum / n / kDegToRad;
+  }
+  return deg;
+}
+
 }  // namespace
 
 GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double radius, double start_deg,
@@ -106,7 +206,11 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
   const Samples fine = collect(img, cx, cy, half, 1);
-  out.rotation_deg = search(fine, half, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
+  const double searched = search(fine, half, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
+  const double refined = refine_by_halves(img, cx, cy, radius, searched);
+  // The refinement only corrects what the search could not resolve: a large jump means the
+  // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.
+  out.rotation_deg = std::abs(refined - searched) < 0.15 ? refined : searched;
   return out;
 }
 

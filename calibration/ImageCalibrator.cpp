@@ -91,8 +91,8 @@ ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const
     out.warnings.push_back(hint.rotation_deg ? "notch not found: rotation searched around the nominal"
                                              : "notch not found and no nominal rotation: rotation searched around 0");
   }
-  // Edge chips: bites deeper than 1.5 px (and 5x the fit's noise), the notch excepted.
-  for (const EdgeBite& b : find_bites(edge, std::max(1.5, 5 * edge.fit.rms))) {
+  // Edge chips: bites deeper than 2 px (and 5x the fit's noise), the notch excepted.
+  for (const EdgeBite& b : find_bites(edge, std::max(2.0, 5 * edge.fit.rms))) {
     if (edge.notch_angle_rad) {
       const double a = std::atan2(b.center_px.y - w.center_y_px, b.center_px.x - w.center_x_px);
       if (std::abs(std::remainder(a - *edge.notch_angle_rad, 2 * kPi)) < 2.5 * kPi / 180) continue;

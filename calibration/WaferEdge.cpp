@@ -60,7 +60,7 @@ Circle coarse_disk(const cv::Mat& img, bool& touches_border) {
     for (const cv::Point& p : contours[bi])
       if (p.x > 1 && p.y > 1 && p.x < small.cols - 2 && p.y < small.rows - 2) pts.emplace_back(p.x, p.y);
     c = fit_circle_algebraic(pts);
-    if (c.r <= 0) throw CalibrationError("images: wafer cut off at the border (too little rim visible)");
+    if (c.r <= 0) throw CalibrationError("images: wafer cut off at the border, or no wafer in view (too little rim visible)");
   } else {
     const cv::Moments m = cv::moments(contours[bi]);
     c = {m.m10 / m.m00, m.m01 / m.m00, std::sqrt(best / kPi)};

@@ -58,6 +58,9 @@ ImageEvaluation evaluate_images(const std::vector<std::string>& files, const Ima
       ev.center_error_px.push_back(std::hypot(r.image->center_x_px - truth.center_x_px, r.image->center_y_px - truth.center_y_px));
       ev.rotation_error_deg.push_back(std::remainder(r.image->rotation_deg - truth.rotation_deg, 360.0));
       ev.scale_error_rel.push_back(r.image->mm_per_px / truth.mm_per_px - 1);
+      ev.calibration_labels.push_back(fmt::format("{} {} ({}, {}, planted rotation {:.3f} deg, {} false)", path, job.meta.wafer_id,
+                                                  job.meta.tool, job.meta.product, truth.rotation_deg, "{}"));
+      const int false_before = ev.false_detections;
 
       const double s = truth.mm_per_px;
       std::vector<const ReportedDefect*> found;
@@ -106,6 +109,8 @@ ImageEvaluation evaluate_images(const std::vector<std::string>& files, const Ima
                                                     d->kind, d->x_mm, d->y_mm, d->size_um));
         }
       }
+      auto& label = ev.calibration_labels.back();
+      label.replace(label.find("{}"), 2, std::to_string(ev.false_detections - false_before));
       // Inspection yield from image defects alone: a defect kills the product die holding its
       // centre (the spec's rule), planted chips and detected edge defects never do.
       const DieGrid grid(*job.product);
@@ -158,6 +163,12 @@ std::string ImageEvaluation::report() const {
                    "scale error rms {:.2e}, max {:.2e}\n",
                    rms(center_error_px), max_abs(center_error_px), rms(rotation_error_deg), max_abs(rot_abs),
                    rms(scale_error_rel), max_abs(scale_abs));
+  std::vector<std::size_t> order(rotation_error_deg.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rot_abs[a] > rot_abs[b]; });
+  for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k)
+    s += fmt::format("- rotation error {:+.4f} deg, centre {:.3f} px: {}\n", rotation_error_deg[order[k]],
+                     center_error_px[order[k]], calibration_labels[order[k]]);
   return s;
 }
 

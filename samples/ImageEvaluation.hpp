@@ -46,6 +46,7 @@ struct ImageEvaluation {
   std::map<std::string, ToolYieldScore> yield_by_tool;  // image defects only, spec's die rule
   // Calibration against the planted values.
   std::vector<double> center_error_px, rotation_error_deg, scale_error_rel;
+  std::vector<std::string> calibration_labels;  // wafer of each entry above
 
   double false_per_wafer() const { return wafers > failed ? static_cast<double>(false_detections) / (wafers - failed) : 0; }
   // A markdown report (tables) of every figure above.

@@ -174,6 +174,8 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
   if (o.wafers <= 0) throw std::invalid_argument("samples: --wafers must be > 0, got " + std::to_string(o.wafers));
   if (o.files < 0) throw std::invalid_argument("samples: --files must be >= 0, got " + std::to_string(o.files));
   if (o.out_dir.empty()) throw std::invalid_argument("samples: no output directory");
+  if (o.first_lot < 0 || o.first_lot > 7000)
+    throw std::invalid_argument("samples: --first-lot must be 0..7000, got " + std::to_string(o.first_lot));
   if (o.images < 0) throw std::invalid_argument("samples: --images must be >= 0, got " + std::to_string(o.images));
   if (o.images > 0 && (o.image_size < 64 || o.image_size > 16384))
     throw std::invalid_argument("samples: --image-size must be 64..16384, got " + std::to_string(o.image_size));
@@ -182,7 +184,7 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
 
   const int lots = (o.wafers + kLotSize - 1) / kLotSize;
   std::vector<LotPlan> plan;
-  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, k));
+  for (int k = 0; k < lots; ++k) plan.push_back(plan_lot(o.seed, o.first_lot + k));
   std::vector<ProductGeometry> products = sample_products();
   if (o.bench_product) {
     // Only the product changes: every other draw of the lot stays as it was.
@@ -325,6 +327,22 @@ std::vector<std::string> generate_samples(const SampleOptions& o) {
       rec.image = std::move(img.image);
       rec.truth->image = img.truth;
       rec.truth->image_defects = std::move(img.defects);
+      // The image's defects kill too (the pipeline joins them to the tool's list): the
+      // truth's killed dies become the product dies holding a planted killer of either.
+      const DieLayout& layout = layouts.at(lot.product);
+      const ProductGeometry& g = layout.geometry;
+      std::set<std::size_t> killed;
+      auto kill_at = [&](double x, double y) {
+        const int c = static_cast<int>(std::floor((x - g.grid_x0_mm) / g.die_width_mm));
+        const int r = static_cast<int>(std::ceil((g.grid_y0_mm - y) / g.die_height_mm)) - 1;
+        if (c >= 0 && r >= 0 && c < g.cols && r < g.rows && layout.product[layout.index(c, r)])
+          killed.insert(layout.index(c, r));
+      };
+      for (const TruthDefect& d : rec.truth->defects)
+        if (d.kind == "killer") kill_at(d.x_mm, d.y_mm);
+      for (const TruthImageDefect& d : rec.truth->image_defects)
+        if (d.kind != "edge_chip") kill_at(d.x_mm, d.y_mm);
+      rec.truth->killed_dies = static_cast<std::int64_t>(killed.size());
     }
     files[f].writer->append_wafer(rec);
   }

@@ -39,6 +39,9 @@ struct SampleOptions {
   int images = 0;
   int image_size = 1024;
   std::string file_prefix = "sample";  // files = N: PREFIX-000.h5 ...
+  // Lot numbering starts here (lot k is the generator's lot first_lot + k, with that lot's
+  // fab, product, tool and draws): a file of other lots for the same seed.
+  int first_lot = 0;
 };
 
 // Writes the files and returns their paths, in order. Throws std::invalid_argument for

@@ -27,12 +27,25 @@ struct Rim {
   double cx = 0, cy = 0, r = 0;  // circle, px
   bool notch = false;
   double notch_angle = 0, notch_half_width = 0;  // radians
+  double nx = 0, ny = 0, cos_half = 1;  // notch direction, cos of its half width
+  void set_notch(bool found, double angle, double half_width) {
+    notch = found;
+    nx = std::cos(angle);
+    ny = std::sin(angle);
+    cos_half = std::cos(half_width);
+    notch_angle = angle;
+    notch_half_width = half_width;
+  }
+  // Squared distances and dot products only: called for every pixel of the rim's ring.
   bool outside(double x, double y, double margin) const {
     const double dx = x - cx, dy = y - cy;
-    const double rr = std::hypot(dx, dy);
-    if (rr > r - margin) return true;
-    return notch && rr > r - margin - 3 * notch_half_width * r &&
-           std::abs(std::remainder(std::atan2(dy, dx) - notch_angle, 2 * kPi)) < notch_half_width;
+    const double r2 = dx * dx + dy * dy, lim = r - margin;
+    if (r2 > lim * lim) return true;
+    if (!notch) return false;
+    const double inner = lim - 3 * notch_half_width * r;
+    if (inner > 0 && r2 < inner * inner) return false;
+    const double dot = dx * nx + dy * ny;  // within the notch's wedge: cos(angle) > cos_half
+    return dot > 0 && dot * dot > cos_half * cos_half * r2;
   }
 };
 
@@ -91,7 +104,8 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
   for (int y = y_lo; y <= y_hi; ++y) {
     float* row = f.ptr<float>(y);
     for (int x = x_lo; x <= x_hi; ++x) {
-      if (!rim.outside(x, y, kRimMarginPx) || std::hypot(x - rim.cx, y - rim.cy) > reach) continue;
+      const double ddx = x - rim.cx, ddy = y - rim.cy;
+      if (ddx * ddx + ddy * ddy > reach * reach || !rim.outside(x, y, kRimMarginPx)) continue;
       for (const cv::Point2d& st : steps) {
         // Inwards only: towards the centre, onto compared wafer pixels.
         const double sx = x - st.x, sy = y - st.y;
@@ -116,6 +130,77 @@ cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib:
   if (!warnings.empty()) warnings += "; ";
   warnings += "no flat field for the tool: estimated from this image";
   return calib::estimate_flat_field({img}, {cal});
+}
+
+// A found blob or rim bite, in image pixels.
+struct Piece {
+  cv::Point2d center;
+  double area = 0;
+  cv::Rect2d box;
+  DefectShape shape = DefectShape::particle;
+  double contrast = 0, elongation = 1, orientation_deg = 0;
+  bool bite = false;  // from the rim (or merged with a rim bite)
+};
+
+// Merges pieces whose boxes lie within `gap` px of each other (transitively). A merged
+// defect's centre and contrast are area-weighted; its shape is the largest piece's, except
+// that a long thin union (box aspect >= the scratch elongation) is a scratch, and a large
+// one a cluster.
+std::vector<Piece> merge_touching(const std::vector<Piece>& in, double gap, const DetectionOptions& det) {
+  const std::size_t n = in.size();
+  std::vector<std::size_t> parent(n);
+  for (std::size_t i = 0; i < n; ++i) parent[i] = i;
+  auto find = [&](std::size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const cv::Rect2d& a = in[i].box;
+      const cv::Rect2d& b = in[j].box;
+      const bool near = a.x <= b.x + b.width + gap && b.x <= a.x + a.width + gap && a.y <= b.y + b.height + gap &&
+                        b.y <= a.y + a.height + gap;
+      if (near) parent[find(i)] = find(j);
+    }
+  std::vector<Piece> out;
+  std::vector<std::vector<std::size_t>> groups(n);
+  for (std::size_t i = 0; i < n; ++i) groups[find(i)].push_back(i);
+  for (const auto& g : groups) {
+    if (g.empty()) continue;
+    if (g.size() == 1) {
+      out.push_back(in[g[0]]);
+      continue;
+    }
+    Piece m;
+    m.box = in[g[0]].box;
+    double largest = -1, cx = 0, cy = 0, con = 0;
+    for (std::size_t i : g) {
+      const Piece& p = in[i];
+      m.area += p.area;
+      cx += p.center.x * p.area;
+      cy += p.center.y * p.area;
+      con += p.contrast * p.area;
+      m.box |= p.box;
+      m.bite = m.bite || p.bite;
+      if (p.area > largest) {
+        largest = p.area;
+        m.shape = p.shape;
+        m.elongation = p.elongation;
+        m.orientation_deg = p.orientation_deg;
+      }
+    }
+    m.center = {cx / m.area, cy / m.area};
+    m.contrast = con / m.area;
+    const double lo = std::max(1.0, std::min(m.box.width, m.box.height)), hi = std::max(m.box.width, m.box.height);
+    if (hi / lo >= det.scratch_min_elongation && hi >= det.scratch_min_length_px) {
+      m.shape = DefectShape::scratch;
+      m.elongation = std::max(m.elongation, hi / lo);
+    } else if (m.area >= det.cluster_min_area_px && m.shape == DefectShape::particle) {
+      m.shape = DefectShape::cluster;
+    }
+    out.push_back(m);
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,8 +255,8 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   img.convertTo(corrected, CV_32F);
   cv::divide(corrected, cv::max(flat, 0.05), corrected);
   const DieCells cells = die_cells(g, w, img.size());
-  Rim rim{w.center_x_px, w.center_y_px, w.radius_px, cal.notch_found, cal.notch_angle_rad,
-          (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px)};
+  Rim rim{w.center_x_px, w.center_y_px, w.radius_px};
+  rim.set_notch(cal.notch_found, cal.notch_angle_rad, (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px));
   fill_off_wafer(corrected, rim, cells);
   DetectionOptions det;
   det.k_sigma = o.k_sigma;
@@ -205,18 +290,32 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
     d.orientation_deg = std::fmod(orientation_deg - w.rotation_deg + 360.0, 180.0);
     out.defects.push_back(std::move(d));
   };
-  // Defects in the edge band (beyond the product's edge exclusion, where no product die
-  // lies) are `edge`; none come from the filled rim margin.
-  const double band_px = (g.wafer_diameter_mm / 2 - g.edge_exclusion_mm) / s;
+  // Found blobs and rim bites as pieces; pieces that touch (bounding boxes within 2 px)
+  // are one defect: a particle, cluster or scratch across the border of two die cells is
+  // found once per cell, and a chip deeper than the rim margin both on the rim and inside.
+  std::vector<Piece> pieces;
   for (const ImageDefect& d : found.defects) {
     if (rim.outside(d.center_px.x, d.center_px.y, kRimMarginPx)) continue;
-    const bool edge = std::hypot(d.center_px.x - w.center_x_px, d.center_px.y - w.center_y_px) > band_px;
-    add(d.center_px, d.area_px, edge ? to_string(DefectShape::edge) : to_string(d.shape), d.contrast, d.elongation,
-        d.orientation_deg);
+    pieces.push_back({d.center_px, d.area_px, cv::Rect2d(d.bbox), d.shape, d.contrast, d.elongation, d.orientation_deg,
+                      false});
   }
-  // Edge chips seen on the rim; a chip is missing wafer, as dark as the background.
+  for (const calib::EdgeBite& b : cal.edge_bites) {
+    const double half = std::max(b.chord_px, b.depth_px) / 2;
+    pieces.push_back({b.center_px, b.area_px, cv::Rect2d(b.center_px.x - half, b.center_px.y - half, 2 * half, 2 * half),
+                      DefectShape::edge, 0, 1, 0, true});
+  }
+  // Defects in the edge band (beyond the product's edge exclusion, where no product die
+  // lies) and chips are `edge`.
+  const double band_px = (g.wafer_diameter_mm / 2 - g.edge_exclusion_mm) / s;
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (const calib::EdgeBite& b : cal.edge_bites) add(b.center_px, b.area_px, to_string(DefectShape::edge), nan, nan, nan);
+  for (const Piece& p : merge_touching(pieces, 2.0, det)) {
+    const bool edge = p.bite || std::hypot(p.center.x - w.center_x_px, p.center.y - w.center_y_px) > band_px;
+    if (p.bite)
+      add(p.center, p.area, to_string(DefectShape::edge), nan, nan, nan);
+    else
+      add(p.center, p.area, edge ? to_string(DefectShape::edge) : to_string(p.shape), p.contrast, p.elongation,
+          p.orientation_deg);
+  }
   return out;
 }
 

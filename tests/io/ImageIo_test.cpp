@@ -1,11 +1,20 @@
 // Images through DatasetWriter and DatasetReader: the reader hands over the stored
 // chunk (no decompression under the HDF5 lock) and decode_image() restores the pixels.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "../samples/RawH5.hpp"
 #include "io/DatasetReader.hpp"
+#include "io/DefectsCsv.hpp"
+#include "io/ResultsH5Writer.hpp"
+#include "io/ToolCalibrationFile.hpp"
 #include "io/DatasetWriter.hpp"
 #include "stages/ImageDecode.hpp"
 #include "support/MiniDataset.hpp"
@@ -132,4 +141,129 @@ TEST_CASE("images: unshuffle inverts HDF5's shuffle for any element size", "[io]
   CHECK(sh[22] == 22);
   unshuffle_bytes(sh.data(), back.data(), 23, 4);
   CHECK(back == in);
+}
+
+namespace {
+
+WaferResult result_with_defects() {
+  WaferResult r;
+  r.source_file = "a.h5";
+  r.meta.wafer_id = "W1";
+  r.meta.product = "P1";
+  ReportedDefect tool;
+  tool.x_mm = 1.5;
+  tool.y_mm = -2.25;
+  tool.size_um = 12.345;
+  tool.class_id = 3;
+  tool.die_col = 2;
+  tool.die_row = 1;
+  tool.killer = true;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  tool.area_um2 = tool.contrast = tool.elongation = tool.orientation_deg = nan;
+  ReportedDefect img;
+  img.source = DefectSource::image;
+  img.x_mm = -10;
+  img.y_mm = 20.5;
+  img.size_um = 950;
+  img.class_id = kImageDefectClass;
+  img.kind = "scratch";
+  img.area_um2 = 708821.9;
+  img.contrast = -41.5;
+  img.elongation = 12.25;
+  img.orientation_deg = 33;
+  r.defect_list = {tool, img};
+  ImageCalibrationReport c;
+  c.center_x_px = 511.5;
+  c.mm_per_px = 0.32;
+  c.cut_off = true;
+  c.warnings = "w1; w2";
+  r.image = c;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("outputs: defects.csv lists tool and image defects with their source", "[io][images]") {
+  std::ostringstream out;
+  write_defects_csv_header(out);
+  write_defects_csv_rows(out, result_with_defects());
+  WaferResult failed = result_with_defects();
+  failed.ok = false;
+  write_defects_csv_rows(out, failed);  // a failed wafer has no defect rows
+  CHECK(out.str() ==
+        "source_file,wafer_id,source,x_mm,y_mm,size_um,class_id,kind,die_col,die_row,killer,area_um2,contrast,"
+        "elongation,orientation_deg\n"
+        "a.h5,W1,tool,1.5000,-2.2500,12.35,3,,2,1,1,,,,\n"
+        "a.h5,W1,image,-10.0000,20.5000,950.00,-1,scratch,,,0,708821.9,-41.50,12.250,33.00\n");
+}
+
+TEST_CASE("outputs: results.h5 /defects and /image_calibration", "[io][images]") {
+  yf::test::TempDir tmp;
+  const auto path = std::filesystem::path(tmp.file("results.h5"));
+  {
+    ResultsH5Writer w(path);
+    WaferResult plain;
+    plain.source_file = "a.h5";
+    plain.meta.wafer_id = "W0";
+    w.append(plain);  // no defects, no image
+    w.append(result_with_defects());
+    w.finish();
+  }
+  using namespace yf::rawh5;
+  Id f = open_file(path.string());
+  REQUIRE(rows(f, "/defects") == 2);
+  CHECK(read_ints(f, "/defects", "wafer_row") == std::vector<std::int64_t>{1, 1});
+  CHECK(read_strings(f, "/defects", "source") == std::vector<std::string>{"tool", "image"});
+  CHECK(read_strings(f, "/defects", "kind") == std::vector<std::string>{"", "scratch"});
+  CHECK(read_ints(f, "/defects", "class_id") == std::vector<std::int64_t>{3, -1});
+  CHECK(read_ints(f, "/defects", "die_col") == std::vector<std::int64_t>{2, -1});
+  CHECK(read_ints(f, "/defects", "killer") == std::vector<std::int64_t>{1, 0});
+  const auto size = read_reals(f, "/defects", "size_um");
+  CHECK(size[1] == 950);
+  CHECK(std::isnan(read_reals(f, "/defects", "contrast")[0]));
+  REQUIRE(rows(f, "/image_calibration") == 1);
+  CHECK(read_ints(f, "/image_calibration", "wafer_row") == std::vector<std::int64_t>{1});
+  CHECK(read_reals(f, "/image_calibration", "center_x_px")[0] == 511.5);
+  CHECK(read_ints(f, "/image_calibration", "cut_off") == std::vector<std::int64_t>{1});
+  CHECK(read_strings(f, "/image_calibration", "warnings") == std::vector<std::string>{"w1; w2"});
+}
+
+TEST_CASE("tool calibration file: written, read back, flat evaluated; malformed files named", "[io][images]") {
+  yf::test::TempDir tmp;
+  ToolCalibrationRecord r;
+  r.tool = "KLA-02";
+  r.product = "P300A";
+  r.image_width = 5;
+  r.image_height = 3;
+  r.mm_per_px = 0.3192;
+  r.rotation_deg = 0.321;
+  r.images = 8;
+  r.flat_degree = 1;
+  r.flat_coefficients = {1.0, 0.25, -0.5};  // 1 + 0.25 Y - 0.5 X  (order: i=0: j=0,1; i=1: j=0)
+  write_tool_calibration_file(tmp.file("t.yml"), {r});
+  const auto back = read_tool_calibration_file(tmp.file("t.yml"));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].tool == "KLA-02");
+  CHECK(back[0].mm_per_px == 0.3192);
+  CHECK(back[0].flat_coefficients == r.flat_coefficients);
+  const auto cals = to_tool_calibrations(back);
+  const FlatField& flat = *cals.at("KLA-02").flat;
+  REQUIRE(flat.width == 5);
+  // Pixel (x, y) -> X = x/2 - 1, Y = y - 1: (0, 0) -> 1 - 0.25 + 0.5 = 1.25; (4, 2) -> 1 + 0.25 - 0.5 = 0.75.
+  CHECK(flat.values[0] == Approx(1.25));
+  CHECK(flat.values[2 * 5 + 4] == Approx(0.75));
+  CHECK(flat.values[1 * 5 + 2] == Approx(1.0));
+
+  auto bad = [&](const std::string& text, const std::string& what) {
+    std::ofstream(tmp.file("b.yml")) << text;
+    CHECK_THROWS_WITH(read_tool_calibration_file(tmp.file("b.yml")), Contains("b.yml") && Contains(what));
+  };
+  bad("format: other\n", "format");
+  bad("format: yieldflow-tool-calibration\nformat_version: 1\ntools:\n  - tool: T\n    image_width: 5\n", "tools[0].image_height: missing");
+  bad("format: yieldflow-tool-calibration\nformat_version: 1\ntools:\n  - {tool: T, image_width: 5, image_height: 3, "
+      "mm_per_px: -1, rotation_deg: 0}\n",
+      "tools[0].mm_per_px");
+  bad("format: yieldflow-tool-calibration\nformat_version: 1\ntools:\n  - {tool: T, image_width: 5, image_height: 3, "
+      "mm_per_px: 1, rotation_deg: 0, flat: {degree: 2, coefficients: [1, 2]}}\n",
+      "2 values, degree 2 needs 6");
 }

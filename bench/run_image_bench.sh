@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The image benchmark of issue 3 (figures in docs/performance.md, "Images").
+#
+#   bench/run_image_bench.sh
+#
+# Generates (once, cached in YF_BENCH_DATA, default build/bench-data/images) image
+# datasets of 2048x2048 and 4096x4096 wafers, then per size REPEATS rounds (default 3)
+# of, interleaved: the read floor (read + inflate, one thread), the OpenCV floor (the
+# stage's core OpenCV operations on the decoded images, one thread), `yieldflow run -j1`
+# and `-j2` (--no-patterns: the image stage and the rest of process_wafer). Prints the
+# medians: wall seconds, wafers/s, megapixels/s, and the ratios against the targets
+# (-j2 >= 1.7x -j1; run -j1 <= 1.5x the slower floor), then the same on CPU seconds
+# (user + sys of the run; thread CPU of the floors), which a crowded machine distorts less:
+# on a machine whose load exceeds its cores, wall-time ratios measure the neighbours.
+# Environment: BUILD_DIR (build/release), YF_BENCH_DATA, YF_BENCH_REPEATS (3),
+# YF_IMG_WAFERS_2048 (16), YF_IMG_WAFERS_4096 (6).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build/release}"
+data="${YF_BENCH_DATA:-$(dirname "$build")/bench-data/images}"
+repeats="${YF_BENCH_REPEATS:-3}"
+yf="$build/app/yieldflow"
+floor="$build/bench/yf_bench_image_floor"
+cmake --build "$build" --target yieldflow yf_bench_image_floor >/dev/null
+mkdir -p "$data"
+
+declare -A wafers=([2048]="${YF_IMG_WAFERS_2048:-16}" [4096]="${YF_IMG_WAFERS_4096:-6}")
+for size in 2048 4096; do
+  n=${wafers[$size]}
+  f="$data/img${size}-000.h5"
+  if [ ! -f "$f" ]; then
+    "$yf" samples --seed 5 --wafers "$n" --images "$n" --image-size "$size" --files 1 --prefix "img${size}" -o "$data" >/dev/null
+  fi
+  cat "$f" >/dev/null  # warm page cache: CPU figures, not disk figures
+done
+
+[ -x /usr/bin/time ] || { echo "run_image_bench: /usr/bin/time missing (scripts/install-deps.sh)" >&2; exit 2; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# Prints "wall cpu" of a command (cpu = user + sys, every thread).
+timed() { /usr/bin/time -f "%e %U %S" -o "$data/time.txt" "$@" >/dev/null 2>&1; awk '{print $1, $2 + $3}' "$data/time.txt"; }
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A rows_wall rows_cpu
+for size in 2048 4096; do
+  f="$data/img${size}-000.h5"
+  n=${wafers[$size]}
+  mp=$(echo "$n * $size * $size / 1000000" | bc -l)
+  for x in rw rc ow oc j1w j1c j2w j2c; do : > "$data/$x.txt"; done
+  for ((k = 0; k < repeats; k++)); do
+    read -r _ _ _ w c < <("$floor" read "$f"); echo "$w" >> "$data/rw.txt"; echo "$c" >> "$data/rc.txt"
+    read -r _ _ _ w c < <("$floor" opencv "$f"); echo "$w" >> "$data/ow.txt"; echo "$c" >> "$data/oc.txt"
+    out=$(mktemp -d)
+    read -r w c < <(timed "$yf" run -q --no-progress --no-patterns -j1 -o "$out" "$f"); echo "$w" >> "$data/j1w.txt"; echo "$c" >> "$data/j1c.txt"
+    read -r w c < <(timed "$yf" run -q --no-progress --no-patterns -j2 -o "$out" "$f"); echo "$w" >> "$data/j2w.txt"; echo "$c" >> "$data/j2c.txt"
+    rm -rf "$out"
+  done
+  for kind in w c; do
+    r=$(median < "$data/r$kind.txt"); o=$(median < "$data/o$kind.txt")
+    j1=$(median < "$data/j1$kind.txt"); j2=$(median < "$data/j2$kind.txt")
+    slower=$(echo "if ($r > $o) $r else $o" | bc -l)
+    row=$(printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f |" \
+      "$size" "$n" "$mp" "$r" "$o" "$j1" "$j2" "$(echo "$n / $j1" | bc -l)" "$(echo "$n / $j2" | bc -l)" \
+      "$(echo "$mp / $j1" | bc -l)" "$(echo "$mp / $j2" | bc -l)" "$(echo "$j1 / $j2" | bc -l)" "$(echo "$j1 / $slower" | bc -l)")
+    if [ "$kind" = w ]; then rows_wall[$size]="$row"; else rows_cpu[$size]="$row"; fi
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+header="| size | wafers | MP | read floor s | OpenCV floor s | run -j1 s | run -j2 s | -j1 wafers/s | -j2 wafers/s | -j1 MP/s | -j2 MP/s | -j1 / -j2 | -j1 / slower floor |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo; echo "Wall time (medians of $repeats):"; echo "$header"; for size in 2048 4096; do echo "${rows_wall[$size]}"; done
+echo; echo "CPU time, user + sys (medians of $repeats; for -j2 the sum over both threads, so -j1 / -j2 ~ 1 means no extra work):"
+echo "$header"; for size in 2048 4096; do echo "${rows_cpu[$size]}"; done
