@@ -64,7 +64,7 @@ void write_small(const std::string& path, StringKind strings, int gzip = 4) {
   a.binmap = make_map(product_a(), 0);
   a.defects = {{1.5, -2.5, 0.3, 1}, {10, 20, 1.25, 0}};
   a.history = {{"POLY_ETCH", "ETCH-03", "PM2", 1699990000}, {"M1_CMP", "CMP-01", "CH-A", 1699995000}};
-  a.truth = WaferTruth{"center", 3, 500, 600, {{1.5, -2.5, 0.3, "killer"}}};
+  a.truth = WaferTruth{"center", 3, 500, 600, {{1.5, -2.5, 0.3, "killer"}}, {}, {}};
   CHECK(w.append_wafer(a) == 0);
 
   WaferRecord b = wafer("L2311-02", "PB", 2);
@@ -77,7 +77,7 @@ void write_small(const std::string& path, StringKind strings, int gzip = 4) {
 
   WaferRecord d = wafer("L2311-04", "PA", 4);
   d.binmap = make_map(product_a(), 2);
-  d.truth = WaferTruth{"none", 0, 700, 700, {}};
+  d.truth = WaferTruth{"none", 0, 700, 700, {}, {}, {}};
   CHECK(w.append_wafer(d) == 3);
   w.finish();
 }
@@ -302,7 +302,7 @@ TEST_CASE("DatasetWriter: rejects too-long strings, wrong bin maps, unknown prod
   CHECK_THROWS_WITH(w.append_wafer(long_chamber), Catch::Contains("/history column chamber"));
 
   WaferRecord long_pattern = wafer("L1-02", "PA", 2);
-  long_pattern.truth = WaferTruth{std::string(17, 'p'), -1, -1, -1, {}};
+  long_pattern.truth = WaferTruth{std::string(17, 'p'), -1, -1, -1, {}, {}, {}};
   CHECK_THROWS_WITH(w.append_wafer(long_pattern), Catch::Contains("/truth/wafers column pattern"));
 
   WaferRecord wrong_shape = wafer("L1-02", "PA", 2);
@@ -391,7 +391,7 @@ TEST_CASE("DatasetWriter: optional tables only when given", "[io][writer]") {
       DatasetWriter w(path);
       w.add_product(product_b());
       WaferRecord r = wafer("L-01", "PB", 1);
-      r.truth = WaferTruth{"none", 0, -1, -1, {}};
+      r.truth = WaferTruth{"none", 0, -1, -1, {}, {}, {}};
       w.append_wafer(r);
       w.finish();
     }
