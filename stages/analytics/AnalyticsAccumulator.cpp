@@ -454,23 +454,21 @@ Analytics AnalyticsAccumulator::finish(std::vector<std::pair<std::string, SpcCha
         tool.second.push_back(std::move(c));
       }
     }
-    std::vector<SpcPoint> all;
-    auto keep_full = [&](const SpcChart& chart, std::vector<SpcPoint>& points) {
-      if (!full_spc) return;
-      SpcChart full = chart;
-      full.points = std::move(points);
-      full_spc->emplace_back(fab_name, std::move(full));
+    SpcChart full;
+    SpcChart* want = full_spc ? &full : nullptr;
+    auto keep_full = [&]() {
+      if (full_spc) full_spc->emplace_back(fab_name, std::move(full));
     };
-    f.trend = p_chart(trend, "", s.settings, full_spc ? &all : nullptr);
-    keep_full(f.trend, all);
+    f.trend = p_chart(trend, "", s.settings, want);
+    keep_full();
     for (const auto& [tool, series] : per_tool) {
       if (!series.first.empty()) {
-        f.spc.push_back(p_chart(series.first, tool, s.settings, full_spc ? &all : nullptr));
-        keep_full(f.spc.back(), all);
+        f.spc.push_back(p_chart(series.first, tool, s.settings, want));
+        keep_full();
       }
       if (!series.second.empty()) {
-        f.spc.push_back(c_chart(series.second, tool, s.settings, full_spc ? &all : nullptr));
-        keep_full(f.spc.back(), all);
+        f.spc.push_back(c_chart(series.second, tool, s.settings, want));
+        keep_full();
       }
     }
 

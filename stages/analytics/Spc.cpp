@@ -52,7 +52,7 @@ std::string baseline_text(std::int64_t b, std::int64_t n, const AnalyticsSetting
 
 // Fills the chart from per-point values and limits; z for the rules.
 SpcChart finish(SpcChart c, const std::vector<SpcSample>& samples, std::vector<SpcPoint> points,
-                const std::vector<double>& z, const AnalyticsSettings& s, std::vector<SpcPoint>* all_points) {
+                const std::vector<double>& z, const AnalyticsSettings& s, SpcChart* full) {
   std::vector<SpcViolation> v = western_electric(z);
   for (SpcViolation& x : v) {
     x.wafer_id = samples[static_cast<std::size_t>(x.index)].wafer_id;
@@ -60,7 +60,11 @@ SpcChart finish(SpcChart c, const std::vector<SpcSample>& samples, std::vector<S
   }
   c.total_points = static_cast<std::int64_t>(points.size());
   c.total_violations = static_cast<std::int64_t>(v.size());
-  if (all_points) *all_points = points;
+  if (full) {
+    *full = c;
+    full->points = points;
+    full->violations = v;
+  }
   const auto keep_points = static_cast<std::size_t>(std::max(0, s.max_chart_points));
   if (points.size() > keep_points) points.erase(points.begin(), points.end() - static_cast<std::ptrdiff_t>(keep_points));
   const auto keep_v = static_cast<std::size_t>(std::max(0, s.max_violations));
@@ -110,7 +114,7 @@ double zscore(double x, double centre, double sigma) {
 }  // namespace
 
 SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool, const AnalyticsSettings& s,
-                 std::vector<SpcPoint>* all_points) {
+                 SpcChart* full) {
   std::int64_t b = 0;
   SpcChart c = start("p", samples, tool, s, b);
   std::int64_t good = 0, tested = 0;
@@ -118,7 +122,7 @@ SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool,
     good += samples[static_cast<std::size_t>(i)].count;
     tested += samples[static_cast<std::size_t>(i)].n;
   }
-  if (tested <= 0) return finish(c, samples, {}, {}, s, all_points);
+  if (tested <= 0) return finish(c, samples, {}, {}, s, full);
   const double pbar = static_cast<double>(good) / static_cast<double>(tested);
   c.centre = pbar;
   std::vector<SpcPoint> points;
@@ -134,14 +138,14 @@ SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool,
                            std::max(0.0, pbar - 3 * sigma), static_cast<std::int64_t>(i) < b));
     z.push_back(zscore(y, pbar, sigma));
   }
-  return finish(c, samples, std::move(points), z, s, all_points);
+  return finish(c, samples, std::move(points), z, s, full);
 }
 
 SpcChart c_chart(const std::vector<SpcSample>& samples, const std::string& tool, const AnalyticsSettings& s,
-                 std::vector<SpcPoint>* all_points) {
+                 SpcChart* full) {
   std::int64_t b = 0;
   SpcChart c = start("c", samples, tool, s, b);
-  if (b <= 0) return finish(c, samples, {}, {}, s, all_points);
+  if (b <= 0) return finish(c, samples, {}, {}, s, full);
   std::int64_t total = 0;
   for (std::int64_t i = 0; i < b; ++i) total += samples[static_cast<std::size_t>(i)].count;
   const double cbar = static_cast<double>(total) / static_cast<double>(b);
@@ -155,7 +159,7 @@ SpcChart c_chart(const std::vector<SpcSample>& samples, const std::string& tool,
                            std::max(0.0, cbar - 3 * sigma), static_cast<std::int64_t>(i) < b));
     z.push_back(zscore(x, cbar, sigma));
   }
-  return finish(c, samples, std::move(points), z, s, all_points);
+  return finish(c, samples, std::move(points), z, s, full);
 }
 
 }  // namespace yf::analytics

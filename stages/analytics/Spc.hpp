@@ -26,12 +26,12 @@ std::int64_t baseline_size(std::int64_t n, const AnalyticsSettings& settings);
 // The Western Electric rules on standardised points z_i = (x_i - centre) / sigma_i, in order.
 std::vector<SpcViolation> western_electric(const std::vector<double>& z);
 
-// The whole chart; `points` and `violations` are cut to the settings' last
+// The chart; its `points` and `violations` are cut to the settings' last
 // max_chart_points / max_violations (total_points / total_violations count all).
-// all_points, when given, receives every point (the CSV).
+// full, when given, receives the same chart uncut (the CSV).
 SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool, const AnalyticsSettings& settings,
-                 std::vector<SpcPoint>* all_points = nullptr);
+                 SpcChart* full = nullptr);
 SpcChart c_chart(const std::vector<SpcSample>& samples, const std::string& tool, const AnalyticsSettings& settings,
-                 std::vector<SpcPoint>* all_points = nullptr);
+                 SpcChart* full = nullptr);
 
 }  // namespace yf::analytics

@@ -101,10 +101,11 @@ TEST_CASE("SPC: the chart keeps the most recent points, counts all", "[Spc]") {
   st.max_chart_points = 3;
   std::vector<SpcSample> xs;
   for (int i = 0; i < 10; ++i) xs.push_back(s("w", i, 90, 100));
-  std::vector<SpcPoint> all;
+  SpcChart all;
   const SpcChart c = p_chart(xs, "", st, &all);
   CHECK(c.total_points == 10);
   REQUIRE(c.points.size() == 3);
   CHECK(c.points[0].index == 7);
-  CHECK(all.size() == 10);
+  CHECK(all.points.size() == 10);
+  CHECK(all.total_points == 10);
 }
