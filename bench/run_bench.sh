@@ -17,7 +17,10 @@
 #
 # Environment: BUILD_DIR (build/release), YF_BENCH_DATA (BUILD_DIR/../bench-data),
 # YF_BENCH_WAFERS ("200000 50000", the first is the main dataset), YF_BENCH_REPEATS (3),
-# YF_BENCH_LOG (a file the raw per-run figures are appended to; default DATA/runs.log).
+# YF_BENCH_LOG (a file the raw per-run figures are appended to; default DATA/runs.log),
+# YF_BENCH_NO_WAIT (set: measure without waiting for a quiet machine; smoke runs only),
+# YF_BENCH_COMPARE (run flags, e.g. "--no-patterns": each round also runs -j1 and -j2
+# with them, and the tables give what the feature they switch off costs).
 # The page cache is warm (the files are read once before measuring): the figures are
 # CPU figures, not disk figures.
 set -euo pipefail
@@ -27,6 +30,7 @@ build="${BUILD_DIR:-$root/build/release}"
 data="${YF_BENCH_DATA:-$(dirname "$build")/bench-data}"
 sizes=(${YF_BENCH_WAFERS:-200000 50000})
 repeats="${YF_BENCH_REPEATS:-3}"
+compare=(${YF_BENCH_COMPARE:-})
 log="${YF_BENCH_LOG:-$data/runs.log}"
 files=4
 dies=2454          # tested dies of the bench product (samples/data/README.md)
@@ -58,6 +62,7 @@ cpu_busy() {
 # anyway and says so in the log). Prints the busy share it measured last.
 wait_quiet() {
   local waited=0 busy
+  if [ -n "${YF_BENCH_NO_WAIT:-}" ]; then cpu_busy; return; fi  # smoke runs of this script only
   while pgrep -f 'cc1plus|ninja' >/dev/null; do
     if [ "$waited" -eq 0 ]; then echo "run_bench: a compiler is running, waiting ..." >&2; fi
     sleep 10
@@ -128,15 +133,22 @@ for n in "${sizes[@]}"; do
     "$(div "$bytes" 1000000)" "$(div "$raw" 1000000)" "$(div "$raw" "$bytes")" >&2
 
   out="$(mktemp -d)"
-  w_floor=() w_j1=() w_j2=() r_floor=() r_j1=() r_j2=()
+  w_floor=() w_j1=() w_j2=() r_floor=() r_j1=() r_j2=() w_c1=() w_c2=() r_c1=() r_c2=()
   for ((i = 1; i <= repeats; i++)); do
     read -r w r < <(measure "floor/$n" "$floor" "${inputs[@]}"); w_floor+=("$w"); r_floor+=("$r")
     for j in 1 2; do
       rm -rf "$out/j$j"
       read -r w r < <(measure "run-j$j/$n" "$yf" run -j"$j" --no-progress -q -o "$out/j$j" "${inputs[@]}")
       if [ "$j" = 1 ]; then w_j1+=("$w"); r_j1+=("$r"); else w_j2+=("$w"); r_j2+=("$r"); fi
+      if [ "${#compare[@]}" -gt 0 ]; then
+        rm -rf "$out/c$j"
+        read -r w r < <(measure "run-j$j ${compare[*]}/$n" "$yf" run -j"$j" "${compare[@]}" --no-progress -q \
+          -o "$out/c$j" "${inputs[@]}")
+        if [ "$j" = 1 ]; then w_c1+=("$w"); r_c1+=("$r"); else w_c2+=("$w"); r_c2+=("$r"); fi
+      fi
     done
-    echo "  round $i: floor ${w_floor[-1]} s, -j1 ${w_j1[-1]} s, -j2 ${w_j2[-1]} s" >&2
+    echo "  round $i: floor ${w_floor[-1]} s, -j1 ${w_j1[-1]} s, -j2 ${w_j2[-1]} s" \
+      "${w_c1[-1]:+, ${compare[*]}: -j1 ${w_c1[-1]} s, -j2 ${w_c2[-1]} s}" >&2
   done
   rows=$(($(wc -l <"$out/j1/wafers.csv") - 1))
   [ "$rows" -eq "$n" ] || { echo "run_bench: wafers.csv has $rows rows, expected $n" >&2; exit 3; }
@@ -145,6 +157,10 @@ for n in "${sizes[@]}"; do
   wall[floor/$n]=$(median "${w_floor[@]}"); rss[floor/$n]=$(maxof "${r_floor[@]}")
   wall[j1/$n]=$(median "${w_j1[@]}");       rss[j1/$n]=$(maxof "${r_j1[@]}")
   wall[j2/$n]=$(median "${w_j2[@]}");       rss[j2/$n]=$(maxof "${r_j2[@]}")
+  if [ "${#compare[@]}" -gt 0 ]; then
+    wall[c1/$n]=$(median "${w_c1[@]}");     rss[c1/$n]=$(maxof "${r_c1[@]}")
+    wall[c2/$n]=$(median "${w_c2[@]}");     rss[c2/$n]=$(maxof "${r_c2[@]}")
+  fi
   printf -v "raw_$n" '%s' "$raw"
 done
 
@@ -154,8 +170,14 @@ echo "| dataset | command | median wall (s) | wafers/s | bin maps MB/s | peak RS
 echo "|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   raw_var="raw_$n"
-  for k in floor j1 j2; do
-    case "$k" in floor) name="read floor (yf_bench_read_floor)";; j1) name="yieldflow run -j1";; j2) name="yieldflow run -j2";; esac
+  kinds=(floor j1 j2)
+  if [ "${#compare[@]}" -gt 0 ]; then kinds+=(c1 c2); fi
+  for k in "${kinds[@]}"; do
+    case "$k" in
+      floor) name="read floor (yf_bench_read_floor)";;
+      j1) name="yieldflow run -j1";; j2) name="yieldflow run -j2";;
+      c1) name="yieldflow run -j1 ${compare[*]}";; c2) name="yieldflow run -j2 ${compare[*]}";;
+    esac
     w="${wall[$k/$n]}"
     printf '| %s wafers | %s | %.2f | %.0f | %.0f | %.0f |\n' "$n" "$name" "$w" "$(div "$n" "$w")" \
       "$(div "$(div "${!raw_var}" 1000000)" "$w")" "$(div "${rss[$k/$n]}" 1024)"
@@ -174,6 +196,14 @@ if [ "${#sizes[@]}" -gt 1 ]; then
   for k in j1 j2; do
     printf '| peak RSS -%s, %s / %s wafers | %.2f | ~1 (flat) |\n' "${k#j}" "$main" "$small" \
       "$(div "${rss[$k/$main]}" "${rss[$k/$small]}")"
+  done
+fi
+if [ "${#compare[@]}" -gt 0 ]; then
+  for n in "${sizes[@]}"; do
+    for j in 1 2; do
+      printf '| %s wafers: run -j%s / run -j%s %s (cost of what it switches off) | %.3f | see docs/performance.md |\n' "$n" "$j" "$j" \
+        "${compare[*]}" "$(div "${wall[j$j/$n]}" "${wall[c$j/$n]}")"
+    done
   done
 fi
 echo

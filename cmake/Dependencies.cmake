@@ -2,6 +2,7 @@
 find_package(Threads REQUIRED)
 find_package(TBB REQUIRED)                       # oneTBB 2021.8
 find_package(HDF5 REQUIRED COMPONENTS C)         # 1.10.8: hdf5::hdf5
+find_package(ZLIB REQUIRED)                      # deflating results.h5 chunks outside the HDF5 lock
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(spdlog REQUIRED)                    # uses external fmt 9
 find_package(fmt REQUIRED)

@@ -18,6 +18,7 @@ struct ProductGeometry {
   double grid_y0_mm = 0;
 
   int die_count() const { return cols * rows; }
+  bool operator==(const ProductGeometry&) const = default;
 };
 
 }  // namespace yf

@@ -1,6 +1,7 @@
 #include "io/ResultsH5Writer.hpp"
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstddef>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@ namespace yf {
 namespace {
 
 constexpr std::size_t kBatch = 1024;
+// Die verdict maps per chunk of /die_verdicts/<product>, and their deflate level.
+constexpr std::size_t kVerdictChunk = 64;
+constexpr int kVerdictGzipLevel = 4;
 
 // One /wafers row in memory; strings point into the batch's owned storage.
 struct Row {
@@ -109,10 +114,9 @@ h5::Handle create_extendible(hid_t loc, const char* name, hid_t type, int rank, 
   h5::Handle dcpl = h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
   H5Pset_chunk(dcpl.get(), rank, chunk);
   H5Pset_obj_track_times(dcpl.get(), 0);
-  if (gzip) {
-    H5Pset_shuffle(dcpl.get());
-    H5Pset_deflate(dcpl.get(), 4);
-  }
+  // Deflate alone: the verdict chunks are deflated by write_chunk() itself, which must
+  // produce exactly what this filter pipeline expects (zlib's compress2 format).
+  if (gzip) H5Pset_deflate(dcpl.get(), kVerdictGzipLevel);
   h5::Handle lcpl = h5::plist_handle(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   return h5::dataset_handle(
@@ -128,8 +132,9 @@ struct ResultsH5Writer::Impl {
   struct Verdicts {
     h5::Handle dataset;
     int rows = 0, cols = 0;
-    std::int64_t next_row = 0;
-    std::vector<std::uint8_t> pending;
+    std::int64_t next_row = 0;          // maps handed a row so far
+    std::vector<std::uint8_t> pending;  // the chunk being filled (< kVerdictChunk maps)
+    std::vector<unsigned char> packed;  // its deflated bytes, reused
   };
   std::map<std::string, Verdicts> verdicts;
   std::vector<Row> rows;
@@ -138,14 +143,30 @@ struct ResultsH5Writer::Impl {
 
   const char* keep(const std::string& s) { return strings.emplace_back(s).c_str(); }
 
+  // Writes the pending maps of `v` as its next chunk (the last one may be partial: it is
+  // padded with zeros, which the extent hides). The deflating happens before the HDF5
+  // lock is taken, so the reader node is not held up by it (docs/performance.md).
+  void write_chunk(const std::string& product, Verdicts& v) {
+    if (v.pending.empty()) return;
+    const std::size_t map_bytes = static_cast<std::size_t>(v.rows) * static_cast<std::size_t>(v.cols);
+    const std::size_t maps = v.pending.size() / map_bytes;
+    v.pending.resize(kVerdictChunk * map_bytes, 0);
+    uLongf packed_size = compressBound(static_cast<uLong>(v.pending.size()));
+    v.packed.resize(packed_size);
+    if (compress2(v.packed.data(), &packed_size, v.pending.data(), static_cast<uLong>(v.pending.size()),
+                  kVerdictGzipLevel) != Z_OK)
+      throw std::runtime_error("results.h5: /die_verdicts/" + product + ": deflate failed");
+    std::lock_guard lock(h5::library_mutex());
+    const auto first = static_cast<hsize_t>(v.next_row) - maps;
+    hsize_t dims[3] = {first + maps, static_cast<hsize_t>(v.rows), static_cast<hsize_t>(v.cols)};
+    h5::check(H5Dset_extent(v.dataset.get(), dims), "results.h5: /die_verdicts/" + product + ": cannot extend");
+    const hsize_t offset[3] = {first, 0, 0};
+    h5::check(H5Dwrite_chunk(v.dataset.get(), H5P_DEFAULT, 0, offset, packed_size, v.packed.data()),
+              "results.h5: /die_verdicts/" + product + ": write failed");
+    v.pending.clear();
+  }
+
   void flush() {
-    for (auto& [product, v] : verdicts) {
-      if (v.pending.empty()) continue;
-      hsize_t shape[3] = {0, static_cast<hsize_t>(v.rows), static_cast<hsize_t>(v.cols)};
-      std::size_t n = v.pending.size() / static_cast<std::size_t>(v.rows * v.cols);
-      append_rows(v.dataset.get(), H5T_NATIVE_UINT8, 3, shape, n, v.pending.data(), "/die_verdicts/" + product);
-      v.pending.clear();
-    }
     if (!rows.empty()) {
       hsize_t shape[1] = {0};
       append_rows(wafers.get(), type.get(), 1, shape, rows.size(), rows.data(), "/wafers");
@@ -185,7 +206,6 @@ ResultsH5Writer::~ResultsH5Writer() {
 }
 
 void ResultsH5Writer::append(const WaferResult& r) {
-  std::lock_guard lock(h5::library_mutex());
   Impl& d = *impl_;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Row row{};
@@ -220,22 +240,28 @@ void ResultsH5Writer::append(const WaferResult& r) {
     if (inserted) {
       v.rows = r.rows;
       v.cols = r.cols;
-      hsize_t chunk[3] = {64, static_cast<hsize_t>(r.rows), static_cast<hsize_t>(r.cols)};
+      hsize_t chunk[3] = {kVerdictChunk, static_cast<hsize_t>(r.rows), static_cast<hsize_t>(r.cols)};
+      std::lock_guard lock(h5::library_mutex());
       v.dataset = create_extendible(d.file.get(), ("/die_verdicts/" + r.meta.product).c_str(), H5T_STD_U8LE, 3,
                                     chunk, true);
     }
     if (v.rows == r.rows && v.cols == r.cols) {
       row.verdict_row = v.next_row++;
       v.pending.insert(v.pending.end(), r.die_verdicts.begin(), r.die_verdicts.end());
+      if (v.pending.size() == kVerdictChunk * r.die_verdicts.size()) d.write_chunk(r.meta.product, v);
     }
   }
   d.rows.push_back(row);
-  if (d.rows.size() >= kBatch) d.flush();
+  if (d.rows.size() >= kBatch) {
+    std::lock_guard lock(h5::library_mutex());
+    d.flush();
+  }
 }
 
 void ResultsH5Writer::finish() {
-  std::lock_guard lock(h5::library_mutex());
   Impl& d = *impl_;
+  for (auto& [product, v] : d.verdicts) d.write_chunk(product, v);
+  std::lock_guard lock(h5::library_mutex());
   d.flush();
   d.wafers.reset();
   d.verdicts.clear();

@@ -10,6 +10,7 @@ packages=(
   libtbb-dev             # oneTBB flow graph
   libhdf5-dev            # HDF5 C and C++ (hdf5::hdf5, hdf5::hdf5_cpp)
   hdf5-tools             # h5dump, used by tests to inspect outputs
+  zlib1g-dev             # deflate: results.h5 chunks, image chunks, gzip inputs
   libeigen3-dev
   catch2                 # Catch2 2.13
   libspdlog-dev libfmt-dev

@@ -19,6 +19,7 @@ class DieGrid {
  public:
   explicit DieGrid(const ProductGeometry& product);
 
+  const ProductGeometry& geometry() const { return g_; }
   int cols() const { return cols_; }
   int rows() const { return rows_; }
   std::size_t linear(DieIndex d) const { return static_cast<std::size_t>(d.row) * cols_ + d.col; }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "stages/PatternGeometry.hpp"
+#include "stages/SortYieldStage.hpp"
 
 namespace yf {
 namespace {
@@ -231,7 +232,8 @@ struct Scratch {
   std::vector<std::uint8_t> mask;   // padded: 1 = die, of the map at hand
   std::vector<std::uint8_t> state;  // padded: 0 no die, 1 pass, 2 fail
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
-  std::vector<int> pixels, labels, parent, hist;
+  int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
+  std::vector<int> pixels, labels, parent, hist, bins;
   std::vector<Blob> blobs;
   std::vector<float> lx, ly;
 };
@@ -253,8 +255,15 @@ std::vector<float> pattern_features(const FailMap& map) {
   const int rows = map.rows, cols = map.cols, W = cols + 2;
   const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
   thread_local Scratch s;
-  s.state.assign(cells, 0);
-  s.mask.assign(cells, 0);
+  // The buffers keep their zeros between maps of one size: the padding is never
+  // written, the interior is overwritten below, and `clean`, `labels` and `hist` are
+  // put back to zero where they were set (a sparse map then costs little more than
+  // its fails).
+  if (s.rows != rows || s.cols != cols) {
+    s.rows = rows, s.cols = cols;
+    s.state.assign(cells, 0), s.mask.assign(cells, 0), s.clean.assign(cells, 0);
+    s.labels.assign(cells, 0);
+  }
   std::uint8_t* st = s.state.data();
   int n_dies = 0, n_fail = 0;
   static_assert(static_cast<int>(DieState::none) == -1 && static_cast<int>(DieState::fail) == 1);
@@ -295,7 +304,6 @@ std::vector<float> pattern_features(const FailMap& map) {
   double rho_sum = 0, rho_sum2 = 0;
   int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
   int interior_clean = 0;
-  s.clean.assign(cells, 0);
   s.pixels.clear();
   s.lx.clear(), s.ly.clear();
   for (int r = 1; r <= rows; ++r) {
@@ -401,6 +409,7 @@ std::vector<float> pattern_features(const FailMap& map) {
   // --- failing regions: the two largest 8-connected components of the cleaned fails ---
   const int big = std::max(3, static_cast<int>(0.01 * n_dies));
   const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.labels, s.parent, s.blobs);
+  for (const int i : s.pixels) s.clean[static_cast<std::size_t>(i)] = 0;
   f[kBigComponents] = reg.big_count;
   f[kClusteredShare] = ratio(reg.big_area, n_fail);
   if (reg.first.area > 0) {
@@ -424,7 +433,7 @@ std::vector<float> pattern_features(const FailMap& map) {
   // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
   // The two outermost die layers are left out: a ring's tangent would look like a line.
   // Skipped when most of the interior fails: no scratch can be seen there. ---
-  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.hist) : LineScore{};
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.hist, s.bins) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
   f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
   f[kLineZ] = line.z;
@@ -455,20 +464,12 @@ FailMap fail_map_from_bins(const BinMap& binmap, const DatasetTables& tables) {
   if (binmap.bins.size() != n)
     throw std::invalid_argument("fail_map_from_bins: " + std::to_string(binmap.bins.size()) + " bins for a " +
                                 std::to_string(binmap.rows) + " x " + std::to_string(binmap.cols) + " map");
-  // The pass bins below 256 in a table (the rule of DatasetTables::is_pass_bin, read
-  // from its map once instead of one tree lookup per die); larger bins ask the tables.
-  std::array<bool, 256> pass{};
-  if (!tables.has_bins_table)
-    pass[1] = true;
-  else
-    for (const auto& [bin, def] : tables.bins)
-      if (bin >= 0 && bin < 256) pass[static_cast<std::size_t>(bin)] = def.pass;
+  const PassBins is_pass(tables);
   FailMap m{binmap.rows, binmap.cols, std::vector<DieState>(n, DieState::none)};
   for (std::size_t i = 0; i < n; ++i) {
     const std::int16_t bin = binmap.bins[i];
     if (bin < 0) continue;
-    const bool ok = bin < 256 ? pass[static_cast<std::size_t>(bin)] : tables.is_pass_bin(bin);
-    m.cells[i] = ok ? DieState::pass : DieState::fail;
+    m.cells[i] = is_pass(bin) ? DieState::pass : DieState::fail;
   }
   return m;
 }

@@ -76,7 +76,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
   Regions out;
   if (pixels.empty()) return out;
   const int W = f.W;
-  labels.assign(mask.size(), 0);
+  if (labels.size() != mask.size()) labels.assign(mask.size(), 0);
   parent.assign(1, 0);
   // Pass 1: provisional labels from the already-scanned neighbours, Wu's decision tree
   // (SAUF): N, when labelled, is already joined to NW, NE and W, so only the two cases
@@ -144,6 +144,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
       ends.back() = p;
     }
   }
+  for (const int i : pixels) labels[static_cast<std::size_t>(i)] = 0;  // all zero again for the next map
   ends.erase(std::unique(ends.begin(), ends.end(), [](const P& a, const P& b) { return a.x == b.x && a.y == b.y; }),
              ends.end());
   if (out.first.area > 0) out.solidity = std::min(1.0, out.first.area / hull_area(ends));
@@ -172,7 +173,7 @@ Shape shape_of(const Blob& b, double scale) {
 }
 
 LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     std::vector<int>& hist) {
+                     std::vector<int>& hist, std::vector<int>& bins_of) {
   LineScore out;
   if (x.empty()) return out;
   static const auto trig = [] {
@@ -184,14 +185,19 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
     return t;
   }();
   const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4, bins = 2 * half + 1;
-  hist.assign(static_cast<std::size_t>(kAngles) * bins, 0);
+  // The histogram stays all zero between calls (the bins set here are cleared below).
+  const std::size_t hist_size = static_cast<std::size_t>(kAngles) * static_cast<std::size_t>(bins);
+  if (hist.size() < hist_size) hist.assign(hist_size, 0);
   // |projection| <= sqrt(2) * radius_dies < half, so truncation after the offset is floor.
   const float offset = static_cast<float>(half) + 0.5f;
-  std::array<int, kAngles> lo, hi, b;
+  std::array<int, kAngles> lo, hi;
   lo.fill(bins), hi.fill(-1);
   // Every angle of one point at a time: the bin arithmetic vectorises, and successive
-  // increments go to different histograms instead of waiting on each other.
+  // increments go to different histograms instead of waiting on each other. Each
+  // point's bins are kept (point-major) to visit and clear only those of a sparse map.
+  bins_of.resize(x.size() * kAngles);
   for (std::size_t i = 0; i < x.size(); ++i) {
+    int* b = &bins_of[i * kAngles];
     for (std::size_t k = 0; k < kAngles; ++k)
       b[k] = std::clamp(static_cast<int>(x[i] * trig[0][k] + y[i] * trig[1][k] + offset), 0, bins - 1);
     for (std::size_t k = 0; k < kAngles; ++k) {
@@ -202,20 +208,40 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
   // In integers: 2 x spike = 2 x band - (the two side bands), and the largest
   // spike^2 / (side + 1) by cross-multiplication, with one square root at the end.
   std::int64_t best2 = 0, z_num = 0, z_den = 1;
+  const std::size_t n = x.size();
   for (std::size_t k = 0; k < kAngles; ++k) {
     const int* h = &hist[k * static_cast<std::size_t>(bins)];
     auto band = [&](int j) { return (j >= 0 && j + 1 < bins) ? h[j] + h[j + 1] : 0; };
-    // Only bands that hold a point can peak.
-    for (int j = std::max(lo[k] - 1, 0); j <= hi[k] && j + 1 < bins; ++j) {
+    // Only bands that hold a point can peak: band j holds bins j and j + 1.
+    auto visit = [&](int j) {
       const int here = band(j);
-      if (here == 0) continue;  // most bands of a sparse map
+      if (here == 0) return;
       const int sides = band(j - 3) + band(j + 3);
       const std::int64_t spike2 = 2 * here - sides;
-      if (spike2 <= 0) continue;
+      if (spike2 <= 0) return;
       best2 = std::max(best2, spike2);
       const std::int64_t den = 2 * sides + 4;  // 4 (side + 1)
       if (spike2 * spike2 * z_den > z_num * den) z_num = spike2 * spike2, z_den = den;
+    };
+    // A sparse map visits the two bands of each point (a band seen twice changes
+    // nothing: both comparisons are strict maxima), a dense one every band in range.
+    if (2 * n < static_cast<std::size_t>(hi[k] - lo[k] + 2)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const int b = bins_of[i * kAngles + k];
+        if (b >= 1) visit(b - 1);
+        if (b + 1 < bins) visit(b);
+      }
+    } else {
+      for (int j = std::max(lo[k] - 1, 0); j <= hi[k] && j + 1 < bins; ++j) visit(j);
     }
+  }
+  // Leave the histogram all zero for the next call.
+  if (n * kAngles < hist_size / 4) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < kAngles; ++k)
+        hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bins_of[i * kAngles + k])] = 0;
+  } else {
+    std::fill(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(hist_size), 0);
   }
   out.excess = 0.5 * static_cast<double>(best2);
   out.z = std::sqrt(static_cast<double>(z_num) / static_cast<double>(z_den));

@@ -41,7 +41,8 @@ struct Regions {
 };
 
 // Components of the cells where mask != 0 (padded grid of the frame). `pixels` lists
-// those cells in scan order. Reuses the caller's buffers.
+// those cells in scan order. Reuses the caller's buffers; `labels` (padded grid size)
+// must be all zero on entry and is left all zero.
 Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
                      std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs);
 
@@ -58,7 +59,8 @@ int sector16(double u, double v);
 struct LineScore {
   double excess = 0, z = 0;
 };
+// `hist` and `bins` are the caller's working buffers; `hist` is left all zero.
 LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     std::vector<int>& hist);
+                     std::vector<int>& hist, std::vector<int>& bins);
 
 }  // namespace yf::pattern_detail

@@ -1,5 +1,6 @@
 #include "stages/PatternModel.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -101,6 +102,7 @@ PatternModel::PatternModel(std::shared_ptr<Impl> impl) {
     throw std::invalid_argument("PatternModel: no trained forest");
   impl->prepare();
   impl_ = std::move(impl);
+  no_fail_verdict_ = classify_features(std::vector<float>(pattern_feature_names().size(), 0.0f));
 }
 
 bool PatternModel::fast_path() const { return !impl_->flat.empty(); }
@@ -148,7 +150,17 @@ PatternVerdict PatternModel::classify_features(const std::vector<float>& feature
   return verdict;
 }
 
-PatternVerdict PatternModel::classify(const FailMap& map) const { return classify_features(pattern_features(map)); }
+PatternVerdict PatternModel::classify(const FailMap& map) const {
+  // A map without a fail has every feature 0 (pattern_features' contract): its verdict
+  // is the model's own constant, worked out once. Most inspection kill maps are such.
+  if (std::find(map.cells.begin(), map.cells.end(), DieState::fail) == map.cells.end()) {
+    if (map.rows < 0 || map.cols < 0 ||
+        map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
+      return classify_features(pattern_features(map));  // which throws the size error
+    return no_fail_verdict_;
+  }
+  return classify_features(pattern_features(map));
+}
 
 void PatternModel::save(const std::string& path, const PatternModelInfo& info) const {
   try {

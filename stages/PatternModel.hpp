@@ -52,6 +52,7 @@ class PatternModel final : public PatternClassifier {
 
  private:
   std::shared_ptr<const Impl> impl_;
+  PatternVerdict no_fail_verdict_;  // the verdict of a map without a fail (all features 0)
 };
 
 }  // namespace yf

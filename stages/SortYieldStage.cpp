@@ -2,8 +2,13 @@
 
 namespace yf {
 
+PassBins::PassBins(const DatasetTables& tables) : tables_(tables) {
+  for (std::size_t bin = 0; bin < small_.size(); ++bin) small_[bin] = tables.is_pass_bin(static_cast<std::int16_t>(bin));
+}
+
 SortResult compute_sort_yield(const BinMap& binmap, const DatasetTables& tables) {
   SortResult out;
+  const PassBins is_pass(tables);
   const std::size_t n = binmap.bins.size();
   out.tested.assign(n, 0);
   out.passed.assign(n, 0);
@@ -17,7 +22,7 @@ SortResult compute_sort_yield(const BinMap& binmap, const DatasetTables& tables)
     ++out.tested_dies;
     // Every die the tester reported counts, product die or not (spec: the
     // product-die rule does not apply to sort data).
-    if (tables.is_pass_bin(bin)) {
+    if (is_pass(bin)) {
       out.passed[i] = 1;
       ++out.good_dies;
     }

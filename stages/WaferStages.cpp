@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "stages/DieGrid.hpp"
@@ -17,6 +18,15 @@ constexpr std::int64_t kMaxDies = std::int64_t{1} << 26;
 
 // Shortest round-trip text of a double ("0.1", "-3", "nan", "inf"): the message
 // shows the value as the file holds it.
+// The grid of a product, kept per thread for the last product seen: a run processes
+// wafer after wafer of one product, and building the product-die mask costs more than
+// the rest of a bin-map wafer's stages. Valid until this thread's next call.
+const DieGrid& die_grid_of(const ProductGeometry& g) {
+  thread_local std::optional<DieGrid> last;
+  if (!last || !(last->geometry() == g)) last.emplace(g);
+  return *last;
+}
+
 std::string num(double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
@@ -108,7 +118,7 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
   static const DatasetTables kNoTables;
   const DatasetTables& tables = job.tables ? *job.tables : kNoTables;
 
-  const DieGrid grid(g);
+  const DieGrid& grid = die_grid_of(g);
   const auto die_of_defect = map_defects_to_dies(grid, job.defects);
   const KillResult kill = decide_kills(grid, job.defects, die_of_defect, tables, options.kill);
 

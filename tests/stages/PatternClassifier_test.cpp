@@ -129,6 +129,18 @@ TEST_CASE("the fast vote equals OpenCV's; a saved model loads back with the same
   CHECK(v.confidence > 0);
   CHECK(v.confidence <= 1);
   CHECK_THROWS_AS(model->classify_features({1.0f, 2.0f}), std::invalid_argument);
+
+  // A map without a fail takes the model's constant verdict without computing features:
+  // the same as the vote on its (all-zero) features, whatever the grid.
+  for (const auto& [rows, cols] : {std::pair{10, 12}, std::pair{55, 60}}) {
+    yf::FailMap clean{rows, cols, std::vector<yf::DieState>(static_cast<std::size_t>(rows * cols), yf::DieState::pass)};
+    clean.cells[0] = yf::DieState::none;
+    const auto fast = model->classify(clean), slow = model->classify_features(yf::pattern_features(clean));
+    CHECK(fast.class_id == slow.class_id);
+    CHECK(fast.confidence == slow.confidence);
+  }
+  yf::FailMap wrong{3, 3, std::vector<yf::DieState>(4, yf::DieState::pass)};
+  CHECK_THROWS_AS(model->classify(wrong), std::invalid_argument);
 }
 
 TEST_CASE("a mismatched or corrupt model file fails to load with a clear message", "[PatternClassifier]") {
