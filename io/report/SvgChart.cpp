@@ -217,9 +217,8 @@ std::string pareto_svg(const ParetoChart& c) {
   std::vector<Bar> bars;
   for (const Bar& b : c.bars)
     if (std::isfinite(b.value) && b.value > 0) bars.push_back(b);
-  std::stable_sort(bars.begin(), bars.end(), [](const Bar& a, const Bar& b) {
-    return a.value != b.value ? a.value > b.value : a.label < b.label;
-  });
+  // Ties keep the caller's order (the analytics sorts ties by code).
+  std::stable_sort(bars.begin(), bars.end(), [](const Bar& a, const Bar& b) { return a.value > b.value; });
   Svg svg(f, c.title);
   double total = 0;
   for (const Bar& b : bars) total += b.value;

@@ -61,7 +61,7 @@ struct BarChart {
 };
 std::string bar_chart_svg(const BarChart& chart);
 
-// Bars sorted by value, largest first (ties by label), with the cumulative
+// Bars sorted by value, largest first (ties in the given order), with the cumulative
 // share on a 0-100 % right axis.
 struct ParetoChart {
   std::string title;
