@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "io/AtomicFile.hpp"
 #include "io/report/HtmlPage.hpp"
 #include "io/report/HtmlText.hpp"
@@ -96,9 +98,30 @@ std::string render_report_html(const Analytics& a, const ReportInfo& info) {
   body += groups;
   body += "</main>\n<footer>yieldflow " + html_escape(YF_VERSION) +
           fmt::format(" \xC2\xB7 analytics format {}", a.format_version);
-  if (!info.rendered_from.empty()) body += " \xC2\xB7 rendered from " + html_escape(info.rendered_from);
   body += " \xC2\xB7 formulas: docs/algorithms.md \xC2\xB7 every table in full: summary.json and OUT/tables/</footer>";
   return page_html(info.title, body);
+}
+
+ReportInfo report_info(const RunTotals& totals) {
+  ReportInfo info;
+  info.wafers_read = totals.wafers;
+  info.failed_wafers = static_cast<std::int64_t>(totals.failed_wafers.size());
+  info.failed_files = static_cast<std::int64_t>(totals.failed_files.size());
+  return info;
+}
+
+std::optional<ReportInfo> report_info_from_summary(const std::filesystem::path& summary_json) {
+  std::ifstream in(summary_json, std::ios::binary);
+  if (!in) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  ReportInfo info;
+  if (auto it = j.find("wafers"); it != j.end() && it->is_number_integer()) info.wafers_read = it->get<std::int64_t>();
+  if (auto it = j.find("failed_wafers"); it != j.end() && it->is_array())
+    info.failed_wafers = static_cast<std::int64_t>(it->size());
+  if (auto it = j.find("failed_files"); it != j.end() && it->is_array())
+    info.failed_files = static_cast<std::int64_t>(it->size());
+  return info;
 }
 
 void write_report(const std::filesystem::path& out_dir, const Analytics& analytics, const ReportInfo& info) {

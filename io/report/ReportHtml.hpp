@@ -5,7 +5,10 @@
 // analytics give the same bytes (no clock, no locale). docs/formats.md.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+
+#include "io/SummaryJson.hpp"
 
 #include "stages/analytics/AnalyticsModel.hpp"
 
@@ -17,8 +20,12 @@ struct ReportInfo {
   std::int64_t wafers_read = -1;  // every wafer read, failed ones included; -1: unknown
   std::int64_t failed_wafers = 0;
   std::int64_t failed_files = 0;
-  std::string rendered_from;      // e.g. "results.h5" (shown in the footer)
 };
+
+// From a run's totals, and from OUT/summary.json (empty when it is missing or
+// unreadable): `run` and `report` give the same page.
+ReportInfo report_info(const RunTotals& totals);
+std::optional<ReportInfo> report_info_from_summary(const std::filesystem::path& summary_json);
 
 std::string render_report_html(const analytics::Analytics& analytics, const ReportInfo& info = {});
 
