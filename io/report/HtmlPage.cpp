@@ -35,7 +35,7 @@ body { margin: 0; color: var(--ink); background: #fff; font: 14px/1.45 system-ui
 header.top { padding: 18px 32px 12px; border-bottom: 3px solid var(--accent); }
 header.top h1 { margin: 0 0 4px; font-size: 24px; }
 header.top p { margin: 2px 0; color: var(--muted); }
-nav.toc { padding: 8px 32px; background: var(--panel); border-bottom: 1px solid var(--rule); }
+nav.toc { position: sticky; top: 0; z-index: 1; padding: 8px 32px; background: var(--panel); border-bottom: 1px solid var(--rule); }
 nav.toc a { margin-right: 18px; color: var(--accent); text-decoration: none; font-weight: 600; }
 main { padding: 0 32px 32px; }
 section.fab { padding-top: 12px; }
@@ -50,12 +50,12 @@ p.note, p.lead { color: var(--muted); margin: 4px 0 10px; max-width: 60em; }
 .kpi.alert { border-color: var(--alert); }
 .kpi.alert .v { color: var(--alert); }
 .grid { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: flex-start; }
-figure { margin: 6px 0; break-inside: avoid; page-break-inside: avoid; }
-figcaption { font-size: 12px; color: var(--muted); max-width: 640px; }
+figure { margin: 6px 0; width: fit-content; max-width: 100%; break-inside: avoid; page-break-inside: avoid; }
+figcaption { font-size: 12px; color: var(--muted); contain: inline-size; }  /* as wide as the chart, never wider */
 .tablewrap { overflow-x: auto; margin: 6px 0 12px; break-inside: auto; }
 table.data { border-collapse: collapse; font-size: 13px; }
 table.data caption { text-align: left; font-weight: 600; padding: 4px 0; }
-table.data th, table.data td { padding: 3px 10px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+table.data th, table.data td { padding: 3px 10px; white-space: nowrap; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 table.data th { background: var(--panel); font-weight: 600; border-bottom: 2px solid var(--rule); }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data tr.alert td { background: #fdecea; }

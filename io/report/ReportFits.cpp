@@ -42,8 +42,8 @@ std::string model_title(const std::string& m) {
 
 Table commonality_table(const Commonality& c, bool chambers, std::size_t& total) {
   Table t;
-  t.header = {"rank", "step", chambers ? "tool / chamber" : "tool", "wafers", "other wafers", "median yield",
-              "median of the others", "yield loss", "Mann-Whitney p", "adjusted p", "Kruskal-Wallis p", ""};
+  t.header = {"rank", "step", chambers ? "tool / chamber" : "tool", "wafers", "others", "median yield",
+              "others' median", "yield loss", "Mann-Whitney p", "adjusted p", "step's K-W p", ""};
   t.numeric_columns = {true, false, false, true, true, true, true, true, true, true, true, false};
   total = 0;
   for (const CommonalityRow& r : c.rows) {

@@ -54,7 +54,7 @@ std::string spc_figure(const SpcChart& spc) {
     n += (n.empty() ? "" : "; ") + std::string(rule_text(v.rule)) + (v.side.empty() ? "" : ", " + v.side);
   }
   for (auto& [pos, note] : notes) c.marked.push_back({pos, note});
-  c.frame.width = 600;
+  c.frame.width = 580;
   std::string caption = spc.baseline.empty() ? "" : "Baseline (shaded): " + spc.baseline + ". ";
   caption += fmt::format("Centre line {}, limits at 3 sigma. {} wafers", 
                          c.percent ? format_percent(spc.centre) : format_number(spc.centre, 2),
@@ -73,9 +73,15 @@ std::string spc_html(const FabReport& fab) {
   for (const SpcChart& c : fab.spc)
     if (!c.points.empty()) charts.push_back(&c);
   if (charts.empty()) return "<p class=\"note\">No SPC data (too few wafers in time order).</p>\n";
-  std::string s = "<div class=\"grid\">";
-  for (const SpcChart* c : charts) s += spc_figure(*c);
-  s += "</div>\n";
+  // The fab's trend on its own row, then a row per tool: p-chart beside c-chart.
+  std::string s;
+  for (std::size_t i = 0; i < charts.size(); ++i) {
+    bool row_start = i == 0 || charts[i]->tool != charts[i - 1]->tool;
+    bool row_end = i + 1 == charts.size() || charts[i + 1]->tool != charts[i]->tool;
+    if (row_start) s += "<div class=\"grid\">";
+    s += spc_figure(*charts[i]);
+    if (row_end) s += "</div>\n";
+  }
   Table t;
   t.caption = "Excursions (Western Electric rule violations)";
   t.header = {"chart", "rule", "wafer", "time (UTC)", "side"};

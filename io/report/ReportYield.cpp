@@ -91,7 +91,7 @@ std::string yield_rows_html(const std::string& what, const std::vector<YieldRow>
     double va = value(rows[a]).value_or(2), vb = value(rows[b]).value_or(2);
     return va != vb ? va < vb : a < b;
   };
-  std::string s;
+  std::string s = "<div class=\"grid\">";
   if (chart) {
     std::vector<std::size_t> shown = order;
     if (shown.size() > kMaxChartBars) {
@@ -115,7 +115,9 @@ std::string yield_rows_html(const std::string& what, const std::vector<YieldRow>
                               format_count(rows[i].yield.wafers));
       c.bars.push_back(std::move(b));
     }
-    if (shown.size() > 16) c.frame.width = 760, c.frame.bottom = 76;
+    // About 32 px a bar, between 380 and 760 px: a few tools beside their table, many lots wide.
+    c.frame.width = std::clamp(160.0 + 32.0 * static_cast<double>(shown.size()), 380.0, 760.0);
+    if (shown.size() > 16) c.frame.bottom = 76;
     std::string caption = shown.size() < rows.size()
                               ? fmt::format("The {} {}s of lowest yield, of {}. Dashed: the fab.", shown.size(), what,
                                             rows.size())
@@ -139,7 +141,7 @@ std::string yield_rows_html(const std::string& what, const std::vector<YieldRow>
                       Cell::number(mean_std(y)), Cell::number(format_percent(y.inspection_yield)),
                       Cell::number(format_count(y.killer_defects))});
   }
-  return s + table_html(t);
+  return s + table_html(t) + "</div>\n";
 }
 
 std::string zones_html(const std::vector<ZoneYield>& zones) {

@@ -176,7 +176,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 }
 
 std::string bar_chart_svg(const BarChart& c) {
-  const Frame& f = c.frame;
+  Frame f = c.frame;
+  if (c.reference && !c.reference_label.empty()) f.right = std::max(f.right, 64.0);  // room for its label
   Svg svg(f, c.title);
   double data_lo = 0, data_hi = 0;
   for (const Bar& b : c.bars) {
@@ -205,7 +206,7 @@ std::string bar_chart_svg(const BarChart& c) {
   if (c.reference && std::isfinite(*c.reference)) {
     double ry = y(*c.reference);
     svg.line(f.x0(), ry, f.x1(), ry, "ref");
-    if (!c.reference_label.empty()) svg.text(f.x1(), ry - 4, "end", "reflabel", c.reference_label);
+    if (!c.reference_label.empty()) svg.text(f.x1() + 4, ry + 3, "start", "reflabel", c.reference_label);
   }
   draw_category_labels(svg, f, c.bars, band);
   return svg.finish();
