@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/Wafer.hpp"
+#include "core/WaferTallies.hpp"
 
 namespace yf {
 
@@ -43,6 +44,12 @@ struct WaferResult {
   WaferMetrics metrics;
   int rows = 0, cols = 0;            // grid of die_verdicts
   std::vector<std::uint8_t> die_verdicts;  // row-major DieVerdictBit masks
+  // For the yield analytics (issue 4): the product and file tables (shared, not
+  // copied), the process route, and the per-wafer counts.
+  std::shared_ptr<const ProductGeometry> product;
+  std::shared_ptr<const DatasetTables> tables;
+  std::vector<HistoryEntry> history;
+  WaferTallies tallies;
 };
 
 }  // namespace yf

@@ -8,6 +8,7 @@
 
 #include "stages/KillStage.hpp"
 #include "stages/PatternClassifier.hpp"
+#include "stages/WaferTallyStage.hpp"
 
 namespace yf {
 
@@ -15,6 +16,8 @@ struct StageOptions {
   KillOptions kill;
   // Classifies the sort map and the inspection kill map; null = no classification.
   std::shared_ptr<const PatternClassifier> patterns;
+  // The per-wafer counts of the yield analytics (WaferResult::tallies).
+  TallyOptions tallies;
 };
 
 // The pattern-recognition views of a wafer: the sort map (untested -> none, pass
