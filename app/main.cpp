@@ -21,6 +21,7 @@ const char* kDescription =
     "  yieldflow inspect data/lot1.h5        what a dataset holds\n"
     "  yieldflow samples --seed 7 -o dir     generate sample datasets with known truth\n"
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
+    "  yieldflow report out                  re-render out/report.html from out/results.h5\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -101,6 +102,10 @@ int main(int argc, char** argv) {
   regress->add_flag("--update", update, "write the golden folder from this run instead of comparing");
   regress->add_option("-o,--out", regress_args.out_dir, "keep this run's outputs here [default: a temporary folder]");
 
+  std::string report_dir;
+  auto* report = app.add_subcommand("report", "re-render OUT/report.html from OUT/results.h5 without rerunning");
+  report->add_option("out", report_dir, "output folder of `yieldflow run`")->required();
+
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
   const std::string wm811k = std::string(YF_SHARED_DATA_DIR) + "/wm811k/";
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
       return yf::regress_command(regress_args, golden, update);
     }
     if (*inspect) return yf::inspect_command(inspect_path);
+    if (*report) return yf::report_command(report_dir);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

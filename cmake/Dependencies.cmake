@@ -8,7 +8,7 @@ find_package(spdlog REQUIRED)                    # uses external fmt 9
 find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(yaml-cpp REQUIRED)
-find_package(OpenCV REQUIRED COMPONENTS core imgproc ml)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs ml)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)  # header-only, no CMake config in Debian
 
 if(NOT TARGET hdf5::hdf5)
