@@ -41,7 +41,7 @@ class Progress {
 
 int run_command(const RunArgs& args) {
   try {
-    RunOutputs outputs(args.out_dir);
+    RunOutputs outputs(args.out_dir, args.options.stages.tallies.enabled);
     Progress progress(args.progress);
     PipelineReport report = run_pipeline(args.inputs, args.options, &outputs, progress.callback());
     outputs.finish(report);

@@ -28,6 +28,7 @@ struct RunFlags {
   double min_kill_size_um = -1;
   std::string pattern_model;
   bool no_patterns = false;
+  bool no_analytics = false;  // no yield analytics, tables or report (and no per-wafer tallies)
 };
 
 // Merges defaults < config file < flags, validates, and loads the pattern model

@@ -35,6 +35,8 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   cmd.add_option(t[2].flag, flags.min_kill_size_um, help(2))->check(CLI::NonNegativeNumber);
   cmd.add_option(t[3].flag, flags.pattern_model, help(3));
   cmd.add_flag("--no-patterns", flags.no_patterns, "do not classify failure patterns");
+  cmd.add_flag("--no-analytics", flags.no_analytics,
+               "no yield analytics (summary.json \"analytics\", OUT/tables/, report.html)");
   cmd.add_option("--config", flags.config,
                  "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model); "
                  "command-line flags win")
