@@ -100,11 +100,24 @@ Commonality tool_commonality(const std::vector<CommonalityWafer>& wafers, const 
       }
       out.steps.push_back(t);
       if (level.size() < 2) continue;  // one tool ran the whole step: nothing to compare
+      // Every comparison of the step is "group against the rest of the step's wafers": the
+      // pooled sample is always the step's wafers, so they are ranked once.
+      std::vector<double> pooled;
+      pooled.reserve(step_wafers.size());
+      for (std::size_t w : step_wafers) pooled.push_back(wafers[w].yield);
+      double ties = 0;
+      const std::vector<double> ranks = midranks(pooled, &ties);
       for (std::size_t g = 0; g < level.size(); ++g) {
         const std::vector<std::size_t>& mine = *level[g].second;
         std::vector<double> rest;
-        for (std::size_t w : step_wafers)
-          if (!std::binary_search(mine.begin(), mine.end(), w)) rest.push_back(wafers[w].yield);
+        rest.reserve(step_wafers.size() - std::min(step_wafers.size(), mine.size()));
+        double rank_sum = 0;
+        for (std::size_t i = 0; i < step_wafers.size(); ++i) {
+          if (std::binary_search(mine.begin(), mine.end(), step_wafers[i]))
+            rank_sum += ranks[i];
+          else
+            rest.push_back(pooled[i]);
+        }
         if (rest.empty()) continue;
         CommonalityRow row;
         row.step = name(s);
@@ -117,7 +130,10 @@ Commonality tool_commonality(const std::vector<CommonalityWafer>& wafers, const 
         row.mean_yield = mean(yields[g]);
         row.mean_yield_rest = mean(rest);
         row.yield_loss = *row.median_yield_rest - *row.median_yield;
-        const MannWhitney mw = mann_whitney(yields[g], rest);
+        // Small samples without ties: the exact test on the two samples themselves.
+        const MannWhitney mw = (ties == 0 && mine.size() <= kMannWhitneyExactMax && rest.size() <= kMannWhitneyExactMax)
+                                   ? mann_whitney(yields[g], rest)
+                                   : mann_whitney_from_ranks(rank_sum, mine.size(), rest.size(), ties);
         row.mann_whitney_u = mw.u;
         row.mann_whitney_p = mw.p;
         if (t.p) row.kruskal_wallis_p = t.p;

@@ -127,7 +127,7 @@ MannWhitney mann_whitney(const std::vector<double>& x, const std::vector<double>
   double ties = 0;
   const std::vector<double> ranks = midranks(all, &ties);
   const double r1 = std::accumulate(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(n1), 0.0);
-  const double d1 = static_cast<double>(n1), d2 = static_cast<double>(n2), n = d1 + d2;
+  const double d1 = static_cast<double>(n1);
   out.u = r1 - d1 * (d1 + 1) / 2;
   if (ties == 0 && n1 <= kMannWhitneyExactMax && n2 <= kMannWhitneyExactMax) {
     const std::vector<double> f = u_distribution(n1, n2);
@@ -142,6 +142,14 @@ MannWhitney mann_whitney(const std::vector<double>& x, const std::vector<double>
     out.p = std::min(1.0, 2 * std::min(below, above) / total);
     return out;
   }
+  return mann_whitney_from_ranks(r1, n1, n2, ties);
+}
+
+MannWhitney mann_whitney_from_ranks(double r1, std::size_t n1, std::size_t n2, double ties) {
+  MannWhitney out;
+  if (n1 == 0 || n2 == 0) return out;
+  const double d1 = static_cast<double>(n1), d2 = static_cast<double>(n2), n = d1 + d2;
+  out.u = r1 - d1 * (d1 + 1) / 2;
   const double mean = d1 * d2 / 2;
   const double var = d1 * d2 / 12 * ((n + 1) - ties / (n * (n - 1)));
   if (!(var > 0)) return out;  // every value tied: no evidence either way

@@ -33,6 +33,11 @@ inline constexpr std::size_t kMannWhitneyExactMax = 20;
 // correction of the variance and a continuity correction of 0.5. Empty sample: p = 1.
 MannWhitney mann_whitney(const std::vector<double>& x, const std::vector<double>& y);
 
+// The same test from the rank sum r1 of the first sample in the pooled sample of
+// n1 + n2 values whose tie term is tie_term (normal approximation, as above): what
+// tool commonality uses to rank a step's wafers once for all its tools.
+MannWhitney mann_whitney_from_ranks(double r1, std::size_t n1, std::size_t n2, double tie_term);
+
 struct KruskalWallis {
   double h = 0;  // tie-corrected H
   int df = 0;    // groups with at least one value, minus 1

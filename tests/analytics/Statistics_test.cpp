@@ -59,6 +59,10 @@ TEST_CASE("Mann-Whitney: normal approximation with tie and continuity correction
   CHECK(m.u == 2.5);
   CHECK(m.z == Approx(-1.4883513944689681).epsilon(1e-12));
   CHECK(m.p == Approx(0.13665824773814753).epsilon(1e-10));
+  // From the pooled rank sum (what commonality uses): the same numbers.
+  const MannWhitney r = mann_whitney_from_ranks(12.5, 4, 4, 30);
+  CHECK(r.u == 2.5);
+  CHECK(r.p == Approx(0.13665824773814753).epsilon(1e-10));
   // Large samples without ties use the normal approximation too (n > 20).
   std::vector<double> a, b;
   for (int i = 0; i < 25; ++i) {
