@@ -58,8 +58,7 @@ void pareto_table(const std::filesystem::path& path, const Analytics& a, Pareto 
 
 }  // namespace
 
-void write_analytics_tables(const std::filesystem::path& dir, const Analytics& a,
-                            const std::vector<std::pair<std::string, SpcChart>>& full_spc) {
+void write_analytics_tables(const std::filesystem::path& dir, const Analytics& a) {
   std::filesystem::create_directories(dir);
   {
     Table t(dir / "yields.csv", {"kind", "key", "wafers", "sorted_wafers", "tested_dies", "good_dies", "sort_yield",
@@ -146,31 +145,6 @@ void write_analytics_tables(const std::filesystem::path& dir, const Analytics& a
     t.commit();
   }
   {
-    Table t(dir / "spc.csv", {"fab", "tool", "chart", "index", "wafer_id", "lot_id", "timestamp", "value", "n",
-                              "centre", "ucl", "lcl", "baseline", "rules"});
-    auto chart_rows = [&](const std::string& fab, const SpcChart& c) {
-      std::size_t v = 0;
-      for (const SpcPoint& p : c.points) {
-        std::string rules;
-        while (v < c.violations.size() && c.violations[v].index < p.index) ++v;
-        for (std::size_t k = v; k < c.violations.size() && c.violations[k].index == p.index; ++k)
-          rules += (rules.empty() ? "" : ";") + std::to_string(c.violations[k].rule);
-        t.line({str(fab), str(c.tool), c.chart, std::to_string(p.index), str(p.wafer_id), str(p.lot_id),
-                std::to_string(p.timestamp), num(p.value), std::to_string(p.n), num(c.centre), num(p.ucl), num(p.lcl),
-                p.baseline ? "1" : "0", rules});
-      }
-    };
-    if (!full_spc.empty()) {
-      for (const auto& [fab, chart] : full_spc) chart_rows(fab, chart);
-    } else {
-      for (const FabReport& f : a.fabs) {
-        chart_rows(f.fab, f.trend);
-        for (const SpcChart& c : f.spc) chart_rows(f.fab, c);
-      }
-    }
-    t.commit();
-  }
-  {
     Table t(dir / "worst_wafers.csv", {"fab", "rank", "source_file", "wafer_id", "lot_id", "product", "tool",
                                        "timestamp", "sort_yield", "inspection_yield", "sort_pattern",
                                        "inspection_pattern"});
@@ -183,6 +157,39 @@ void write_analytics_tables(const std::filesystem::path& dir, const Analytics& a
       }
     t.commit();
   }
+}
+
+struct SpcCsvWriter::Impl {
+  explicit Impl(const std::filesystem::path& path)
+      : table(path, {"fab", "tool", "chart", "index", "wafer_id", "lot_id", "timestamp", "value", "n", "centre", "ucl",
+                     "lcl", "baseline", "rules"}) {}
+  Table table;
+};
+
+SpcCsvWriter::SpcCsvWriter(const std::filesystem::path& path) : impl_(std::make_unique<Impl>(path)) {}
+SpcCsvWriter::~SpcCsvWriter() = default;
+void SpcCsvWriter::commit() { impl_->table.commit(); }
+
+void SpcCsvWriter::add(const std::string& fab, const SpcChart& c) {
+  std::size_t v = 0;
+  for (const SpcPoint& p : c.points) {
+    std::string rules;
+    while (v < c.violations.size() && c.violations[v].index < p.index) ++v;
+    for (std::size_t k = v; k < c.violations.size() && c.violations[k].index == p.index; ++k)
+      rules += (rules.empty() ? "" : ";") + std::to_string(c.violations[k].rule);
+    impl_->table.line({str(fab), str(c.tool), c.chart, std::to_string(p.index), str(p.wafer_id), str(p.lot_id),
+                       std::to_string(p.timestamp), num(p.value), std::to_string(p.n), num(c.centre), num(p.ucl),
+                       num(p.lcl), p.baseline ? "1" : "0", rules});
+  }
+}
+
+void write_spc_csv(const std::filesystem::path& path, const Analytics& a) {
+  SpcCsvWriter w(path);
+  for (const FabReport& f : a.fabs) {
+    w.add(f.fab, f.trend);
+    for (const SpcChart& c : f.spc) w.add(f.fab, c);
+  }
+  w.commit();
 }
 
 }  // namespace yf

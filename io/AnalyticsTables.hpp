@@ -4,6 +4,7 @@
 // pareto_failing_bins, zones, stacked_maps, commonality, spc (every point of every
 // chart), worst_wafers. The same numbers as summary.json "analytics".
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,9 +13,24 @@
 
 namespace yf {
 
-// full_spc: (fab, chart) with every point (AnalyticsAccumulator::finish); empty: the
-// points kept in the analytics are written instead.
-void write_analytics_tables(const std::filesystem::path& dir, const analytics::Analytics& a,
-                            const std::vector<std::pair<std::string, analytics::SpcChart>>& full_spc);
+// Every table but spc.csv.
+void write_analytics_tables(const std::filesystem::path& dir, const analytics::Analytics& a);
+
+// spc.csv, chart by chart (AnalyticsAccumulator::finish hands each uncut chart over);
+// appears on commit().
+class SpcCsvWriter {
+ public:
+  explicit SpcCsvWriter(const std::filesystem::path& path);
+  ~SpcCsvWriter();
+  void add(const std::string& fab, const analytics::SpcChart& chart);
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// spc.csv from the (cut) charts kept in the analytics: for a re-render without the run.
+void write_spc_csv(const std::filesystem::path& path, const analytics::Analytics& a);
 
 }  // namespace yf

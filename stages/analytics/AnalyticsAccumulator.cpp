@@ -398,7 +398,7 @@ std::vector<YieldRow> yield_rows(const std::map<std::string, GroupStats>& m) {
 
 }  // namespace
 
-Analytics AnalyticsAccumulator::finish(std::vector<std::pair<std::string, SpcChart>>* full_spc) const {
+Analytics AnalyticsAccumulator::finish(const FullChartFn& on_full_chart) const {
   const State& s = *s_;
   Analytics a;
   a.settings = s.settings;
@@ -455,9 +455,10 @@ Analytics AnalyticsAccumulator::finish(std::vector<std::pair<std::string, SpcCha
       }
     }
     SpcChart full;
-    SpcChart* want = full_spc ? &full : nullptr;
+    SpcChart* want = on_full_chart ? &full : nullptr;
     auto keep_full = [&]() {
-      if (full_spc) full_spc->emplace_back(fab_name, std::move(full));
+      if (on_full_chart) on_full_chart(fab_name, full);
+      full = SpcChart{};
     };
     f.trend = p_chart(trend, "", s.settings, want);
     keep_full();

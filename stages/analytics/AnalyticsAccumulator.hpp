@@ -7,6 +7,7 @@
 // route as indices into a name table): about 20 MB for 200,000 wafers.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,10 +30,12 @@ class AnalyticsAccumulator {
   // Failed wafers, and wafers whose tallies were not computed, are skipped.
   void add(const WaferResult& result);
 
-  // The analytics of everything added. full_spc, when given, receives every SPC chart
-  // with all its points and violations (the CSV), in the order of the fabs' trend,
-  // then spc charts.
-  Analytics finish(std::vector<std::pair<std::string, SpcChart>>* full_spc = nullptr) const;
+  // The analytics of everything added. on_full_chart, when given, is called with each
+  // SPC chart uncut (all its points and violations, for the CSV) as soon as it is
+  // computed, with its fab: fab by fab, the trend then the tools' charts. The uncut
+  // charts are not kept, so their points never all sit in memory at once.
+  using FullChartFn = std::function<void(const std::string& fab, const SpcChart& chart)>;
+  Analytics finish(const FullChartFn& on_full_chart = {}) const;
 
   std::int64_t wafers() const;
 

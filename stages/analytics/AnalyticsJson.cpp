@@ -7,6 +7,27 @@ nlohmann::ordered_json analytics_json(const Analytics& analytics) {
   return j;
 }
 
+std::string analytics_json_text(const Analytics& a) {
+  // Same keys in the same order as YF_ANALYTICS_JSON(Analytics, ...).
+  std::string out = "{\"format_version\":" + nlohmann::ordered_json(a.format_version).dump();
+  out += ",\"settings\":" + nlohmann::ordered_json(a.settings).dump();
+  out += ",\"wafers\":" + nlohmann::ordered_json(a.wafers).dump();
+  auto list = [&out](const char* key, const auto& items) {
+    out += ",\"";
+    out += key;
+    out += "\":[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      out += nlohmann::ordered_json(items[i]).dump();
+    }
+    out += ']';
+  };
+  list("fabs", a.fabs);
+  list("groups", a.groups);
+  out += '}';
+  return out;
+}
+
 Analytics analytics_from_json_text(const std::string& text, const std::string& where) {
   nlohmann::json j;
   try {

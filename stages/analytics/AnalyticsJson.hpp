@@ -132,6 +132,9 @@ YF_ANALYTICS_JSON(Analytics, format_version, settings, wafers, fabs, groups)
 // text of /analytics/json; a text that is not analytics JSON throws
 // std::invalid_argument naming `where` (the file) and the problem.
 nlohmann::ordered_json analytics_json(const Analytics& analytics);
+// analytics_json(analytics).dump(), built one fab and one group at a time so that the
+// whole JSON tree never sits in memory (a 200,000-wafer run has thousands of lots).
+std::string analytics_json_text(const Analytics& analytics);
 Analytics analytics_from_json_text(const std::string& text, const std::string& where);
 
 }  // namespace yf::analytics

@@ -112,8 +112,11 @@ Commonality tool_commonality(const std::vector<CommonalityWafer>& wafers, const 
         std::vector<double> rest;
         rest.reserve(step_wafers.size() - std::min(step_wafers.size(), mine.size()));
         double rank_sum = 0;
+        // Both lists are sorted wafer indices (mine a subset of the step's): one merge pass.
+        std::size_t m = 0;
         for (std::size_t i = 0; i < step_wafers.size(); ++i) {
-          if (std::binary_search(mine.begin(), mine.end(), step_wafers[i]))
+          while (m < mine.size() && mine[m] < step_wafers[i]) ++m;
+          if (m < mine.size() && mine[m] == step_wafers[i])
             rank_sum += ranks[i];
           else
             rest.push_back(pooled[i]);

@@ -159,8 +159,8 @@ YieldModelFits fit_yield_models(const std::vector<YieldPoint>& points, const std
     Eigen::VectorXd best_theta;
     double best_rss = std::numeric_limits<double>::infinity();
     bool best_converged = false;
-    // Several starts for alpha: the NB surface is flat along alpha when clustering is weak.
-    const std::vector<double> alphas = nb ? std::vector<double>{0.3, 1, 3, 10, 100} : std::vector<double>{1};
+    // Three starts for alpha: the NB surface is flat along alpha when clustering is weak.
+    const std::vector<double> alphas = nb ? std::vector<double>{0.5, 3, 30} : std::vector<double>{1};
     for (double a0 : alphas) {
       Eigen::VectorXd theta(fit.parameters);
       theta[0] = std::log(std::max(start_d, 1e-12));

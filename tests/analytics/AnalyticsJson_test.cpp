@@ -84,6 +84,12 @@ TEST_CASE("analytics JSON: write then read gives the same values") {
   CHECK(f.summary.stacked_maps[0].fail_rate(1) == -1.0);
 }
 
+TEST_CASE("analytics JSON: the piecewise text equals the whole tree's dump") {
+  const Analytics a = sample_analytics();
+  CHECK(analytics_json_text(a) == analytics_json(a).dump());
+  CHECK(analytics_json_text(Analytics{}) == analytics_json(Analytics{}).dump());
+}
+
 TEST_CASE("analytics JSON: die verdicts are one hex digit per die") {
   const nlohmann::json j = analytics_json(sample_analytics());
   CHECK(j["fabs"][0]["worst_wafers"][0]["die_verdicts"] == "0137fb");
