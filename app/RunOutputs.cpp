@@ -65,18 +65,20 @@ void RunOutputs::finish(const PipelineReport& report) {
   // summary.json last: its presence says the run completed. The analytics go in as one
   // compact line (they are large; the rest stays indented): "analytics": null is the
   // placeholder the dump ends with.
-  std::string text;
-  if (analytics_) {
-    summary["analytics"] = nullptr;
-    text = summary.dump(2);
-    const std::string tail = "null\n}";
-    if (text.size() < tail.size() || text.compare(text.size() - tail.size(), tail.size(), tail) != 0)
-      throw std::logic_error("summary.json: analytics placeholder not at the end");
-    text.replace(text.size() - tail.size(), tail.size(), analytics_text + "\n}");
-  } else {
-    text = summary.dump(2);
+  if (!analytics_) {
+    write_file_atomically(dir_ / "summary.json", summary.dump(2) + "\n");
+    return;
   }
-  write_file_atomically(dir_ / "summary.json", text + "\n");
+  summary["analytics"] = nullptr;
+  const std::string text = summary.dump(2);
+  const std::string tail = "null\n}";
+  if (text.size() < tail.size() || text.compare(text.size() - tail.size(), tail.size(), tail) != 0)
+    throw std::logic_error("summary.json: analytics placeholder not at the end");
+  // Streamed: the (large) analytics text is not copied into a second string.
+  AtomicFile out(dir_ / "summary.json");
+  out.stream().write(text.data(), static_cast<std::streamsize>(text.size() - tail.size()));
+  out.stream() << analytics_text << "\n}\n";
+  out.commit();
 }
 
 }  // namespace yf
