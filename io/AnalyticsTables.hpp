@@ -1,8 +1,8 @@
 #pragma once
 // The yield analytics as CSV tables in OUT/tables/ (docs/formats.md), each written
 // atomically: yields, model_fits, kill_ratios, pareto_defect_class, pareto_defect_size,
-// pareto_failing_bins, zones, stacked_maps, commonality, spc (every point of every
-// chart), worst_wafers. The same numbers as summary.json "analytics".
+// pareto_failing_bins, zones, stacked_maps, commonality, spc (the points the charts
+// keep), worst_wafers. The same numbers as summary.json "analytics".
 #include <filesystem>
 #include <memory>
 #include <string>
