@@ -28,6 +28,9 @@ struct RunArgs {
 
 int run_command(const RunArgs& args);
 int inspect_command(const std::string& path);
+// Re-renders OUT/report.html from OUT/results.h5 (exit 2 when OUT, results.h5 or its
+// analytics are missing or unreadable, 3 when report.html cannot be written).
+int report_command(const std::filesystem::path& out_dir);
 int regress_command(const RunArgs& args, const std::filesystem::path& golden, bool update);
 
 // `yieldflow import FILES -o DATASET.h5` (app/ImportCommand.cpp).

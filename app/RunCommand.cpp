@@ -41,7 +41,7 @@ class Progress {
 
 int run_command(const RunArgs& args) {
   try {
-    RunOutputs outputs(args.out_dir);
+    RunOutputs outputs(args.out_dir, args.options.stages.tallies.enabled);
     std::vector<std::string> inputs = args.inputs;
     OnTheFlyImports imported(inputs);  // KLARF, STDF, map files: into temporary datasets
     Progress progress(args.progress);

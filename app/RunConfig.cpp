@@ -132,6 +132,7 @@ PipelineOptions resolve_run_options(const RunFlags& flags) {
   o.max_in_flight = s.max_in_flight;
   o.stages.kill.min_kill_size_um = s.min_kill_size_um;
   o.stages.patterns = load_patterns(s.pattern_model);
+  o.stages.tallies.enabled = !flags.no_analytics;
   return o;
 }
 

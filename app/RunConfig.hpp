@@ -32,6 +32,7 @@ struct RunFlags {
   double image_k_sigma = -1;
   std::string calibration;  // tool calibration file (yieldflow calibrate)
   bool no_images = false;
+  bool no_analytics = false;  // no yield analytics, tables or report (and no per-wafer tallies)
 };
 
 // Merges defaults < config file < flags, validates, and loads the pattern model

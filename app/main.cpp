@@ -24,6 +24,7 @@ const char* kDescription =
     "  yieldflow regress --golden g data/*.h5  compare a run with a golden output folder\n"
     "  yieldflow detect --reference ref.tif img.tif -o annotated.png   defects of an image pair\n"
     "  yieldflow calibrate --tool KLA-01 data/*.h5 -o kla01.yml   calibrate a tool from its images\n"
+    "  yieldflow report out                  re-render out/report.html from out/results.h5\n"
     "  yieldflow train-patterns -o models/patterns.yml.gz   train the failure-pattern model\n"
     "Exit status: 0 ok, 1 some wafers/files failed (or regress found differences),\n"
     "2 bad command line or config, 3 fatal (no complete output).";
@@ -41,6 +42,8 @@ void add_run_options(CLI::App& cmd, yf::RunArgs& args, yf::RunFlags& flags) {
   cmd.add_option(t[5].flag, flags.image_k_sigma, help(5))->check(CLI::Range(1.0, 100.0));
   cmd.add_option(t[6].flag, flags.calibration, help(6))->check(CLI::ExistingFile);
   cmd.add_flag("--no-images", flags.no_images, "ignore /images: yield from the tools' defect lists alone");
+  cmd.add_flag("--no-analytics", flags.no_analytics,
+               "no yield analytics (summary.json \"analytics\", OUT/tables/, report.html)");
   cmd.add_option("--config", flags.config,
                  "YAML file of option: value (keys: threads, max_in_flight, min_kill_size_um, pattern_model, "
                  "min_image_defect_um, image_k_sigma, calibration); "
@@ -156,6 +159,9 @@ int main(int argc, char** argv) {
   calibrate->add_option("-o,--out", calibrate_args.out, "calibration file to write (.yml)")->required();
   calibrate->add_option("inputs", calibrate_args.inputs, "inspection datasets (.h5) with the tool's images")
       ->required()->check(CLI::ExistingFile);
+  std::string report_dir;
+  auto* report = app.add_subcommand("report", "re-render OUT/report.html from OUT/results.h5 without rerunning");
+  report->add_option("out", report_dir, "output folder of `yieldflow run`")->required();
 
   yf::TrainPatternsOptions train;
   train.report = &std::cout;
@@ -196,6 +202,7 @@ int main(int argc, char** argv) {
     if (*importer) return yf::import_command(import_args);
     if (*detect) return yf::detect_command(detect_args);
     if (*calibrate) return yf::calibrate_command(calibrate_args);
+    if (*report) return yf::report_command(report_dir);
     if (*trainer) return yf::train_patterns(train);
     if (*gen) {
       samples.defects = !bins_only;

@@ -81,6 +81,7 @@ struct DatasetTables {
   std::map<std::string, std::shared_ptr<const ProductGeometry>> products;
   std::map<std::int32_t, DefectClass> defect_classes;  // empty: every class is a killer
   bool has_bins_table = false;                         // false: bin 1 is the only good bin
+  bool has_defects_table = false;  // /defects exists: a wafer without defects is clean, not uninspected
   std::map<std::int16_t, BinDef> bins;
   std::map<std::string, ToolCalibration> calibrations;
   // /images (M, H, W); 0 when the file has none.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/Wafer.hpp"
+#include "core/WaferTallies.hpp"
 
 namespace yf {
 
@@ -79,6 +80,12 @@ struct WaferResult {
   // Every defect: the tool's list, then those found in the image (when reported).
   std::vector<ReportedDefect> defect_list;
   std::optional<ImageCalibrationReport> image;  // set when the wafer's image was analysed
+  // For the yield analytics (issue 4): the product and file tables (shared, not
+  // copied), the process route, and the per-wafer counts.
+  std::shared_ptr<const ProductGeometry> product;
+  std::shared_ptr<const DatasetTables> tables;
+  std::vector<HistoryEntry> history;
+  WaferTallies tallies;
 };
 
 }  // namespace yf

@@ -162,8 +162,10 @@ void DatasetReader::Impl::open() {
   read_products();
   read_classes_and_bins();
   read_calibrations_and_images();
-  if (exists(file.get(), "/defects"))
+  if (exists(file.get(), "/defects")) {
     defects = std::make_unique<CompoundTable>(file.get(), "/defects", defect_columns(), path);
+    tables->has_defects_table = true;
+  }
   if (exists(file.get(), "/history"))
     history = std::make_unique<CompoundTable>(file.get(), "/history", history_columns(), path);
   open_binmaps();

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <limits>
@@ -369,6 +370,26 @@ void ResultsH5Writer::append(const WaferResult& r) {
     std::lock_guard lock(h5::library_mutex());
     d.flush();
   }
+}
+
+void ResultsH5Writer::write_analytics_json(const std::string& json) {
+  std::lock_guard lock(h5::library_mutex());
+  Impl& d = *impl_;
+  const std::string what = d.temp_path.string() + ": /analytics/json";
+  h5::Handle type = h5::type_handle(H5Tcopy(H5T_C_S1));
+  h5::check(H5Tset_size(type.get(), std::max<std::size_t>(json.size(), 1)), what + ": string too long");
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  h5::Handle space = h5::space_handle(H5Screate(H5S_SCALAR));
+  h5::Handle lcpl = h5::plist_handle(H5Pcreate(H5P_LINK_CREATE));
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  h5::Handle dcpl = h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(dcpl.get(), 0);
+  h5::Handle ds = h5::dataset_handle(h5::check_id(
+      H5Dcreate2(d.file.get(), "/analytics/json", type.get(), space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+      what + ": cannot create"));
+  std::string padded = json.empty() ? std::string(1, '\0') : json;
+  h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), what + ": write failed");
 }
 
 void ResultsH5Writer::finish() {

@@ -3,6 +3,7 @@
 // maps, streamed in batches and renamed into place by finish().
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "core/WaferResult.hpp"
 
@@ -16,6 +17,9 @@ class ResultsH5Writer {
   ResultsH5Writer& operator=(const ResultsH5Writer&) = delete;
 
   void append(const WaferResult& result);
+  // /analytics/json: the analytics JSON text (stages/analytics/AnalyticsJson.hpp) as a
+  // scalar fixed-length UTF-8 string, read back by `yieldflow report`. Before finish().
+  void write_analytics_json(const std::string& json);
   void finish();
 
  private:

@@ -203,6 +203,14 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
     }
   }
 
+  out.product = job.product;
+  out.tables = job.tables;
+  if (options.tallies.enabled) {
+    out.history = job.history;
+    out.tallies = tally_wafer(g, out.die_verdicts, job.defects, die_of_defect, kill.killers_per_die,
+                              job.binmap ? &*job.binmap : nullptr, tables, options.tallies);
+  }
+
   if (options.patterns) {
     const auto& names = pattern_classes();
     if (job.binmap && m.tested_dies > 0) {

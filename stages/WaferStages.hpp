@@ -9,6 +9,7 @@
 #include "stages/ImageStage.hpp"
 #include "stages/KillStage.hpp"
 #include "stages/PatternClassifier.hpp"
+#include "stages/WaferTallyStage.hpp"
 
 namespace yf {
 
@@ -20,6 +21,8 @@ struct StageOptions {
   ImageStageOptions images;
   // Fill WaferResult::defect_list (OUT/defects.csv, results.h5 /defects).
   bool report_defects = true;
+  // The per-wafer counts of the yield analytics (WaferResult::tallies).
+  TallyOptions tallies;
 };
 
 // The pattern-recognition views of a wafer: the sort map (untested -> none, pass

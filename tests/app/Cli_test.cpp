@@ -239,3 +239,41 @@ TEST_CASE("a run that cannot finish its outputs exits 3 and leaves no summary.js
   CHECK_FALSE(fs::exists(dir / "out/summary.json"));  // the earlier run's marker is gone too
   for (const auto& e : fs::directory_iterator(dir / "out")) CHECK(e.path().filename().string()[0] != '.');
 }
+
+TEST_CASE("run writes the yield analytics; --no-analytics leaves them out", "[app][analytics]") {
+  yf::test::TempDir dir;
+  const auto inputs = joined(sample_files());
+  REQUIRE(yieldflow("run -q -o " + (dir / "with") + inputs, dir).status == 0);
+  const auto summary = nlohmann::json::parse(slurp(dir / "with/summary.json"));
+  REQUIRE(summary.contains("analytics"));
+  CHECK(summary["analytics"]["wafers"] == 100);
+  CHECK(summary["analytics"]["fabs"].size() == 2);
+  for (const char* table : {"yields.csv", "model_fits.csv", "kill_ratios.csv", "pareto_defect_class.csv",
+                            "pareto_defect_size.csv", "pareto_failing_bins.csv", "zones.csv", "stacked_maps.csv",
+                            "commonality.csv", "spc.csv", "worst_wafers.csv"})
+    CHECK(fs::exists(fs::path(dir / "with/tables") / table));
+  // commonality.csv: the first tool-level row of FAB14 is the planted excursion.
+  std::ifstream in(dir / "with/tables/commonality.csv");
+  std::string line;
+  std::getline(in, line);
+  const auto header = yf::parse_csv_line(line);
+  bool found = false;
+  while (!found && std::getline(in, line)) {
+    const auto f = yf::parse_csv_line(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
+    if (row["fab"] != "FAB14" || row["level"] != "tool") continue;
+    found = true;
+    CHECK(row["rank"] == "1");
+    CHECK(row["step"] == "POLY_ETCH");
+    CHECK(row["tool"] == "ETCH-03");
+    CHECK(row["significant"] == "1");
+  }
+  CHECK(found);
+
+  REQUIRE(yieldflow("run -q --no-analytics -o " + (dir / "without") + inputs, dir).status == 0);
+  CHECK_FALSE(nlohmann::json::parse(slurp(dir / "without/summary.json")).contains("analytics"));
+  CHECK_FALSE(fs::exists(dir / "without/tables"));
+  // The per-wafer and group outputs do not depend on the analytics.
+  CHECK(slurp(dir / "with/wafers.csv") == slurp(dir / "without/wafers.csv"));
+}
