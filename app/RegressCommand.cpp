@@ -17,7 +17,8 @@ int regress_command(const RunArgs& args, const std::filesystem::path& golden, bo
     int status = run_command(into_golden);
     // regress compares wafers.csv and summary.json only: keep the golden folder small.
     std::error_code ec;
-    std::filesystem::remove(golden / "results.h5", ec);
+    for (const char* name : {"results.h5", "defects.csv", "report.html"}) std::filesystem::remove(golden / name, ec);
+    std::filesystem::remove_all(golden / "tables", ec);
     if (status == kExitOk || status == kExitSomeFailed) spdlog::info("golden folder {} written", golden.string());
     return status == kExitFatal ? kExitFatal : kExitOk;
   }
