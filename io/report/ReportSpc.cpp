@@ -27,7 +27,7 @@ const char* rule_text(int rule) {
 }
 
 std::string chart_name(const SpcChart& c) {
-  std::string what = c.chart == "p" ? "p-chart, wafer sort yield" : c.chart == "c" ? "c-chart, defects per wafer" : c.chart;
+  std::string what = c.chart == "p" ? "Laney p'-chart, wafer sort yield" : c.chart == "c" ? "Laney c-chart, defects per wafer" : c.chart;
   return (c.tool.empty() ? std::string("fab trend") : c.tool) + ": " + what;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace yf::analytics {
@@ -46,8 +47,30 @@ std::vector<SpcViolation> western_electric(const std::vector<double>& z) {
 namespace {
 
 std::string baseline_text(std::int64_t b, std::int64_t n, const AnalyticsSettings& s) {
-  return "first " + std::to_string(b) + " of " + std::to_string(n) + " wafers in time order (max(" +
-         std::to_string(s.baseline_min_points) + ", " + std::to_string(s.baseline_fraction) + " n))";
+  const auto percent = static_cast<long>(std::lround(100 * s.baseline_fraction));
+  return "first " + std::to_string(b) + " of " + std::to_string(n) + " wafers in time order (the larger of " +
+         std::to_string(s.baseline_min_points) + " and " + std::to_string(percent) + "% of them)";
+}
+
+// Laney's sigma_z: the spread of the baseline's standardised points z_j = (x_j - centre)
+// / sigma_j, from their mean moving range (MR-bar / 1.128, the individuals chart's
+// estimate). Wafer yields and defect counts are clustered (a wafer is not a binomial or
+// Poisson sample of independent dies), so the spread between wafers is several times
+// what the binomial / Poisson sigma says, and plain limits flag most wafers; Laney's
+// p' and u' charts multiply sigma_i by sigma_z. 1 when the baseline has under 2 points
+// or no spread to measure.
+double laney_sigma_z(const std::vector<double>& z_baseline) {
+  if (z_baseline.size() < 2) return 1.0;
+  double sum = 0;
+  for (std::size_t j = 1; j < z_baseline.size(); ++j) sum += std::fabs(z_baseline[j] - z_baseline[j - 1]);
+  const double sigma_z = sum / static_cast<double>(z_baseline.size() - 1) / 1.128;
+  return std::isfinite(sigma_z) && sigma_z > 0 ? sigma_z : 1.0;
+}
+
+std::string with_sigma_z(const std::string& baseline, double sigma_z) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "; Laney sigma_z %.2f (limits widened by it)", sigma_z);
+  return baseline + buf;
 }
 
 // Fills the chart from per-point values and limits; z for the rules.
@@ -125,6 +148,17 @@ SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool,
   if (tested <= 0) return finish(c, samples, {}, {}, s, full);
   const double pbar = static_cast<double>(good) / static_cast<double>(tested);
   c.centre = pbar;
+  auto binomial_sigma = [pbar](const SpcSample& x) {
+    return std::sqrt(pbar * (1 - pbar) / static_cast<double>(std::max<std::int64_t>(x.n, 1)));
+  };
+  std::vector<double> zb;
+  for (std::int64_t i = 0; i < b; ++i) {
+    const SpcSample& x = samples[static_cast<std::size_t>(i)];
+    const double n = static_cast<double>(std::max<std::int64_t>(x.n, 1));
+    zb.push_back(zscore(static_cast<double>(x.count) / n, pbar, binomial_sigma(x)));
+  }
+  const double sigma_z = laney_sigma_z(zb);
+  c.baseline = with_sigma_z(c.baseline, sigma_z);
   std::vector<SpcPoint> points;
   std::vector<double> z;
   points.reserve(samples.size());
@@ -132,7 +166,7 @@ SpcChart p_chart(const std::vector<SpcSample>& samples, const std::string& tool,
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const SpcSample& x = samples[i];
     const double n = static_cast<double>(std::max<std::int64_t>(x.n, 1));
-    const double sigma = std::sqrt(pbar * (1 - pbar) / n);
+    const double sigma = binomial_sigma(x) * sigma_z;
     const double y = static_cast<double>(x.count) / n;
     points.push_back(point(x, static_cast<std::int64_t>(i), y, std::min(1.0, pbar + 3 * sigma),
                            std::max(0.0, pbar - 3 * sigma), static_cast<std::int64_t>(i) < b));
@@ -150,7 +184,12 @@ SpcChart c_chart(const std::vector<SpcSample>& samples, const std::string& tool,
   for (std::int64_t i = 0; i < b; ++i) total += samples[static_cast<std::size_t>(i)].count;
   const double cbar = static_cast<double>(total) / static_cast<double>(b);
   c.centre = cbar;
-  const double sigma = std::sqrt(cbar);
+  std::vector<double> zb;
+  for (std::int64_t i = 0; i < b; ++i)
+    zb.push_back(zscore(static_cast<double>(samples[static_cast<std::size_t>(i)].count), cbar, std::sqrt(cbar)));
+  const double sigma_z = laney_sigma_z(zb);
+  c.baseline = with_sigma_z(c.baseline, sigma_z);
+  const double sigma = std::sqrt(cbar) * sigma_z;
   std::vector<SpcPoint> points;
   std::vector<double> z;
   for (std::size_t i = 0; i < samples.size(); ++i) {

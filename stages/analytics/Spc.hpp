@@ -1,8 +1,11 @@
 #pragma once
-// Shewhart charts of wafers in time order: the p-chart of wafer sort yield (limits
-// p-bar +- 3 sqrt(p-bar (1 - p-bar) / n_i), n_i the wafer's tested dies) and the
-// c-chart of defects per wafer (c-bar +- 3 sqrt(c-bar)), centre lines from a baseline
-// period, and the four Western Electric rules. docs/algorithms.md ("Yield analytics").
+// Shewhart charts of wafers in time order, Laney's form: the p'-chart of wafer sort
+// yield (limits p-bar +- 3 sigma_z sqrt(p-bar (1 - p-bar) / n_i), n_i the wafer's tested
+// dies) and the c-chart of defects per wafer (c-bar +- 3 sigma_z sqrt(c-bar)), where
+// sigma_z (the baseline's moving-range spread of standardised points) widens binomial /
+// Poisson limits to the wafer-to-wafer spread that clustered defects give; centre lines
+// and sigma_z from a baseline period, and the four Western Electric rules.
+// docs/algorithms.md ("Yield analytics").
 #include <cstdint>
 #include <string>
 #include <vector>
