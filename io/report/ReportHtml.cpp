@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "io/AtomicFile.hpp"
@@ -16,6 +17,40 @@ using namespace analytics;
 namespace {
 
 std::string h3(const std::string& title) { return "<h3>" + html_escape(title) + "</h3>\n"; }
+
+// Wafers per failure pattern (WM-811K classes, docs/patterns.md) of the sort maps and of
+// the inspection kill maps, by pattern name.
+std::string patterns_html(const FabReport& fab) {
+  if (fab.sort_patterns.empty() && fab.inspection_patterns.empty())
+    return "<p class=\"note\">No failure patterns: the run had no pattern model (--no-patterns, or the model file "
+           "was missing).</p>\n";
+  std::int64_t sorted = 0, inspected = 0;
+  for (const auto& [name, n] : fab.sort_patterns) sorted += n;
+  for (const auto& [name, n] : fab.inspection_patterns) inspected += n;
+  Table t;
+  t.header = {"pattern", "wafers (sort map)", "share", "wafers (inspection kill map)", "share"};
+  t.numeric_columns = {false, true, true, true, true};
+  auto count = [](const std::map<std::string, std::int64_t>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::int64_t{0} : it->second;
+  };
+  auto share = [](std::int64_t n, std::int64_t total) {
+    return total > 0 ? format_percent(static_cast<double>(n) / static_cast<double>(total)) : std::string("-");
+  };
+  std::vector<std::string> names;
+  for (const auto& [name, n] : fab.sort_patterns) names.push_back(name);
+  for (const auto& [name, n] : fab.inspection_patterns)
+    if (!fab.sort_patterns.count(name)) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const std::int64_t a = count(fab.sort_patterns, name), b = count(fab.inspection_patterns, name);
+    t.rows.push_back({Cell::text(name), Cell::number(format_count(a)), Cell::number(share(a, sorted)),
+                      Cell::number(format_count(b)), Cell::number(share(b, inspected))});
+  }
+  t.note = "Classified by the random forest of docs/patterns.md; per-wafer patterns and confidences are in "
+           "wafers.csv.";
+  return table_html(t);
+}
 
 std::string fab_section(const FabReport& fab, std::size_t index) {
   std::string s = fmt::format("<section class=\"fab\" id=\"fab-{}\">\n<h2>Fab {}</h2>\n", index + 1, html_escape(fab.fab));
@@ -36,6 +71,8 @@ std::string fab_section(const FabReport& fab, std::size_t index) {
   s += zones_html(fab.summary.zones);
   s += h3("Stacked maps");
   s += stacked_maps_html(fab.summary.stacked_maps);
+  s += h3("Failure patterns");
+  s += patterns_html(fab);
   s += h3("Worst wafers");
   s += worst_wafers_html(fab.worst_wafers);
   s += h3("Tool commonality");

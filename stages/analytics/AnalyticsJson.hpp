@@ -125,7 +125,7 @@ YF_ANALYTICS_JSON(SpcViolation, rule, index, window_begin, wafer_id, timestamp, 
 YF_ANALYTICS_JSON(SpcChart, chart, tool, baseline, baseline_points, baseline_first_timestamp, baseline_last_timestamp,
                   centre, total_points, points, total_violations, violations)
 YF_ANALYTICS_JSON(FabReport, fab, summary, yield_by_tool, yield_by_lot, yield_by_product, trend, spc, commonality,
-                  worst_wafers)
+                  worst_wafers, sort_patterns, inspection_patterns)
 YF_ANALYTICS_JSON(Analytics, format_version, settings, wafers, fabs, groups)
 
 // The whole analytics as ordered JSON (summary.json, results.h5), and back from the

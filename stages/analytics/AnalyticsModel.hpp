@@ -13,6 +13,7 @@
 // Changes to these structs are additive: a new field gets a default, and an older
 // JSON without it still reads (from_json falls back to the default).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -287,6 +288,10 @@ struct FabReport {
   std::vector<SpcChart> spc;           // per inspection tool of the fab: p-chart, then c-chart
   Commonality commonality;
   std::vector<WorstWafer> worst_wafers;  // lowest yield first
+  // Wafers per failure pattern (issue 6) of the sort map and of the inspection kill map;
+  // empty when no pattern model ran.
+  std::map<std::string, std::int64_t> sort_patterns;
+  std::map<std::string, std::int64_t> inspection_patterns;
 };
 
 struct Analytics {

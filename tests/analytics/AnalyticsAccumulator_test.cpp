@@ -194,7 +194,7 @@ std::string run_samples(int threads) {
 
 }  // namespace
 
-TEST_CASE("samples: the planted excursion (POLY_ETCH, ETCH-03) ranks first; -j1 equals -j2",
+TEST_CASE("samples: the planted excursion (POLY_ETCH, ETCH-03) ranks first, -j1 equals -j2",
           "[AnalyticsAccumulator]") {
   const std::string j1 = run_samples(1);
   const Analytics a = analytics_from_json_text(j1, "samples");

@@ -55,7 +55,7 @@ TEST_CASE("p-chart (Laney p'): limits vary with the tested dies and widen by the
   CHECK(c.violations.empty());
 }
 
-TEST_CASE("c-chart (Laney): c-bar +- 3 sqrt(c-bar) sigma_z, LCL floored at 0; baseline drives the limits", "[Spc]") {
+TEST_CASE("c-chart (Laney): c-bar +- 3 sqrt(c-bar) sigma_z, LCL floored at 0, baseline drives the limits", "[Spc]") {
   // Baseline = the first 5 points (min points 5): 2 4 3 5 6 -> c-bar 4, sqrt(c-bar) 2;
   // z = -1, 0, -0.5, 0.5, 1; moving ranges 1, 0.5, 1, 0.5, mean 0.75; sigma_z = 0.75 / 1.128
   // = 0.6648936 (under-dispersed: the limits narrow): UCL 4 + 6 * 0.6648936 = 7.9893617,

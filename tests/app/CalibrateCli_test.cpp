@@ -40,7 +40,7 @@ const std::string kImages = (fs::path(yf::test::kSamplesDir) / "images-000.h5").
 
 }  // namespace
 
-TEST_CASE("calibrate: a tool's scale, rotation and flat field from its images; run takes the file",
+TEST_CASE("calibrate: a tool's scale, rotation and flat field from its images, run takes the file",
           "[app][images]") {
   yf::test::TempDir dir;
   const std::string yml = (dir.path() / "kla01.yml").string();

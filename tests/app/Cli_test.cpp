@@ -240,13 +240,14 @@ TEST_CASE("a run that cannot finish its outputs exits 3 and leaves no summary.js
   for (const auto& e : fs::directory_iterator(dir / "out")) CHECK(e.path().filename().string()[0] != '.');
 }
 
-TEST_CASE("run writes the yield analytics; --no-analytics leaves them out", "[app][analytics]") {
+TEST_CASE("run writes the yield analytics, --no-analytics leaves them out", "[app][analytics]") {
   yf::test::TempDir dir;
   const auto inputs = joined(sample_files());
   REQUIRE(yieldflow("run -q -o " + (dir / "with") + inputs, dir).status == 0);
   const auto summary = nlohmann::json::parse(slurp(dir / "with/summary.json"));
   REQUIRE(summary.contains("analytics"));
-  CHECK(summary["analytics"]["wafers"] == 100);
+  CHECK(summary["analytics"]["wafers"] == summary["wafers"]);  // every wafer of the samples succeeds
+  CHECK(summary["wafers"] == 104);                              // 100 in fab14/fab7.h5, 4 in images-000.h5
   CHECK(summary["analytics"]["fabs"].size() == 2);
   for (const char* table : {"yields.csv", "model_fits.csv", "kill_ratios.csv", "pareto_defect_class.csv",
                             "pareto_defect_size.csv", "pareto_failing_bins.csv", "zones.csv", "stacked_maps.csv",
@@ -270,6 +271,27 @@ TEST_CASE("run writes the yield analytics; --no-analytics leaves them out", "[ap
     CHECK(row["significant"] == "1");
   }
   CHECK(found);
+
+  // Failure patterns per fab (issue 6, shown in report.html): the analytics' counts are the
+  // counts of wafers.csv's sort_pattern / inspection_pattern column per fab.
+  std::map<std::string, std::map<std::string, std::int64_t>> sort_counts, kill_counts;
+  std::ifstream wafers(dir / "with/wafers.csv");
+  std::getline(wafers, line);
+  const auto wheader = yf::parse_csv_line(line);
+  while (std::getline(wafers, line)) {
+    const auto f = yf::parse_csv_line(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < wheader.size() && i < f.size(); ++i) row[wheader[i]] = f[i];
+    if (!row["sort_pattern"].empty()) ++sort_counts[row["fab"]][row["sort_pattern"]];
+    if (!row["inspection_pattern"].empty()) ++kill_counts[row["fab"]][row["inspection_pattern"]];
+  }
+  REQUIRE(sort_counts.size() == 2);
+  for (const auto& fab : summary["analytics"]["fabs"]) {
+    CHECK(fab["sort_patterns"].get<std::map<std::string, std::int64_t>>() == sort_counts[fab["fab"].get<std::string>()]);
+    CHECK(fab["inspection_patterns"].get<std::map<std::string, std::int64_t>>() ==
+          kill_counts[fab["fab"].get<std::string>()]);
+  }
+  CHECK(slurp(dir / "with/report.html").find("<h3>Failure patterns</h3>") != std::string::npos);
 
   REQUIRE(yieldflow("run -q --no-analytics -o " + (dir / "without") + inputs, dir).status == 0);
   CHECK_FALSE(nlohmann::json::parse(slurp(dir / "without/summary.json")).contains("analytics"));

@@ -49,7 +49,7 @@ TEST_CASE("detect_format_from_head: STDF in both byte orders, KLARF after a BOM,
   CHECK(!detect_format_from_head("wafer,x,y\n1,2,3\n"));
 }
 
-TEST_CASE("detect_format: a gzip-wrapped KLARF; an unknown file fails naming it", "[detect]") {
+TEST_CASE("detect_format: a gzip-wrapped KLARF, an unknown file fails naming it", "[detect]") {
   yf::test::TempDir dir;
   const std::string gz = dir / "k.gz";
   gzFile f = gzopen(gz.c_str(), "wb");

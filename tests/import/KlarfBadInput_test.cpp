@@ -136,7 +136,7 @@ TEST_CASE("KLARF: columns in another order, extra columns, DSIZE missing", "[kla
   CHECK(d.class_id == 10);
 }
 
-TEST_CASE("KLARF: unknown statements of any length are skipped, a list missing its ';' ends at a keyword", "[klarf]") {
+TEST_CASE("KLARF: unknown statements of any length are skipped, a list missing its semicolon ends at a keyword", "[klarf]") {
   yf::test::TempDir dir;
   std::string map = "SampleDieMap 300\n";
   for (int i = 0; i < 300; ++i) map += " " + std::to_string(i % 20) + " " + std::to_string(i / 20) + "\n";

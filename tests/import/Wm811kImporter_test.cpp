@@ -61,7 +61,7 @@ TEST_CASE("WM-811K lots_first100: 4 lots of 25, none 83, unlabelled 3", "[wm811k
   for (const auto& [lot, n] : lots) CHECK(n == 25);
 }
 
-TEST_CASE("WM-811K bad lines fail with file and line; a wrong n_pass is a warning", "[wm811k][bad]") {
+TEST_CASE("WM-811K bad lines fail with file and line, a wrong n_pass is a warning", "[wm811k][bad]") {
   yf::test::TempDir dir;
   const std::string ok = R"({"lotName": "L", "waferIndex": 1, "failureType": "none", "rows": 2, "cols": 3, "n_pass": 2, "map": ["012", "110"]})";
   const std::string path = dir / "w.jsonl";

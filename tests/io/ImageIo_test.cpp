@@ -228,7 +228,7 @@ TEST_CASE("outputs: results.h5 /defects and /image_calibration", "[io][images]")
   CHECK(read_strings(f, "/image_calibration", "warnings") == std::vector<std::string>{"w1; w2"});
 }
 
-TEST_CASE("tool calibration file: written, read back, flat evaluated; malformed files named", "[io][images]") {
+TEST_CASE("tool calibration file: written, read back, flat evaluated, malformed files named", "[io][images]") {
   yf::test::TempDir tmp;
   ToolCalibrationRecord r;
   r.tool = "KLA-02";

@@ -87,7 +87,7 @@ TEST_CASE("threads 1 and 4 give identical results and aggregates", "[pipeline]")
   CHECK(yf::summary_json(r1.aggregate, r1.totals).dump() == yf::summary_json(r4.aggregate, r4.totals).dump());
 }
 
-TEST_CASE("a bad wafer fails alone; a bad file is skipped; the rest completes", "[pipeline][bad]") {
+TEST_CASE("a bad wafer fails alone, a bad file is skipped, the rest completes", "[pipeline][bad]") {
   yf::test::TempDir dir;
   MiniDataset a = many_wafers(10, "A");
   a.wafers[3].product = "NOPE";                        // unknown product

@@ -102,6 +102,8 @@ Analytics hand_built() {
   w.cols = 2;
   w.die_verdicts = {kDieProduct | kDieTested, kDieProduct | kDieTested | kDieSortPass, 0, kDieProduct | kDieTested};
   fab.worst_wafers.push_back(w);
+  fab.sort_patterns = {{"Edge-Ring", 1}, {"none", 3}};  // 4 sorted wafers
+  fab.inspection_patterns = {{"none", 4}};
   a.fabs.push_back(fab);
   GroupAnalytics product;
   product.kind = "product";
@@ -116,8 +118,8 @@ Analytics hand_built() {
 TEST_CASE("report: the page has every section and the headline values", "[report]") {
   std::string html = report::render_report_html(hand_built());
   for (const char* section : {"Yield by tool", "Yield by lot", "Yield by product", "Trend and SPC", "Paretos",
-                              "Kill ratios", "Zones", "Stacked maps", "Worst wafers", "Tool commonality",
-                              "Yield models"})
+                              "Kill ratios", "Zones", "Stacked maps", "Failure patterns", "Worst wafers",
+                              "Tool commonality", "Yield models"})
     CHECK(html.find(std::string("<h3>") + section + "</h3>") != std::string::npos);
   CHECK(html.find("<h2>Across fabs</h2>") != std::string::npos);
   CHECK(html.find("<h2>Fab FAB&lt;14&gt;</h2>") != std::string::npos);
@@ -128,6 +130,11 @@ TEST_CASE("report: the page has every section and the headline values", "[report
   CHECK(html.find("<td class=\"num\">60.0 %</td>") != std::string::npos);     // KLA-02: 120 / 200
   CHECK(html.find("<td class=\"num\">0.778</td>") != std::string::npos);      // KR = 1 - 0.2 / 0.9
   CHECK(html.find("trust this one") != std::string::npos);
+  // Failure patterns: Edge-Ring 1 of 4 sort maps (25.0 %), none 3 (75.0 %) and 4 of 4 kill maps.
+  CHECK(html.find("<td>Edge-Ring</td><td class=\"num\">1</td><td class=\"num\">25.0 %</td>"
+                  "<td class=\"num\">0</td><td class=\"num\">0.0 %</td>") != std::string::npos);
+  CHECK(html.find("<td>none</td><td class=\"num\">3</td><td class=\"num\">75.0 %</td>"
+                  "<td class=\"num\">4</td><td class=\"num\">100.0 %</td>") != std::string::npos);
   CHECK(count(html, "<svg class=\"chart\"") >= 8);
   CHECK(count(html, "src=\"data:image/png;base64,") == 3);  // 2 stacked maps (sort, kill) + 1 gallery map
 }
@@ -164,7 +171,7 @@ TEST_CASE("report: no user string reaches the page unescaped and nothing loads f
   CHECK_FALSE(std::regex_search(html, external));
 }
 
-TEST_CASE("report: same analytics, same bytes; write_report is atomic", "[report]") {
+TEST_CASE("report: same analytics, same bytes, write_report is atomic", "[report]") {
   Analytics a = hand_built();
   CHECK(report::render_report_html(a) == report::render_report_html(a));
   test::TempDir dir;

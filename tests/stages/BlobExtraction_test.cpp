@@ -174,7 +174,7 @@ TEST_CASE("extract_blobs: a scratch in pieces is joined, unrelated blobs are not
   CHECK(yf::extract_blobs(d, 1.0, cv::Mat(), cv::Mat(), o).size() == 4);
 }
 
-TEST_CASE("extract_blobs: a large blob is a cluster; classify_shape thresholds", "[ImageDetection]") {
+TEST_CASE("extract_blobs: a large blob is a cluster, classify_shape thresholds", "[ImageDetection]") {
   cv::Mat d = zeros(80, 80);
   cv::circle(d, cv::Point(40, 40), 9, cv::Scalar(-15), cv::FILLED);  // ~250 px
   DetectionOptions o;

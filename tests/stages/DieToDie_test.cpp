@@ -91,7 +91,7 @@ TEST_CASE("die-to-die: a 3 px particle, a scratch and a cluster, nothing else", 
   CHECK(std::abs(d.dot(along)) < 3);
 }
 
-TEST_CASE("die-to-die: what every die has is pattern; what two of them have is not", "[DieToDie]") {
+TEST_CASE("die-to-die: what every die has is pattern, what two of them have is not", "[DieToDie]") {
   SyntheticDieImage s;
   yf::DieCells cells = cells_of(s);
   // The same disc in every die: part of the pattern, nothing to report.
@@ -115,7 +115,7 @@ TEST_CASE("die-to-die: no noise, no defects, no detections (the sigma floor)", "
   CHECK(result.noise_sigma < 1);
 }
 
-TEST_CASE("die-to-die: dies outside the image are skipped; fewer than 3 is an error", "[DieToDie]") {
+TEST_CASE("die-to-die: dies outside the image are skipped, fewer than 3 is an error", "[DieToDie]") {
   SyntheticDieImage s;
   s.image_size = cv::Size(240, 130);  // 3 x 2 whole dies
   const cv::Mat image = s.render();

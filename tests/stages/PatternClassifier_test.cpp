@@ -105,7 +105,7 @@ TEST_CASE("training is reproducible from the seed, to the model file's bytes", "
   CHECK(a->votes(probe) == b->votes(probe));
 }
 
-TEST_CASE("the fast vote equals OpenCV's; a saved model loads back with the same votes", "[PatternClassifier]") {
+TEST_CASE("the fast vote equals OpenCV's, a saved model loads back with the same votes", "[PatternClassifier]") {
   yf::test::TempDir dir;
   const auto maps = small_set();
   const auto model = yf::train_pattern_model(maps, small_forest(3));
