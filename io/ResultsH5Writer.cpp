@@ -20,9 +20,10 @@ namespace yf {
 namespace {
 
 constexpr std::size_t kBatch = 1024;
-// Die verdict maps per chunk of /die_verdicts/<product>, and their deflate level.
+// Die verdict maps per chunk of /die_verdicts/<product>; the deflate level of every
+// compressed dataset (the verdict chunks deflated by write_chunk() included).
 constexpr std::size_t kVerdictChunk = 64;
-constexpr int kVerdictGzipLevel = 4;
+constexpr int kGzipLevel = 4;
 
 // One /wafers row in memory; strings point into the batch's owned storage.
 struct Row {
@@ -185,9 +186,9 @@ h5::Handle create_extendible(hid_t loc, const char* name, hid_t type, int rank, 
   h5::Handle dcpl = h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
   H5Pset_chunk(dcpl.get(), rank, chunk);
   H5Pset_obj_track_times(dcpl.get(), 0);
-  // Deflate alone: the verdict chunks are deflated by write_chunk() itself, which must
-  // produce exactly what this filter pipeline expects (zlib's compress2 format).
-  if (gzip) H5Pset_deflate(dcpl.get(), kVerdictGzipLevel);
+  // Deflate alone: write_chunk() deflates the verdict chunks itself and must produce
+  // exactly what this filter pipeline expects (zlib's compress2 format).
+  if (gzip) H5Pset_deflate(dcpl.get(), kGzipLevel);
   h5::Handle lcpl = h5::plist_handle(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   return h5::dataset_handle(
@@ -229,7 +230,7 @@ struct ResultsH5Writer::Impl {
     uLongf packed_size = compressBound(static_cast<uLong>(v.pending.size()));
     v.packed.resize(packed_size);
     if (compress2(v.packed.data(), &packed_size, v.pending.data(), static_cast<uLong>(v.pending.size()),
-                  kVerdictGzipLevel) != Z_OK)
+                  kGzipLevel) != Z_OK)
       throw std::runtime_error("results.h5: /die_verdicts/" + product + ": deflate failed");
     std::lock_guard lock(h5::library_mutex());
     const auto first = static_cast<hsize_t>(v.next_row) - maps;

@@ -262,7 +262,6 @@ std::vector<float> pattern_features(const FailMap& map) {
   if (s.rows != rows || s.cols != cols) {
     s.rows = rows, s.cols = cols;
     s.state.assign(cells, 0), s.mask.assign(cells, 0), s.clean.assign(cells, 0);
-    s.labels.assign(cells, 0);
   }
   std::uint8_t* st = s.state.data();
   int n_dies = 0, n_fail = 0;
