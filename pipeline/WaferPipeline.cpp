@@ -1,5 +1,6 @@
 #include "pipeline/WaferPipeline.hpp"
 
+#include <opencv2/core/utility.hpp>
 #include <spdlog/spdlog.h>
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
@@ -15,6 +16,22 @@ namespace yf {
 namespace {
 
 using JobPtr = std::shared_ptr<const WaferJob>;
+
+// OpenCV's own parallel_for_ is off while the graph runs. The graph already gives every
+// allowed worker a wafer; Debian's OpenCV would otherwise run some image calls on an arena of
+// all the cores of its own, so `-j 1` would not mean one thread, and wafers at `-j N` would
+// oversubscribe the cores. The previous setting comes back afterwards (`detect` on a single
+// image, say, keeps OpenCV's threads).
+class OpenCvThreadsOff {
+ public:
+  OpenCvThreadsOff() : previous_(cv::getNumThreads()) { cv::setNumThreads(1); }
+  ~OpenCvThreadsOff() { cv::setNumThreads(previous_); }
+  OpenCvThreadsOff(const OpenCvThreadsOff&) = delete;
+  OpenCvThreadsOff& operator=(const OpenCvThreadsOff&) = delete;
+
+ private:
+  int previous_;
+};
 using ResultPtr = std::shared_ptr<const WaferResult>;
 
 // The reader node's state: walks the files in order, then their wafers.
@@ -97,6 +114,7 @@ PipelineReport run_pipeline(const std::vector<std::string>& inputs, const Pipeli
   // -j above the core count is honoured (the default caps workers at cores - 1).
   tbb::global_control workers(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
+  const OpenCvThreadsOff opencv_threads_off;
   arena.execute([&] {
     flow::graph g;
     flow::input_node<JobPtr> reader(g, [&](tbb::flow_control& fc) -> JobPtr {
