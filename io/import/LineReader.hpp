@@ -35,6 +35,9 @@ class LineReader {
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   std::uint64_t line_no_ = 0;
+  // Index in buf_ of the first NUL byte read (npos: none): each chunk is searched
+  // once as it arrives, and the line that holds it is the error.
+  std::size_t nul_at_ = static_cast<std::size_t>(-1);
 };
 
 }  // namespace yf::import
