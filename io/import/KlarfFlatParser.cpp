@@ -90,17 +90,13 @@ class FlatParser {
       std::string_view rest;
       std::uint64_t at = 0;
       if (tok_.line_rest(rest, at)) {
-        const char* p = rest.data();
-        const char* const e = p + rest.size();
-        while (p < e && plain_start(*p)) {
-          const char* word = p++;
-          while (p < e && !klarf_ends_word(*p)) ++p;
-          on_value(std::string_view(word, static_cast<std::size_t>(p - word)));
+        KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
+        while (!sc.done() && plain_start(sc.peek())) {
+          on_value(sc.take_word());
           ++count;
-          while (p < e && klarf_space(*p)) ++p;
         }
-        tok_.consume_to(p);
-        if (p == e) continue;
+        tok_.consume_to(sc.pos());
+        if (sc.done()) continue;
       }
       const KToken& t = tok_.next();
       if (t.kind == KTok::semicolon) return count;
@@ -394,20 +390,13 @@ class FlatParser {
     for (;;) {
       std::string_view rest;
       if (tok_.line_rest(rest, view_line)) {
-        const char* p = rest.data();
-        const char* const e = p + rest.size();
-        while (p < e && plain_start(*p)) {
-          if (col == 0 && images_left < 0) {
-            p = fast_row(p, e, view_line, w, d, col, images_left, c);
-            continue;
-          }
-          const char* word = p++;
-          while (p < e && !klarf_ends_word(*p)) ++p;
-          take(std::string_view(word, static_cast<std::size_t>(p - word)), view_line);
-          while (p < e && klarf_space(*p)) ++p;
+        KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
+        while (!sc.done() && plain_start(sc.peek())) {
+          if (col == 0 && images_left < 0) fast_row(sc, view_line, w, d, col, images_left, c);
+          else take(sc.take_word(), view_line);
         }
-        tok_.consume_to(p);
-        if (p == e) continue;  // the line is used up
+        tok_.consume_to(sc.pos());
+        if (sc.done()) continue;  // the line is used up
       }
       bool is_word = false;
       if (tok_.next_word_view(view, view_line)) {
@@ -454,8 +443,8 @@ class FlatParser {
   // count of images, leaving d, col and images_left as take() keeps them, so take()
   // carries on from there and nothing is read twice. Same values and errors as
   // take(): what the fast conversions do not take goes to set_defect_value.
-  const char* fast_row(const char* p, const char* const e, std::uint64_t at, KlarfWafer& w, KlarfDefect& d,
-                       std::size_t& col, std::int64_t& images_left, const DefectColumns& c) {
+  void fast_row(KlarfLineScanner& sc, std::uint64_t at, KlarfWafer& w, KlarfDefect& d, std::size_t& col,
+                std::int64_t& images_left, const DefectColumns& c) {
     d = KlarfDefect{};
     d.line = at;
     d.test = test_;
@@ -466,10 +455,7 @@ class FlatParser {
         if (lazy_cols[k] != kNoColumn) lazy_[k].assign(lazy[k]), lazy_col_[k] = lazy_cols[k];
     };
     for (;;) {
-      const char* const word = p++;
-      while (p < e && !klarf_ends_word(*p)) ++p;
-      const std::string_view v(word, static_cast<std::size_t>(p - word));
-      while (p < e && klarf_space(*p)) ++p;
+      const std::string_view v = sc.take_word();
       std::int64_t i = 0;
       double x = 0;
       switch (const auto role = c.roles[col]) {
@@ -508,13 +494,14 @@ class FlatParser {
           else set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::image_: {
+          if (klarf_fast_integer(v, i) && i == 0) break;  // no images: the usual case
           const auto n = klarf_integer(v);
           if (!n || *n < 0 || *n > 100000)
             tok_.fail(at, "IMAGELIST count \"" + std::string(v) + "\" is not an image count");
           if (*n > 0) {
             images_left = 2 * *n;
             hand_off();
-            return p;
+            return;
           }
           break;
         }
@@ -525,11 +512,11 @@ class FlatParser {
             if (lazy_cols[k] != kNoColumn) set_defect_value(d, c, lazy_cols[k], lazy[k], tok_, at);
         w.defects.push_back(d);
         col = 0;
-        return p;
+        return;
       }
-      if (p == e || !plain_start(*p)) {
+      if (sc.done() || !plain_start(sc.peek())) {
         hand_off();
-        return p;
+        return;
       }
     }
   }

@@ -12,7 +12,7 @@ constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 }
 
 LineReader::LineReader(const std::string& path, std::size_t max_line)
-    : in_(path), max_line_(max_line), buf_(kChunk) {}
+    : in_(path), max_line_(max_line), buf_(kChunk + kSlack) {}
 
 std::string LineReader::where() const { return in_.path() + ": line " + std::to_string(line_no_) + ": "; }
 
@@ -24,8 +24,8 @@ bool LineReader::fill() {
   if (nul_at_ != kNone) nul_at_ -= begin_;
   begin_ = 0;
   end_ = tail;
-  if (buf_.size() - end_ < kChunk / 2) buf_.resize(buf_.size() + kChunk);
-  const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
+  if (buf_.size() - kSlack - end_ < kChunk / 2) buf_.resize(buf_.size() + kChunk);
+  const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - kSlack - end_);
   if (got == 0) {
     eof_ = true;
     return false;

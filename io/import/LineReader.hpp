@@ -16,6 +16,10 @@ class LineReader {
  public:
   explicit LineReader(const std::string& path, std::size_t max_line = 16u << 20);
 
+  // Bytes that may be read past the end of any line returned (the buffer keeps them
+  // allocated; their values are unspecified): lets word scanners load 64 at a time.
+  static constexpr std::size_t kSlack = 64;
+
   // The next line, valid until the next call; false at the end of the file.
   // Throws ImportError "PATH: line N: ..." for a NUL byte or an over-long line.
   bool next(std::string_view& line);
