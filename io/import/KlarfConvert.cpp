@@ -364,8 +364,12 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     // Dies with defects per test: one flag per die of the extent (bounded above).
     std::map<std::int32_t, std::vector<std::uint8_t>> seen;
     const std::int64_t nj = j1 - j0 + 1;
+    // The counter of the last defect's test, kept at hand: tests come in runs.
+    std::int32_t last_test = 0;
+    std::int64_t* last_count = nullptr;
     for (const KlarfDefect& d : w.defects) {
-      ++per_test_defects[d.test];
+      if (!last_count || d.test != last_test) last_test = d.test, last_count = &per_test_defects[d.test];
+      ++*last_count;
       if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
       auto& flags = seen[d.test];
       if (flags.empty()) flags.assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
@@ -373,7 +377,11 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       per_test_defect_dies[d.test] += flag == 0;
       flag = 1;
     }
-    for (const auto& p : w.plan) ++per_test_dies[p.first];
+    last_count = nullptr;
+    for (const auto& p : w.plan) {
+      if (!last_count || p.first != last_test) last_test = p.first, last_count = &per_test_dies[p.first];
+      ++*last_count;
+    }
     for (const KlarfSummaryRow& s : w.summary) {
       const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
       const std::string at = path_ + ": line " + std::to_string(s.line);

@@ -323,6 +323,8 @@ class FlatParser {
     plan_values_.clear();
     const std::size_t count = list_scan(kw, line, 1, 2, -1, [&](std::string_view v) {
       if (lead.empty()) return lead.emplace_back(v), void();
+      if (std::int64_t fast = 0; klarf_fast_integer(v, fast) && fast >= -1000000 && fast <= 1000000)
+        return plan_values_.push_back(fast);
       const auto i = klarf_integer(v);
       if (!i || *i < -1000000 || *i > 1000000) {
         if (!bad) bad = std::string(v);

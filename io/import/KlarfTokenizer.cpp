@@ -38,29 +38,6 @@ bool is_punct(char c) { return klarf_punct(c); }
 bool ends_word(char c) { return klarf_ends_word(c); }
 }  // namespace
 
-bool KlarfTokenizer::skip_blank() {
-  for (;;) {
-    std::size_t i = 0;
-    while (i < rest_.size() && is_space(rest_[i])) ++i;
-    rest_.remove_prefix(i);
-    if (!rest_.empty()) return true;
-    std::string_view line;
-    if (!lines_.next(line)) return false;
-    if (!started_) {
-      started_ = true;
-      if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte-order mark
-    }
-    rest_ = line;
-  }
-}
-
-bool KlarfTokenizer::line_rest(std::string_view& rest, std::uint64_t& line) {
-  if (have_peek_ || !skip_blank()) return false;
-  rest = rest_;
-  line = lines_.line_number();
-  return true;
-}
-
 void KlarfTokenizer::read(KToken& t) {
   if (!skip_blank()) {
     t.kind = KTok::end;

@@ -68,11 +68,12 @@ inline const char* klarf_word_end(const char* p, const char* e) {
 }
 
 // The words of a line, found with bit masks of 64 bytes at a time (SSE2 where there
-// is SSE2): one mask of the spaces, one of the punctuation, so a word's end and the
-// next word's start are a shift and a count of trailing zeros - the words of a line
-// no longer wait for each other's bytes, and no loop branch mispredicts at every
-// word's end. The line must come from a LineReader (LineReader::kSlack bytes
-// readable past its end).
+// is SSE2): the spaces, the punctuation, and from them the words' first bytes. The
+// next word's start is the lowest bit left in that last mask, independent of where
+// the previous word ended, so the words of a line do not wait for each other (a
+// byte loop, or even a mask scan from the previous word's end, makes every word
+// wait for the one before it). The line must come from a LineReader
+// (LineReader::kSlack bytes readable past its end).
 class KlarfLineScanner {
  public:
   // [p, e): the rest of a line, p at a byte that is not a space.
@@ -83,38 +84,34 @@ class KlarfLineScanner {
   // The word at pos() (a byte that does not end a word); moves past it and the
   // spaces after it, to the next word, a punctuation byte or the line's end.
   std::string_view take_word() {
-    std::size_t off = static_cast<std::size_t>(p_ - base_);
-    if (off >= 64) load(p_), off = 0;
-    std::uint64_t rest = ends_ >> off;
-    if (rest == 0) {  // the word runs past the block
+    std::size_t cur = starts_ ? static_cast<std::size_t>(std::countr_zero(starts_)) : 64;
+    std::uint64_t rest = cur < 64 ? ends_ >> cur : 0;
+    if (rest == 0) {  // the word runs past the block: a block from its start
       load(p_);
-      off = 0;
+      cur = 0;
       rest = ends_;
+      if (rest == 0) return long_word();
     }
-    const char* const start = p_;
-    const char* end = rest != 0 ? p_ + std::countr_zero(rest) : klarf_word_end(p_ + 64, e_);  // 64+ bytes: rare
-    if (end >= e_) {
-      p_ = e_;
-      return {start, static_cast<std::size_t>(e_ - start)};
-    }
-    // The spaces after the word.
-    std::size_t eoff = static_cast<std::size_t>(end - base_);
-    if (eoff >= 64) load(end), eoff = 0;
-    std::uint64_t non_space = ~spaces_ >> eoff;
-    while (non_space == 0) {  // spaces to the block's end
+    const char* const start = base_ + cur;
+    const std::size_t end = cur + static_cast<std::size_t>(std::countr_zero(rest));  // < 64
+    starts_ &= starts_ - 1;
+    const std::uint64_t later_punct = puncts_ & (~std::uint64_t{0} << end);
+    std::uint64_t next = starts_ | later_punct;
+    while (next == 0) {  // only spaces to the block's end
       if (base_ + 64 >= e_) {
         p_ = e_;
-        return {start, static_cast<std::size_t>(end - start)};
+        return {start, end - cur};
       }
       load(base_ + 64);
-      eoff = 0;
-      non_space = ~spaces_;
+      next = starts_ | puncts_;
     }
-    p_ = std::min(base_ + eoff + std::countr_zero(non_space), e_);
-    return {start, static_cast<std::size_t>(end - start)};
+    p_ = std::min(base_ + std::countr_zero(next), e_);
+    return {start, end - cur};
   }
 
  private:
+  // A block of 64 bytes from `at`, which is a word's first byte, a punctuation byte
+  // or a byte after a space.
   void load(const char* at) {
     base_ = at;
     const std::size_t n = static_cast<std::size_t>(e_ - at);
@@ -139,15 +136,30 @@ class KlarfLineScanner {
       pu |= static_cast<std::uint64_t>(klarf_punct(at[i])) << i;
     }
 #endif
-    if (n < 64) sp |= ~std::uint64_t{0} << n;  // past the line: as if spaces
-    spaces_ = sp;
+    if (n < 64) {  // past the line: as if spaces
+      sp |= ~std::uint64_t{0} << n;
+      pu &= ~(~std::uint64_t{0} << n);
+    }
     ends_ = sp | pu;
+    starts_ = ~ends_ & ((sp << 1) | 1);  // a word byte after a space (or first)
+    puncts_ = pu;
+  }
+
+  // A word of 64 bytes or more at p_ (base_ == p_): the byte loop.
+  std::string_view long_word() {
+    const char* const start = p_;
+    const char* end = klarf_word_end(p_ + 64, e_);
+    const char* q = end;
+    while (q < e_ && klarf_space(*q)) ++q;
+    p_ = q;
+    if (q < e_) load(q);
+    return {start, static_cast<std::size_t>(end - start)};
   }
 
   const char* p_;
   const char* const e_;
   const char* base_ = nullptr;  // the block the masks describe
-  std::uint64_t spaces_ = 0, ends_ = 0;
+  std::uint64_t ends_ = 0, starts_ = 0, puncts_ = 0;
 };
 
 enum class KTok { word, string, semicolon, lbrace, rbrace, comma, end };
@@ -176,7 +188,12 @@ class KlarfTokenizer {
   // first non-space byte (the next non-blank line when this one is used up), for the
   // caller to scan itself; false at the end of the file or when a token is peeked.
   // The caller then says where it stopped with consume_to (a pointer into `rest`).
-  bool line_rest(std::string_view& rest, std::uint64_t& line);
+  bool line_rest(std::string_view& rest, std::uint64_t& line) {
+    if (have_peek_ || !skip_blank()) return false;
+    rest = rest_;
+    line = lines_.line_number();
+    return true;
+  }
   void consume_to(const char* p) { rest_.remove_prefix(static_cast<std::size_t>(p - rest_.data())); }
 
   const std::string& path() const { return lines_.path(); }
@@ -188,7 +205,21 @@ class KlarfTokenizer {
  private:
   void read(KToken& t);
   // Skips spaces and blank lines; false at the end of the file.
-  bool skip_blank();
+  bool skip_blank() {
+    for (;;) {
+      std::size_t i = 0;
+      while (i < rest_.size() && klarf_space(rest_[i])) ++i;
+      rest_.remove_prefix(i);
+      if (!rest_.empty()) return true;
+      std::string_view line;
+      if (!lines_.next(line)) return false;
+      if (!started_) [[unlikely]] {
+        started_ = true;
+        if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte-order mark
+      }
+      rest_ = line;
+    }
+  }
 
   LineReader lines_;
   std::string_view rest_;  // unread part of the current line

@@ -37,7 +37,7 @@ bool LineReader::fill() {
   return true;
 }
 
-bool LineReader::next(std::string_view& line) {
+bool LineReader::next_slow(std::string_view& line) {
   std::size_t scan = begin_;
   for (;;) {
     const char* start = buf_.data() + scan;
