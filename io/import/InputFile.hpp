@@ -3,7 +3,7 @@
 // importer reads through it, so a multi-GB file is never held in memory and
 // `foo.klarf.gz` works like `foo.klarf`. A plain file is read with read(2) straight
 // into the caller's buffer (zlib's transparent mode would copy every byte once more
-// through its own buffer: a tenth of the KLARF import's time).
+// through its own buffer).
 #include <cstddef>
 #include <cstdint>
 #include <string>
