@@ -1,8 +1,9 @@
 #pragma once
-// A file read as a stream of bytes, gunzipped on the fly when it is gzip (zlib's
-// gzread passes plain files through unchanged). Every importer reads through it,
-// so a multi-GB file is never held in memory and `foo.klarf.gz` works like
-// `foo.klarf`.
+// A file read as a stream of bytes, gunzipped on the fly when it is gzip. Every
+// importer reads through it, so a multi-GB file is never held in memory and
+// `foo.klarf.gz` works like `foo.klarf`. A plain file is read with read(2) straight
+// into the caller's buffer (zlib's transparent mode would copy every byte once more
+// through its own buffer).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,8 +27,12 @@ class InputFile {
   std::uint64_t offset() const { return offset_; }
 
  private:
+  std::size_t read_plain(char* buf, std::size_t n);
+  std::size_t read_gzip(char* buf, std::size_t n);
+
   std::string path_;
-  void* gz_ = nullptr;  // gzFile, kept opaque so that zlib.h stays in the .cpp
+  int fd_ = -1;         // a plain file: read(2)
+  void* gz_ = nullptr;  // a gzip file: gzFile, kept opaque so that zlib.h stays in the .cpp
   std::uint64_t offset_ = 0;
 };
 

@@ -322,6 +322,7 @@ class Parser18 {
     if (auto* v = get("SAMPLECENTERLOCATION")) wafer_.center = pair(*v, "SampleCenterLocation", line);
     if (auto* v = get("DIEORIGIN")) wafer_.die_origin = pair(*v, "DieOrigin", line);
     if (auto* v = get("RESULTTIMESTAMP")) wafer_.result_timestamp = join(*v);
+    if (auto* v = get("COORDINATESMIRRORED")) wafer_.mirror = mirror(*v, line);
     if (!wafer_.has_defect_list)
       tok_.fail(line, "WaferRecord \"" + name + "\" has no DefectList (a wafer record needs one, even with Data 0)");
     h_.wafer(header_, wafer_);
@@ -378,7 +379,14 @@ class Parser18 {
     if (const auto* v = get("DIEORIGIN")) h.die_origin = pair(*v, "DieOrigin", line);
     if (const auto* v = get("ORIENTATIONMARKLOCATION"); v && !v->empty()) h.mark = mark((*v)[0], line);
     if (const auto* v = get("SAMPLESIZE")) sample_size(h, *v, line);
+    if (const auto* v = get("COORDINATESMIRRORED")) h.mirror = mirror(*v, line);
     return h;
+  }
+
+  KlarfMirror mirror(const std::vector<std::string>& v, std::uint64_t line) {
+    const auto m = klarf_mirror(v);
+    if (!m) tok_.fail(line, "CoordinatesMirrored \"" + join(v) + "\": expected YES or NO (or X, Y, XY)");
+    return *m;
   }
 
   // 1.8 gives the angle of the mark in degrees, counter-clockwise from the bottom

@@ -162,6 +162,28 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
   f.oy = origin.second / u;
   f.cx = w.center->first / u;
   f.cy = w.center->second / u;
+  // CoordinatesMirrored: the file's die frame is the front view mirrored along X
+  // (and/or Y). Undone first, by re-expressing the wafer in an unmirrored frame:
+  // x -> -x turns die i, which spans [i p + o - c, (i + 1) p + o - c], into die
+  // -i - 1 of a frame with origin -o and centre -c, and a defect XREL r from the
+  // die's left edge into p - r from the new left edge. The mark's side is read in
+  // the file's frame, so it turns with it (LEFT <-> RIGHT). Likewise for Y.
+  KlarfMark mark = h.mark;
+  const KlarfMirror mirror = w.mirror.value_or(h.mirror);
+  if (mirror.x) {
+    f.ox = -f.ox, f.cx = -f.cx;
+    for (auto& p : w.plan) p.second.first = -p.second.first - 1;
+    for (KlarfDefect& d : w.defects) d.xindex = -d.xindex - 1, d.xrel = h.die_pitch->first - d.xrel;
+    if (mark == KlarfMark::left) mark = KlarfMark::right;
+    else if (mark == KlarfMark::right) mark = KlarfMark::left;
+  }
+  if (mirror.y) {
+    f.oy = -f.oy, f.cy = -f.cy;
+    for (auto& p : w.plan) p.second.second = -p.second.second - 1;
+    for (KlarfDefect& d : w.defects) d.yindex = -d.yindex - 1, d.yrel = h.die_pitch->second - d.yrel;
+    if (mark == KlarfMark::up) mark = KlarfMark::down;
+    else if (mark == KlarfMark::down) mark = KlarfMark::up;
+  }
   const double diameter = *h.diameter;
   if (!(f.px > 0 && f.py > 0 && std::isfinite(f.px) && std::isfinite(f.py)))
     fail("DiePitch must be positive, is " + fmt_num(h.die_pitch->first) + " x " + fmt_num(h.die_pitch->second));
@@ -226,7 +248,7 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     const bool along = g.mark == KlarfMark::down || g.mark == KlarfMark::up;
     const double gpx = along ? g.geometry.die_width_mm : g.geometry.die_height_mm;
     const double gpy = along ? g.geometry.die_height_mm : g.geometry.die_width_mm;
-    if (g.mark == h.mark && std::abs(g.geometry.wafer_diameter_mm - diameter) <= 1e-9 &&
+    if (g.mark == mark && std::abs(g.geometry.wafer_diameter_mm - diameter) <= 1e-9 &&
         std::abs(gpx - f.px) <= 1e-9 * f.px && std::abs(gpy - f.py) <= 1e-9 * f.py && i0 >= g.i0 && i1 <= g.i1 &&
         j0 >= g.j0 && j1 <= g.j1) {
       chosen = &g;
@@ -240,7 +262,7 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
   if (!chosen) {
     auto& variants = grids_[base];
     std::string name = base;
-    Grid g = make_grid(name, diameter, h.mark, f, i0, i1, j0, j1);
+    Grid g = make_grid(name, diameter, mark, f, i0, i1, j0, j1);
     if (!variants.empty()) {
       name = base + "-" + std::to_string(g.geometry.cols) + "x" + std::to_string(g.geometry.rows);
       for (int n = 2; std::any_of(variants.begin(), variants.end(), [&](const Grid& v) { return v.geometry.name == name; });
@@ -342,8 +364,12 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     // Dies with defects per test: one flag per die of the extent (bounded above).
     std::map<std::int32_t, std::vector<std::uint8_t>> seen;
     const std::int64_t nj = j1 - j0 + 1;
+    // The counter of the last defect's test, kept at hand: tests come in runs.
+    std::int32_t last_test = 0;
+    std::int64_t* last_count = nullptr;
     for (const KlarfDefect& d : w.defects) {
-      ++per_test_defects[d.test];
+      if (!last_count || d.test != last_test) last_test = d.test, last_count = &per_test_defects[d.test];
+      ++*last_count;
       if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
       auto& flags = seen[d.test];
       if (flags.empty()) flags.assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
@@ -351,7 +377,11 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       per_test_defect_dies[d.test] += flag == 0;
       flag = 1;
     }
-    for (const auto& p : w.plan) ++per_test_dies[p.first];
+    last_count = nullptr;
+    for (const auto& p : w.plan) {
+      if (!last_count || p.first != last_test) last_test = p.first, last_count = &per_test_dies[p.first];
+      ++*last_count;
+    }
     for (const KlarfSummaryRow& s : w.summary) {
       const std::int32_t test = s.testno ? static_cast<std::int32_t>(*s.testno) : 1;
       const std::string at = path_ + ": line " + std::to_string(s.line);

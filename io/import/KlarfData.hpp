@@ -13,6 +13,12 @@ namespace yf::import {
 // Where the orientation mark (notch or flat) is, seen from the front.
 enum class KlarfMark { down, up, left, right };
 
+// CoordinatesMirrored: the axes along which the file's die frame is mirrored with
+// respect to the wafer seen from the front (KlarfConvert.hpp says how it is undone).
+struct KlarfMirror {
+  bool x = false, y = false;
+};
+
 // Lot- and file-level values (flat: the header before the first WaferID; 1.8: the
 // FileRecord's and LotRecord's fields, wherever they stand in the record).
 struct KlarfHeader {
@@ -29,6 +35,7 @@ struct KlarfHeader {
   std::optional<std::pair<double, double>> die_pitch;   // file units
   std::pair<double, double> die_origin{0, 0};           // file units
   KlarfMark mark = KlarfMark::down;
+  KlarfMirror mirror;                  // a file- or lot-level CoordinatesMirrored
   std::uint64_t line = 0;              // where the header (or lot record) starts
 };
 
@@ -54,6 +61,7 @@ struct KlarfWafer {
   std::optional<std::int64_t> slot;
   std::optional<std::pair<double, double>> center;     // SampleCenterLocation, file units
   std::optional<std::pair<double, double>> die_origin; // a wafer-level DieOrigin (1.8)
+  std::optional<KlarfMirror> mirror;   // a wafer-level CoordinatesMirrored (else the header's)
   // (test, xindex, yindex) of every SampleTestPlan entry.
   std::vector<std::pair<std::int32_t, std::pair<std::int64_t, std::int64_t>>> plan;
   std::vector<KlarfDefect> defects;

@@ -1,6 +1,7 @@
 #include "io/import/KlarfFlatParser.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -74,24 +75,47 @@ class FlatParser {
   std::vector<std::string> list_values(const std::string& kw, std::uint64_t line, std::size_t lead, std::size_t row,
                                        int text_col = -1) {
     std::vector<std::string> out;
+    list_scan(kw, line, lead, row, text_col, [&](std::string_view v) { out.emplace_back(v); });
+    return out;
+  }
+
+  // list_values' reading, each value handed to on_value(std::string_view) (valid
+  // during the call) instead of kept; returns the number of values. Plain values
+  // (numbers) are scanned in place, a line at a time, as in defect_list.
+  template <class OnValue>
+  std::size_t list_scan(const std::string& kw, std::uint64_t line, std::size_t lead, std::size_t row, int text_col,
+                        OnValue&& on_value) {
+    std::size_t count = 0;
     for (;;) {
+      std::string_view rest;
+      std::uint64_t at = 0;
+      if (tok_.line_rest(rest, at)) {
+        KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
+        while (!sc.done() && plain_start(sc.peek())) {
+          on_value(sc.take_word());
+          ++count;
+        }
+        tok_.consume_to(sc.pos());
+        if (sc.done()) continue;
+      }
       const KToken& t = tok_.next();
-      if (t.kind == KTok::semicolon) return out;
+      if (t.kind == KTok::semicolon) return count;
       if (t.kind == KTok::end) tok_.fail(line, kw + " is not closed with ';' before the end of the file (truncated?)");
-      const bool in_rows = out.size() >= lead;
-      const std::size_t pos = in_rows ? (out.size() - lead) % row : 0;
+      const bool in_rows = count >= lead;
+      const std::size_t pos = in_rows ? (count - lead) % row : 0;
       if (is_keyword(t) && !(in_rows && static_cast<int>(pos) == text_col)) {
         if (kequal(t.text, "EndOfFile") || (in_rows && pos == 0 && !embedded(t.text))) {
           h_.warning(t.line, kw + " (line " + std::to_string(line) + ") is not closed with ';'");
           push(t);
-          return out;
+          return count;
         }
         const std::string k = t.text;
         skip_statement(k, t.line);
         continue;
       }
       if (t.kind != KTok::word && t.kind != KTok::string) tok_.fail(t, "unexpected " + describe(t) + " in " + kw);
-      out.push_back(t.text);
+      on_value(std::string_view(t.text));
+      ++count;
     }
   }
 
@@ -160,7 +184,13 @@ class FlatParser {
       tok_.fail(wafer_->line, "wafer \"" + wafer_->wafer_id + "\" has no DefectList (a wafer record needs one, "
                               "even an empty `DefectList;`)");
     if (!wafer_->center) wafer_->center = last_center_;
+    if (!wafer_->mirror) wafer_->mirror = mirror_;
     h_.wafer(header_, *wafer_);
+    // The next wafer reuses the lists' memory (no regrowth per wafer).
+    spare_defects_ = std::move(wafer_->defects);
+    spare_defects_.clear();
+    spare_plan_ = std::move(wafer_->plan);
+    spare_plan_.clear();
     wafer_.reset();
   }
 
@@ -201,6 +231,16 @@ class FlatParser {
       else if (kequal(m, "LEFT")) header_.mark = KlarfMark::left;
       else if (kequal(m, "RIGHT")) header_.mark = KlarfMark::right;
       else tok_.fail(line, "OrientationMarkLocation \"" + m + "\": expected UP, DOWN, LEFT or RIGHT");
+    } else if (is("CoordinatesMirrored")) {
+      const auto v = values(kw, line);
+      const auto m = klarf_mirror(v);
+      if (!m)
+        tok_.fail(line, "CoordinatesMirrored \"" + join(v) + "\": expected YES or NO (or X, Y, XY)");
+      // Wafer-level in the files seen (after WaferID); it stays in force for the
+      // following wafers, like SampleCenterLocation. Before any wafer: the file's.
+      mirror_ = *m;
+      if (wafer_) wafer_->mirror = *m;
+      else header_.mirror = *m;
     } else if (is("DiePitch")) {
       header_.die_pitch = xy(kw, line);
     } else if (is("DieOrigin")) {
@@ -208,6 +248,8 @@ class FlatParser {
     } else if (is("WaferID")) {
       finish_wafer();
       wafer_ = std::make_unique<KlarfWafer>();
+      wafer_->defects = std::move(spare_defects_);
+      wafer_->plan = std::move(spare_plan_);
       const auto v = values(kw, line);
       wafer_->wafer_id = v.empty() ? "" : v[0];
       wafer_->line = line;
@@ -271,13 +313,32 @@ class FlatParser {
     h_.classes(classes, line);
   }
 
+  // SampleTestPlan: die indices converted as they are read (no list kept as text);
+  // a value that is not a die index is reported after the count checks, as the rows
+  // are checked first.
   void test_plan(const std::string& kw, std::uint64_t line) {
     KlarfWafer& w = current(kw, line);
-    auto v = list_values(kw, line, 1, 2);
-    const std::size_t n = declared_count(kw, line, v);
-    check_rows(kw, line, n, v.size(), 2, "dies");
-    for (std::size_t i = 0; i < v.size(); i += 2)
-      w.plan.push_back({test_, {die_index(v[i], kw, line), die_index(v[i + 1], kw, line)}});
+    std::vector<std::string> lead;
+    std::optional<std::string> bad;
+    plan_values_.clear();
+    const std::size_t count = list_scan(kw, line, 1, 2, -1, [&](std::string_view v) {
+      if (lead.empty()) return lead.emplace_back(v), void();
+      if (std::int64_t fast = 0; klarf_fast_integer(v, fast) && fast >= -1000000 && fast <= 1000000)
+        return plan_values_.push_back(fast);
+      const auto i = klarf_integer(v);
+      if (!i || *i < -1000000 || *i > 1000000) {
+        if (!bad) bad = std::string(v);
+        plan_values_.push_back(0);
+      } else {
+        plan_values_.push_back(*i);
+      }
+    });
+    const std::size_t n = declared_count(kw, line, lead);
+    check_rows(kw, line, n, count - 1, 2, "dies");
+    if (bad) tok_.fail(line, kw + ": \"" + *bad + "\" is not a die index");
+    w.plan.reserve(w.plan.size() + n);
+    for (std::size_t i = 0; i < plan_values_.size(); i += 2)
+      w.plan.push_back({test_, {plan_values_[i], plan_values_[i + 1]}});
   }
 
   void record_spec(const std::string& kw, std::uint64_t line) {
@@ -292,7 +353,10 @@ class FlatParser {
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
   // (image, type) pairs, so rows are cut by reading values, not by lines. Each value
   // goes straight from the line buffer into the defect being read (no row is kept
-  // as text); punctuation and quoted strings take the tokenizer's general path.
+  // as text). Plain values (words that start with a digit, '-', '+' or '.': numbers)
+  // are scanned in place, a line at a time; anything else - a keyword, NA, ';', a
+  // quoted string - takes the tokenizer's general path, one token at a time, and
+  // both feed the same row state (take), so rows may span lines either way.
   void defect_list(const std::string& kw, std::uint64_t line) {
     KlarfWafer& w = current(kw, line);
     if (!columns_) tok_.fail(line, "DefectList before any DefectRecordSpec");
@@ -304,7 +368,38 @@ class FlatParser {
     std::string_view view;
     std::uint64_t view_line = 0;
     std::string keyword;
+    // One value of the current row.
+    auto take = [&](std::string_view v, std::uint64_t at) {
+      if (col == 0 && images_left < 0) {
+        d = KlarfDefect{};
+        d.line = at;
+        d.test = test_;
+      }
+      if (images_left > 0) {
+        if (--images_left > 0) return;
+      } else if (static_cast<int>(col) == c.imagelist) {
+        const auto n = klarf_integer(v);
+        if (!n || *n < 0 || *n > 100000)
+          tok_.fail(at, "IMAGELIST count \"" + std::string(v) + "\" is not an image count");
+        images_left = 2 * *n;
+        if (images_left > 0) return;
+      } else {
+        value(d, c, col, v);
+      }
+      images_left = -1;
+      if (++col == c.count) end_row(w, d, c), col = 0;
+    };
     for (;;) {
+      std::string_view rest;
+      if (tok_.line_rest(rest, view_line)) {
+        KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
+        while (!sc.done() && plain_start(sc.peek())) {
+          if (col == 0 && images_left < 0) fast_row(sc, view_line, w, d, col, images_left, c);
+          else take(sc.take_word(), view_line);
+        }
+        tok_.consume_to(sc.pos());
+        if (sc.done()) continue;  // the line is used up
+      }
       bool is_word = false;
       if (tok_.next_word_view(view, view_line)) {
         is_word = true;
@@ -340,31 +435,103 @@ class FlatParser {
         skip_statement(k, view_line);
         continue;
       }
-      if (col == 0 && images_left < 0) {
-        d = KlarfDefect{};
-        d.line = view_line;
-        d.test = test_;
-      }
-      if (images_left > 0) {
-        if (--images_left > 0) continue;
-      } else if (static_cast<int>(col) == c.imagelist) {
-        const auto n = klarf_integer(view);
-        if (!n || *n < 0 || *n > 100000)
-          tok_.fail(view_line, "IMAGELIST count \"" + std::string(view) + "\" is not an image count");
-        images_left = 2 * *n;
-        if (images_left > 0) continue;
-      } else {
-        value(d, c, col, view);
-      }
-      images_left = -1;
-      if (++col == c.count) end_row(w, d, c), col = 0;
+      take(view, view_line);
     }
+  }
+
+  // A row read straight off the line while its values are plain - the common case
+  // of a whole row on one line - with the conversions inlined. Stops at the row's
+  // end, at the line's end, at a value that is not plain, or after an IMAGELIST
+  // count of images, leaving d, col and images_left as take() keeps them, so take()
+  // carries on from there and nothing is read twice. Same values and errors as
+  // take(): what the fast conversions do not take goes to set_defect_value.
+  void fast_row(KlarfLineScanner& sc, std::uint64_t at, KlarfWafer& w, KlarfDefect& d, std::size_t& col,
+                std::int64_t& images_left, const DefectColumns& c) {
+    d = KlarfDefect{};
+    d.line = at;
+    d.test = test_;
+    std::string_view lazy[3];  // DEFECTAREA, XSIZE, YSIZE text while the row is on this line
+    std::size_t lazy_cols[3] = {kNoColumn, kNoColumn, kNoColumn};
+    auto hand_off = [&] {
+      for (int k = 0; k < 3; ++k)
+        if (lazy_cols[k] != kNoColumn) lazy_[k].assign(lazy[k]), lazy_col_[k] = lazy_cols[k];
+    };
+    for (;;) {
+      const std::string_view v = sc.take_word();
+      std::int64_t i = 0;
+      double x = 0;
+      switch (const auto role = c.roles[col]) {
+        case DefectColumns::other: break;
+        case DefectColumns::xrel_:
+          if (!klarf_fast_number(v, d.xrel)) set_defect_value(d, c, col, v, tok_, at);
+          break;
+        case DefectColumns::yrel_:
+          if (!klarf_fast_number(v, d.yrel)) set_defect_value(d, c, col, v, tok_, at);
+          break;
+        case DefectColumns::xindex_:
+        case DefectColumns::yindex_:
+          if (klarf_fast_integer(v, i) && i >= -1000000 && i <= 1000000) (role == DefectColumns::xindex_ ? d.xindex : d.yindex) = i;
+          else set_defect_value(d, c, col, v, tok_, at);
+          break;
+        case DefectColumns::dsize_:
+          if (klarf_fast_number(v, x)) d.size = x;
+          else set_defect_value(d, c, col, v, tok_, at);
+          break;
+        case DefectColumns::area_:
+        case DefectColumns::xsize_:
+        case DefectColumns::ysize_:
+          if (c.dsize >= 0) {
+            const int k = role - DefectColumns::dsize_ - 1;
+            lazy[k] = v, lazy_cols[k] = col;
+          } else if (klarf_fast_number(v, x)) {
+            (role == DefectColumns::area_ ? d.area : role == DefectColumns::xsize_ ? d.xsize : d.ysize) = x;
+          } else {
+            set_defect_value(d, c, col, v, tok_, at);
+          }
+          break;
+        case DefectColumns::class_:
+        case DefectColumns::test_:
+          if (klarf_fast_integer(v, i) && i >= INT32_MIN && i <= INT32_MAX)
+            (role == DefectColumns::class_ ? d.class_number : d.test) = static_cast<std::int32_t>(i);
+          else set_defect_value(d, c, col, v, tok_, at);
+          break;
+        case DefectColumns::image_: {
+          if (klarf_fast_integer(v, i) && i == 0) break;  // no images: the usual case
+          const auto n = klarf_integer(v);
+          if (!n || *n < 0 || *n > 100000)
+            tok_.fail(at, "IMAGELIST count \"" + std::string(v) + "\" is not an image count");
+          if (*n > 0) {
+            images_left = 2 * *n;
+            hand_off();
+            return;
+          }
+          break;
+        }
+      }
+      if (++col == c.count) {
+        if (c.dsize >= 0 && !d.size)
+          for (int k = 0; k < 3; ++k)
+            if (lazy_cols[k] != kNoColumn) set_defect_value(d, c, lazy_cols[k], lazy[k], tok_, at);
+        w.defects.push_back(d);
+        col = 0;
+        return;
+      }
+      if (sc.done() || !plain_start(sc.peek())) {
+        hand_off();
+        return;
+      }
+    }
+  }
+
+  static bool plain_start(char ch) {
+    return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.';
   }
 
   // XSIZE, YSIZE and DEFECTAREA only give the size when DSIZE is NA: with a DSIZE
   // column their text is kept aside and parsed at the row's end only if needed.
   void value(KlarfDefect& d, const DefectColumns& c, std::size_t col, std::string_view text) {
     const auto role = c.roles[col];
+    if (role == DefectColumns::other || role == DefectColumns::image_) return;
     if (c.dsize >= 0 && (role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_)) {
       lazy_[role - DefectColumns::dsize_ - 1].assign(text);
       lazy_col_[role - DefectColumns::dsize_ - 1] = col;
@@ -416,12 +583,16 @@ class FlatParser {
   KlarfHeader header_;
   std::unique_ptr<KlarfWafer> wafer_;
   std::optional<std::pair<double, double>> last_center_;
+  std::optional<KlarfMirror> mirror_;  // the last CoordinatesMirrored read
   std::optional<DefectColumns> columns_;
   std::uint64_t spec_line_ = 0;
   std::vector<std::string> summary_cols_;
   std::int32_t test_ = 1;
   static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
   std::string lazy_[3];  // DEFECTAREA, XSIZE, YSIZE text of the current row
+  std::vector<std::int64_t> plan_values_;
+  std::vector<KlarfDefect> spare_defects_;  // the last wafer's lists, emptied, for the next
+  std::vector<std::pair<std::int32_t, std::pair<std::int64_t, std::int64_t>>> spare_plan_;  // SampleTestPlan indices being read (reused)
   std::size_t lazy_col_[3] = {kNoColumn, kNoColumn, kNoColumn};
   bool pushed_ = false;
   std::string pushed_kw_;

@@ -1,6 +1,7 @@
 #include "io/import/KlarfTokenizer.hpp"
 
 #include <charconv>
+#include <initializer_list>
 #include <cmath>
 #include <limits>
 
@@ -32,39 +33,17 @@ void KlarfTokenizer::fail(std::uint64_t line, const std::string& message) const 
 }
 
 namespace {
-// Character classes by table: the tokenizer's inner loops test every byte.
-enum : std::uint8_t { kSpace = 1, kPunct = 2 };
-struct Classes {
-  std::uint8_t of[256] = {};
-  constexpr Classes() {
-    for (unsigned char c : {' ', '\t', '\r', '\f', '\v'}) of[c] = kSpace;
-    for (unsigned char c : {';', '{', '}', ',', '"'}) of[c] = kPunct;
-  }
-};
-constexpr Classes kClasses;
-bool is_space(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kSpace; }
-bool is_punct(char c) { return kClasses.of[static_cast<unsigned char>(c)] == kPunct; }
-bool ends_word(char c) { return kClasses.of[static_cast<unsigned char>(c)] != 0; }
+bool is_space(char c) { return klarf_space(c); }
+bool is_punct(char c) { return klarf_punct(c); }
+bool ends_word(char c) { return klarf_ends_word(c); }
 }  // namespace
 
 void KlarfTokenizer::read(KToken& t) {
-  for (;;) {
-    std::size_t i = 0;
-    while (i < rest_.size() && is_space(rest_[i])) ++i;
-    rest_.remove_prefix(i);
-    if (!rest_.empty()) break;
-    std::string_view line;
-    if (!lines_.next(line)) {
-      t.kind = KTok::end;
-      t.text.clear();
-      t.line = lines_.line_number();
-      return;
-    }
-    if (!started_) {
-      started_ = true;
-      if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte-order mark
-    }
-    rest_ = line;
+  if (!skip_blank()) {
+    t.kind = KTok::end;
+    t.text.clear();
+    t.line = lines_.line_number();
+    return;
   }
   t.line = lines_.line_number();
   const char c = rest_[0];
@@ -139,7 +118,35 @@ bool kequal(std::string_view a, std::string_view b) {
 
 bool klarf_na(std::string_view s) { return kequal(s, "NA"); }
 
+std::optional<KlarfMirror> klarf_mirror(const std::vector<std::string>& v) {
+  auto is_any = [](const std::string& s, std::initializer_list<const char*> words) {
+    for (const char* w : words)
+      if (kequal(s, w)) return true;
+    return false;
+  };
+  auto flag = [&](const std::string& s) -> std::optional<bool> {
+    if (is_any(s, {"YES", "TRUE", "1"})) return true;
+    if (is_any(s, {"NO", "FALSE", "0"})) return false;
+    return std::nullopt;
+  };
+  if (v.empty() || (v.size() == 1 && v[0].empty())) return KlarfMirror{};
+  if (v.size() == 1) {
+    const std::string& s = v[0];
+    if (is_any(s, {"NO", "NONE", "FALSE", "0"})) return KlarfMirror{};
+    if (is_any(s, {"YES", "TRUE", "1", "X"})) return KlarfMirror{true, false};
+    if (is_any(s, {"Y"})) return KlarfMirror{false, true};
+    if (is_any(s, {"XY", "YX", "BOTH"})) return KlarfMirror{true, true};
+    return std::nullopt;
+  }
+  if (v.size() == 2) {
+    const auto x = flag(v[0]), y = flag(v[1]);
+    if (x && y) return KlarfMirror{*x, *y};
+  }
+  return std::nullopt;
+}
+
 std::optional<double> klarf_number(std::string_view s) {
+  if (double fast = 0; klarf_fast_number(s, fast)) return fast;
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   if (s.empty()) return std::nullopt;
   const char c = s[0];
@@ -151,20 +158,8 @@ std::optional<double> klarf_number(std::string_view s) {
 }
 
 std::optional<std::int64_t> klarf_integer(std::string_view s) {
+  if (std::int64_t fast = 0; klarf_fast_integer(s, fast)) return fast;
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  // Fast path: up to 15 digits with an optional '-' (no overflow possible).
-  if (!s.empty() && s.size() <= 16) {
-    std::size_t i = s[0] == '-' ? 1 : 0;
-    if (i < s.size() && s.size() - i <= 15) {
-      std::int64_t v = 0;
-      for (; i < s.size(); ++i) {
-        const unsigned digit = static_cast<unsigned char>(s[i]) - '0';
-        if (digit > 9) break;
-        v = v * 10 + digit;
-      }
-      if (i == s.size()) return s[0] == '-' ? -v : v;
-    }
-  }
   std::int64_t v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return v;

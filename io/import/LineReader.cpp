@@ -7,11 +7,12 @@
 namespace yf::import {
 
 namespace {
-constexpr std::size_t kChunk = 64u << 10;  // grows for longer lines
+constexpr std::size_t kChunk = 256u << 10;  // grows for longer lines
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 }
 
 LineReader::LineReader(const std::string& path, std::size_t max_line)
-    : in_(path), max_line_(max_line), buf_(kChunk) {}
+    : in_(path), max_line_(max_line), buf_(kChunk + kSlack) {}
 
 std::string LineReader::where() const { return in_.path() + ": line " + std::to_string(line_no_) + ": "; }
 
@@ -20,19 +21,23 @@ bool LineReader::fill() {
   if (eof_) return false;
   const std::size_t tail = end_ - begin_;
   if (begin_ > 0 && tail > 0) std::memmove(buf_.data(), buf_.data() + begin_, tail);
+  if (nul_at_ != kNone) nul_at_ -= begin_;
   begin_ = 0;
   end_ = tail;
-  if (buf_.size() - end_ < kChunk / 2) buf_.resize(buf_.size() + kChunk);
-  const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
+  if (buf_.size() - kSlack - end_ < kChunk / 2) buf_.resize(buf_.size() + kChunk);
+  const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - kSlack - end_);
   if (got == 0) {
     eof_ = true;
     return false;
   }
+  if (nul_at_ == kNone)
+    if (const auto* z = static_cast<const char*>(std::memchr(buf_.data() + end_, '\0', got)))
+      nul_at_ = static_cast<std::size_t>(z - buf_.data());
   end_ += got;
   return true;
 }
 
-bool LineReader::next(std::string_view& line) {
+bool LineReader::next_slow(std::string_view& line) {
   std::size_t scan = begin_;
   for (;;) {
     const char* start = buf_.data() + scan;
@@ -45,8 +50,7 @@ bool LineReader::next(std::string_view& line) {
       if (len > 0 && buf_[begin_ + len - 1] == '\r') --len;
       line = std::string_view(buf_.data() + begin_, len);
       begin_ = stop + 1;
-      if (std::memchr(line.data(), '\0', line.size()))
-        throw ImportError(where() + "NUL byte: this is not a text file");
+      if (nul_at_ < stop) throw ImportError(where() + "NUL byte: this is not a text file");
       return true;
     }
     const std::size_t pending = end_ - begin_;
@@ -61,9 +65,8 @@ bool LineReader::next(std::string_view& line) {
       ++line_no_;
       if (buf_[begin_ + len - 1] == '\r') --len;
       line = std::string_view(buf_.data() + begin_, len);
+      if (nul_at_ < end_) throw ImportError(where() + "NUL byte: this is not a text file");
       begin_ = end_;
-      if (std::memchr(line.data(), '\0', line.size()))
-        throw ImportError(where() + "NUL byte: this is not a text file");
       return true;
     }
     scan = pending;  // after fill(), begin_ == 0: resume where the scan stopped
