@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "stages/ImageDetection.hpp"
+#include "stages/MiddleValues.hpp"
 
 namespace yf {
 namespace {
@@ -64,27 +65,27 @@ cv::Mat checked_float(const cv::Mat& image) {
   if (depth != CV_8U && depth != CV_16U && depth != CV_32F)
     throw ImageDetectionError("detect_die_to_die: unsupported pixel type (depth " + std::to_string(depth) +
                               "); expected 8-bit, 16-bit or 32-bit float");
+  if (depth == CV_32F) return image;  // read only here: no copy
   cv::Mat f;
   image.convertTo(f, CV_32F);
   return f;
 }
 
-// Per-pixel median over the stack (all of the same size), into `out`.
+// Per-pixel median over the stack (all of the same size), into `out`: the mean of the
+// two middle values for an even count. Exact (middle_values).
 void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
   const std::size_t n = stack.size();
   out.create(stack[0].size(), CV_32F);
   std::vector<float> v(n);
   std::vector<const float*> rows(n);
+  MiddleScratch scratch;
   for (int r = 0; r < out.rows; ++r) {
     for (std::size_t d = 0; d < n; ++d) rows[d] = stack[d].ptr<float>(r);
     float* o = out.ptr<float>(r);
     for (int c = 0; c < out.cols; ++c) {
       for (std::size_t d = 0; d < n; ++d) v[d] = rows[d][c];
-      auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
-      std::nth_element(v.begin(), mid, v.end());
-      float m = *mid;
-      if (n % 2 == 0) m = 0.5f * (m + *std::max_element(v.begin(), mid));
-      o[c] = m;
+      const auto [lo, hi] = middle_values(v.data(), n, scratch);
+      o[c] = n % 2 == 0 ? 0.5f * (hi + lo) : hi;
     }
   }
 }
@@ -256,13 +257,14 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   // (its median difference from a first median): residual illumination
   // between dies must not bias the vote.
   std::vector<float> offsets(stack.size());
-  for (std::size_t d = 0; d < stack.size(); ++d) {
-    const cv::Mat diff = stack[d] - ref;
-    std::vector<float> v(diff.begin<float>(), diff.end<float>());
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    offsets[d] = *mid;
-    stack[d] -= offsets[d];
+  {
+    MiddleScratch scratch;
+    cv::Mat level_diff;
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+      cv::subtract(stack[d], ref, level_diff);
+      offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
+      stack[d] -= offsets[d];
+    }
   }
   median_stack(stack, ref);
 
