@@ -11,21 +11,13 @@ namespace yf::calib {
 namespace {
 
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
-// The angle search's samples: means of blocks of this many pixels square (coarse 0.05-degree
-// steps, fine 0.01-degree steps), each projected into bins of the block's width.
-constexpr int kCoarseBlock = 4;
-constexpr int kFineBlock = 2;
 
 // The region's pixels, zero-mean after removing the slow illumination (a wide blur).
 struct Samples {
   std::vector<float> x, y, v;
 };
 
-// `reduce` > 1: the region is first averaged over reduce x reduce blocks (cv::INTER_AREA)
-// and every block is one sample at its centre: the projections' angle search needs the
-// streets' profile, not every pixel, and block means keep all pixels' signal (a stride
-// would drop most of it).
-Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride, int reduce = 1) {
+Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride) {
   const cv::Rect roi(static_cast<int>(std::lround(cx)) - half, static_cast<int>(std::lround(cy)) - half, 2 * half + 1,
                      2 * half + 1);
   cv::Mat f;
@@ -33,22 +25,12 @@ Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride, 
   cv::Mat slow;
   cv::blur(f, slow, cv::Size(31, 31), cv::Point(-1, -1), cv::BORDER_REFLECT);
   f -= slow;
-  if (reduce > 1) {
-    cv::Mat small;
-    cv::resize(f(cv::Rect(0, 0, f.cols / reduce * reduce, f.rows / reduce * reduce)), small, cv::Size(), 1.0 / reduce,
-               1.0 / reduce, cv::INTER_AREA);
-    f = small;
-  }
-  const double at = 0.5 * (reduce - 1);  // a block's centre, in pixels from its first
   Samples s;
-  s.x.reserve(static_cast<std::size_t>((f.rows / stride + 1) * (f.cols / stride + 1)));
-  s.y.reserve(s.x.capacity());
-  s.v.reserve(s.x.capacity());
   for (int r = 0; r < f.rows; r += stride) {
     const float* p = f.ptr<float>(r);
     for (int c = 0; c < f.cols; c += stride) {
-      s.x.push_back(static_cast<float>(roi.x + c * reduce + at - cx));
-      s.y.push_back(static_cast<float>(roi.y + r * reduce + at - cy));
+      s.x.push_back(static_cast<float>(roi.x + c - cx));
+      s.y.push_back(static_cast<float>(roi.y + r - cy));
       s.v.push_back(p[c]);
     }
   }
@@ -57,40 +39,47 @@ Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride, 
 
 // Sharpness of the two projection profiles at rotation `deg`: sum over 1-px bins of
 // (bin sum)^2 / (bin weight), with linear splatting so the score is smooth in angle.
-// Bins of `bin` px: the block size of block-mean samples, so that every bin gets samples
-// at any angle.
-double score(const Samples& s, double deg, int half, int bin, std::vector<double>& sum, std::vector<double>& wt) {
+// Both profiles in one pass over the samples (each bin's sums in the same order as two
+// passes would add them).
+double score(const Samples& s, double deg, int half, std::vector<double>& sum, std::vector<double>& wt) {
   const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
-  const int bins = (4 * half + 8) / bin + 2;
-  const double inv_bin = 1.0 / bin;
-  double total = 0;
-  for (int axis = 0; axis < 2; ++axis) {
-    sum.assign(static_cast<std::size_t>(bins), 0);
-    wt.assign(static_cast<std::size_t>(bins), 0);
-    // Rows of the grid (wafer x) run along (cos t, -sin t) in the image: project on (sin t, cos t);
-    // columns run along (sin t, cos t): project on (cos t, -sin t).
-    const double ax = axis == 0 ? si : co, ay = axis == 0 ? co : -si;
-    for (std::size_t i = 0; i < s.v.size(); ++i) {
-      const double p = (s.x[i] * ax + s.y[i] * ay + 2 * half + 2) * inv_bin;
-      const int b = static_cast<int>(p);
-      const double f = p - b;
-      sum[static_cast<std::size_t>(b)] += (1 - f) * s.v[i];
-      wt[static_cast<std::size_t>(b)] += 1 - f;
-      sum[static_cast<std::size_t>(b + 1)] += f * s.v[i];
-      wt[static_cast<std::size_t>(b + 1)] += f;
-    }
-    for (int b = 0; b < bins; ++b)
-      if (wt[static_cast<std::size_t>(b)] > 4) total += sum[static_cast<std::size_t>(b)] * sum[static_cast<std::size_t>(b)] / wt[static_cast<std::size_t>(b)];
+  const auto bins = static_cast<std::size_t>(4 * half + 8);
+  // [0, bins): rows of the grid (wafer x) run along (cos t, -sin t) in the image: project on
+  // (sin t, cos t); [bins, 2 bins): columns run along (sin t, cos t): project on (cos t, -sin t).
+  sum.assign(2 * bins, 0);
+  wt.assign(2 * bins, 0);
+  double* const sum_r = sum.data();
+  double* const wt_r = wt.data();
+  double* const sum_c = sum.data() + bins;
+  double* const wt_c = wt.data() + bins;
+  for (std::size_t i = 0; i < s.v.size(); ++i) {
+    const double x = s.x[i], y = s.y[i], v = s.v[i];
+    const double pr = x * si + y * co + 2 * half + 2;  // as written before: the same rounding
+    const double pc = x * co + y * -si + 2 * half + 2;
+    const auto br = static_cast<std::size_t>(static_cast<int>(pr));
+    const auto bc = static_cast<std::size_t>(static_cast<int>(pc));
+    const double fr = pr - static_cast<double>(br), fc = pc - static_cast<double>(bc);
+    sum_r[br] += (1 - fr) * v;
+    wt_r[br] += 1 - fr;
+    sum_r[br + 1] += fr * v;
+    wt_r[br + 1] += fr;
+    sum_c[bc] += (1 - fc) * v;
+    wt_c[bc] += 1 - fc;
+    sum_c[bc + 1] += fc * v;
+    wt_c[bc + 1] += fc;
   }
+  double total = 0;
+  for (std::size_t b = 0; b < 2 * bins; ++b)
+    if (wt[b] > 4) total += sum[b] * sum[b] / wt[b];
   return total;
 }
 
 // Best angle on a grid of steps, refined by a parabola through the best and its neighbours.
-double search(const Samples& s, int half, int bin, double lo, double hi, double step, std::vector<double>* all_scores,
+double search(const Samples& s, int half, double lo, double hi, double step, std::vector<double>* all_scores,
               double* best_score) {
   std::vector<double> sum, wt, sc;
   const int n = static_cast<int>(std::lround((hi - lo) / step)) + 1;
-  for (int i = 0; i < n; ++i) sc.push_back(score(s, lo + i * step, half, bin, sum, wt));
+  for (int i = 0; i < n; ++i) sc.push_back(score(s, lo + i * step, half, sum, wt));
   const auto bi = static_cast<int>(std::max_element(sc.begin(), sc.end()) - sc.begin());
   if (all_scores) *all_scores = sc;
   if (best_score) *best_score = sc[static_cast<std::size_t>(bi)];
@@ -213,14 +202,12 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   half = std::min({half, static_cast<int>(cx) - 1, static_cast<int>(cy) - 1, img.cols - 2 - static_cast<int>(cx),
                    img.rows - 2 - static_cast<int>(cy)});
   if (half < 24) throw CalibrationError("images: too little of the wafer in view to measure the grid rotation");
-  // Coarse search on 4x4-pixel block means, fine search on 2x2 ones (a sixteenth and a
-  // quarter of the pixels: the search only has to land within the halves' refinement's
-  // reach, which gives the precision).
+  // Coarse search on every 2nd pixel, fine search on all of them.
   const Samples coarse = collect(img, cx, cy, half, 2);
   std::vector<double> scores;
   double best_score = 0;
   const double r = o.search_half_range_deg;
-  const double c = search(coarse, half, 1, start_deg - r, start_deg + r, 0.05, &scores, &best_score);
+  const double c = search(coarse, half, start_deg - r, start_deg + r, 0.05, &scores, &best_score);
   std::vector<double> sorted = scores;
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
   const double med = sorted[sorted.size() / 2];
@@ -228,8 +215,8 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   out.sharpness = med > 0 ? best_score / med : 0;
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
-  const Samples fine = collect(img, cx, cy, half, 1, kFineBlock);
-  const double searched = search(fine, half, kFineBlock, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
+  const Samples fine = collect(img, cx, cy, half, 1);
+  const double searched = search(fine, half, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
   const double refined = refine_by_halves(img, cx, cy, radius, searched);
   // The refinement only corrects what the search could not resolve: a large jump means the
   // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.

@@ -41,6 +41,8 @@ constexpr int kMinRegisterSide = 12;
 constexpr double kMaxDieShiftPx = 1.5;
 constexpr int kDieRegisterIterations = 3;
 constexpr std::size_t kMaxRegisteredDies = 96;
+// The registration template: the median of at most this many dies (evenly spread).
+constexpr std::size_t kMaxTemplateDies = 127;
 
 // The die frame -> image map of one die: X = o + R (u, v).
 struct DieFrame {
@@ -230,8 +232,17 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   // 2. Every die registered on a first median: the grid from calibration may
   // be off by a fraction of a pixel (more towards the rim when the rotation is
   // a little off), and misregistered pattern edges would come out as defects.
+  // That template is the median of an even sample of at most kMaxTemplateDies
+  // dies (its noise, ~0.1 of a die's, does not matter to the registration nor
+  // to the levelling below, each a fit over thousands of pixels); the reference
+  // of the comparison is the median of all of them (step 3).
   cv::Mat ref;
-  median_stack(stack, ref);
+  {
+    const std::size_t step = (stack.size() + kMaxTemplateDies - 1) / kMaxTemplateDies;
+    std::vector<cv::Mat> sample;
+    for (std::size_t d = step / 2; d < stack.size(); d += step) sample.push_back(stack[d]);
+    median_stack(sample, ref);
+  }
   if (options.register_dies && die.width >= kMinRegisterSide && die.height >= kMinRegisterSide) {
     // An even sample of at most kMaxRegisteredDies dies measures the grid's
     // (affine) error as well as all of them would, at a fraction of the cost.
@@ -250,12 +261,11 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
       cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
                      cv::BORDER_REPLICATE);
     }
-    median_stack(stack, ref);
   }
 
   // 3. Reference = median of the dies, each first brought to the common level
-  // (its median difference from a first median): residual illumination
-  // between dies must not bias the vote.
+  // (its median difference from the template, on which the dies are now
+  // registered): residual illumination between dies must not bias the vote.
   std::vector<float> offsets(stack.size());
   {
     MiddleScratch scratch;

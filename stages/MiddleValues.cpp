@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace yf {
 namespace {
@@ -44,8 +45,10 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   scratch.keys.resize(n);
   std::uint8_t* key = scratch.keys.data();
   for (std::size_t i = 0; i < n; ++i) {
-    const float q = std::clamp((v[i] - base) * inv, 0.0f, 255.0f);
-    key[i] = static_cast<std::uint8_t>(q);
+    float q = (v[i] - base) * inv;
+    q = q < 0.0f ? 0.0f : q;
+    q = q > 255.0f ? 255.0f : q;
+    key[i] = static_cast<std::uint8_t>(static_cast<int>(q));
   }
   std::array<std::uint32_t, 256> count{};
   for (std::size_t i = 0; i < n; ++i) ++count[key[i]];
@@ -53,21 +56,27 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   const bool even = n % 2 == 0;
   std::size_t bucket = 0, below = 0;
   while (below + count[bucket] <= k) below += count[bucket++];
-  // Both middle values must lie in this bucket (for even n the lower one too), and it
-  // must not be an end bucket (those hold clamped outliers: still exact, but large).
-  if (bucket == 0 || bucket == 255 || (even && below == k)) return select_all(v, n, scratch.window);
+  // The middle value must not lie in an end bucket (those hold the clamped outliers: still
+  // exact, but possibly large). For even n the lower middle value is either in the same
+  // bucket or, when the bucket starts at the middle, the largest value below it.
+  if (bucket == 0 || bucket == 255) return select_all(v, n, scratch.window);
   scratch.window.resize(n);
   float* w = scratch.window.data();
   std::size_t m = 0;
+  const auto b = static_cast<std::uint8_t>(bucket);
   for (std::size_t i = 0; i < n; ++i) {
     w[m] = v[i];
-    m += key[i] == bucket;
+    m += key[i] == b;
   }
   const std::size_t j = k - below;
   std::nth_element(w, w + j, w + m);
   const float hi = w[j];
-  const float lo = even ? *std::max_element(w, w + j) : hi;
-  return {lo, hi};
+  if (!even) return {hi, hi};
+  if (j > 0) return {*std::max_element(w, w + j), hi};
+  float below_max = -std::numeric_limits<float>::infinity();  // rare: one more pass
+  for (std::size_t i = 0; i < n; ++i)
+    if (key[i] < b) below_max = std::max(below_max, v[i]);
+  return {below_max, hi};
 }
 
 }  // namespace yf
