@@ -93,6 +93,38 @@ double search(const Samples& s, int half, double lo, double hi, double step, std
   return best;
 }
 
+// As `search`, but climbing from the middle of the grid of steps to the nearest local
+// maximum instead of scoring every step: over the fine search's +-0.06 degrees around the
+// coarse peak (whose width is some 0.3 degrees) the score is unimodal, so this lands on the
+// same step - scoring 3-5 angles instead of 13.
+double climb(const Samples& s, int half, double lo, double hi, double step) {
+  std::vector<double> sum, wt;
+  const int n = static_cast<int>(std::lround((hi - lo) / step)) + 1;
+  std::vector<double> sc(static_cast<std::size_t>(n), -1);  // scores are >= 0; -1: not yet scored
+  auto at = [&](int i) {
+    double& v = sc[static_cast<std::size_t>(i)];
+    if (v < 0) v = score(s, lo + i * step, half, sum, wt);
+    return v;
+  };
+  int bi = n / 2;
+  for (;;) {
+    if (bi > 0 && at(bi - 1) > at(bi)) {
+      --bi;
+    } else if (bi < n - 1 && at(bi + 1) > at(bi)) {
+      ++bi;
+    } else {
+      break;
+    }
+  }
+  double best = lo + bi * step;
+  if (bi > 0 && bi < n - 1) {
+    const double a = at(bi - 1), b = at(bi), c = at(bi + 1);
+    const double d = a - 2 * b + c;
+    if (d < 0) best += std::clamp(0.5 * (a - c) / d, -0.5, 0.5) * step;
+  }
+  return best;
+}
+
 // Profile of the samples projected on `t` (bins of `bin` px), for the samples whose
 // along-axis coordinate lies in [lo, hi). Returns bin means (0 where empty) and the mean along-axis position.
 std::vector<double> strip_profile(const Samples& s, double ax, double ay, double bx, double by, double lo, double hi,
@@ -216,7 +248,7 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
   const Samples fine = collect(img, cx, cy, half, 1);
-  const double searched = search(fine, half, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
+  const double searched = climb(fine, half, c - 0.06, c + 0.06, 0.01);
   const double refined = refine_by_halves(img, cx, cy, radius, searched);
   // The refinement only corrects what the search could not resolve: a large jump means the
   // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.

@@ -198,7 +198,17 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   const cv::Size framed_size(die.width + 2 * kMargin, die.height + 2 * kMargin);
   std::vector<DieFrame> frames;
   std::vector<int> index;
-  std::vector<cv::Mat> stack;
+  std::vector<cv::Mat> stack;  // a die is resampled when first needed: most only once, after registration
+  auto resample = [&](std::size_t d) {
+    cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+  };
+  auto ensure = [&](std::size_t d) {
+    if (stack[d].empty()) resample(d);
+  };
+  // NaN/inf (outside a flat field's support) only where the image has them: then each die is
+  // resampled at once and one holding them is not comparable.
+  const bool image_finite = cv::checkRange(image);
   for (std::size_t i = 0; i < cells.origins_px.size(); ++i) {
     const DieFrame f{std::cos(a), std::sin(a), cells.origins_px[i]};
     bool inside = std::isfinite(f.origin.x) && std::isfinite(f.origin.y);
@@ -211,17 +221,18 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
       ++out.dies_skipped;
       continue;
     }
-    const DieFrame framed{f.c, f.s, f.to_image(-kMargin, -kMargin)};
-    cv::Mat d;
-    cv::warpAffine(image, d, framed.die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_REPLICATE);
-    if (!cv::checkRange(d)) {  // NaN/inf in a die (outside a flat field's support): not comparable
-      ++out.dies_skipped;
-      continue;
-    }
-    frames.push_back(framed);
+    frames.push_back({f.c, f.s, f.to_image(-kMargin, -kMargin)});
     index.push_back(static_cast<int>(i));
-    stack.push_back(std::move(d));
+    stack.emplace_back();
+    if (!image_finite) {
+      resample(stack.size() - 1);
+      if (!cv::checkRange(stack.back())) {
+        ++out.dies_skipped;
+        frames.pop_back();
+        index.pop_back();
+        stack.pop_back();
+      }
+    }
   }
   out.dies_compared = static_cast<int>(stack.size());
   if (out.dies_compared < kMinDies)
@@ -240,7 +251,10 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   {
     const std::size_t step = (stack.size() + kMaxTemplateDies - 1) / kMaxTemplateDies;
     std::vector<cv::Mat> sample;
-    for (std::size_t d = step / 2; d < stack.size(); d += step) sample.push_back(stack[d]);
+    for (std::size_t d = step / 2; d < stack.size(); d += step) {
+      ensure(d);
+      sample.push_back(stack[d]);
+    }
     median_stack(sample, ref);
   }
   if (options.register_dies && die.width >= kMinRegisterSide && die.height >= kMinRegisterSide) {
@@ -249,19 +263,23 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     const std::size_t step = std::max<std::size_t>(1, (stack.size() + kMaxRegisteredDies - 1) / kMaxRegisteredDies);
     std::vector<cv::Point2d> at, shift;
     for (std::size_t d = 0; d < stack.size(); d += step) {
+      ensure(d);
       at.push_back(frames[d].origin);
       shift.push_back(refine_shift(ref, stack[d], {0, 0}, kDieRegisterIterations));
     }
     const std::vector<cv::Point2d> smooth = smooth_grid_shifts(at, shift, frames);
     for (std::size_t d = 0; d < stack.size(); ++d) {
       const double norm = std::hypot(smooth[d].x, smooth[d].y);
-      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) continue;
+      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) {
+        ensure(d);
+        continue;
+      }
       out.max_die_shift_px = std::max(out.max_die_shift_px, norm);
       frames[d].origin = frames[d].to_image(smooth[d].x, smooth[d].y);
-      cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
-                     cv::BORDER_REPLICATE);
+      resample(d);
     }
   }
+  for (std::size_t d = 0; d < stack.size(); ++d) ensure(d);  // no registration
 
   // 3. Reference = median of the dies, each first brought to the common level
   // (its median difference from the template, on which the dies are now
