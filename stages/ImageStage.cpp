@@ -90,7 +90,10 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
     for (int b = -4; b <= 4; ++b)
       if (a || b) steps.push_back(a * ex + b * ey);
   std::sort(steps.begin(), steps.end(), [](const cv::Point2d& p, const cv::Point2d& q) { return p.dot(p) < q.dot(q); });
-  const double reach = rim.r + 1.5 * std::hypot(cells.pitch_px.width, cells.pitch_px.height);
+  // A cell at least partly on the wafer ends within one die diagonal of the rim; the die's
+  // sampling margin and bicubic footprint (2 + 2 px) and rounding need a few pixels more.
+  // Nothing beyond is read.
+  const double reach = rim.r + std::hypot(cells.pitch_px.width, cells.pitch_px.height) + 8;
   // Reads (inside the margin + 1 px) never touch a written pixel (outside the margin), so
   // the image is its own source: no copy.
   const cv::Mat& src = f;
