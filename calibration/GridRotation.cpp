@@ -39,28 +39,38 @@ Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride) 
 
 // Sharpness of the two projection profiles at rotation `deg`: sum over 1-px bins of
 // (bin sum)^2 / (bin weight), with linear splatting so the score is smooth in angle.
+// Both profiles in one pass over the samples (each bin's sums in the same order as two
+// passes would add them).
 double score(const Samples& s, double deg, int half, std::vector<double>& sum, std::vector<double>& wt) {
   const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
-  const int bins = 4 * half + 8;
-  double total = 0;
-  for (int axis = 0; axis < 2; ++axis) {
-    sum.assign(static_cast<std::size_t>(bins), 0);
-    wt.assign(static_cast<std::size_t>(bins), 0);
-    // Rows of the grid (wafer x) run along (cos t, -sin t) in the image: project on (sin t, cos t);
-    // columns run along (sin t, cos t): project on (cos t, -sin t).
-    const double ax = axis == 0 ? si : co, ay = axis == 0 ? co : -si;
-    for (std::size_t i = 0; i < s.v.size(); ++i) {
-      const double p = s.x[i] * ax + s.y[i] * ay + 2 * half + 2;
-      const int b = static_cast<int>(p);
-      const double f = p - b;
-      sum[static_cast<std::size_t>(b)] += (1 - f) * s.v[i];
-      wt[static_cast<std::size_t>(b)] += 1 - f;
-      sum[static_cast<std::size_t>(b + 1)] += f * s.v[i];
-      wt[static_cast<std::size_t>(b + 1)] += f;
-    }
-    for (int b = 0; b < bins; ++b)
-      if (wt[static_cast<std::size_t>(b)] > 4) total += sum[static_cast<std::size_t>(b)] * sum[static_cast<std::size_t>(b)] / wt[static_cast<std::size_t>(b)];
+  const auto bins = static_cast<std::size_t>(4 * half + 8);
+  // [0, bins): rows of the grid (wafer x) run along (cos t, -sin t) in the image: project on
+  // (sin t, cos t); [bins, 2 bins): columns run along (sin t, cos t): project on (cos t, -sin t).
+  sum.assign(2 * bins, 0);
+  wt.assign(2 * bins, 0);
+  double* const sum_r = sum.data();
+  double* const wt_r = wt.data();
+  double* const sum_c = sum.data() + bins;
+  double* const wt_c = wt.data() + bins;
+  for (std::size_t i = 0; i < s.v.size(); ++i) {
+    const double x = s.x[i], y = s.y[i], v = s.v[i];
+    const double pr = x * si + y * co + 2 * half + 2;  // as written before: the same rounding
+    const double pc = x * co + y * -si + 2 * half + 2;
+    const auto br = static_cast<std::size_t>(static_cast<int>(pr));
+    const auto bc = static_cast<std::size_t>(static_cast<int>(pc));
+    const double fr = pr - static_cast<double>(br), fc = pc - static_cast<double>(bc);
+    sum_r[br] += (1 - fr) * v;
+    wt_r[br] += 1 - fr;
+    sum_r[br + 1] += fr * v;
+    wt_r[br + 1] += fr;
+    sum_c[bc] += (1 - fc) * v;
+    wt_c[bc] += 1 - fc;
+    sum_c[bc + 1] += fc * v;
+    wt_c[bc + 1] += fc;
   }
+  double total = 0;
+  for (std::size_t b = 0; b < 2 * bins; ++b)
+    if (wt[b] > 4) total += sum[b] * sum[b] / wt[b];
   return total;
 }
 
@@ -77,6 +87,38 @@ double search(const Samples& s, int half, double lo, double hi, double step, std
   if (bi > 0 && bi < n - 1) {
     const double a = sc[static_cast<std::size_t>(bi - 1)], b = sc[static_cast<std::size_t>(bi)],
                  c = sc[static_cast<std::size_t>(bi + 1)];
+    const double d = a - 2 * b + c;
+    if (d < 0) best += std::clamp(0.5 * (a - c) / d, -0.5, 0.5) * step;
+  }
+  return best;
+}
+
+// As `search`, but climbing from the middle of the grid of steps to the nearest local
+// maximum instead of scoring every step: over the fine search's +-0.06 degrees around the
+// coarse peak (whose width is some 0.3 degrees) the score is unimodal, so this lands on the
+// same step - scoring 3-5 angles instead of 13.
+double climb(const Samples& s, int half, double lo, double hi, double step) {
+  std::vector<double> sum, wt;
+  const int n = static_cast<int>(std::lround((hi - lo) / step)) + 1;
+  std::vector<double> sc(static_cast<std::size_t>(n), -1);  // scores are >= 0; -1: not yet scored
+  auto at = [&](int i) {
+    double& v = sc[static_cast<std::size_t>(i)];
+    if (v < 0) v = score(s, lo + i * step, half, sum, wt);
+    return v;
+  };
+  int bi = n / 2;
+  for (;;) {
+    if (bi > 0 && at(bi - 1) > at(bi)) {
+      --bi;
+    } else if (bi < n - 1 && at(bi + 1) > at(bi)) {
+      ++bi;
+    } else {
+      break;
+    }
+  }
+  double best = lo + bi * step;
+  if (bi > 0 && bi < n - 1) {
+    const double a = at(bi - 1), b = at(bi), c = at(bi + 1);
     const double d = a - 2 * b + c;
     if (d < 0) best += std::clamp(0.5 * (a - c) / d, -0.5, 0.5) * step;
   }
@@ -206,7 +248,7 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
   const Samples fine = collect(img, cx, cy, half, 1);
-  const double searched = search(fine, half, c - 0.06, c + 0.06, 0.01, nullptr, nullptr);
+  const double searched = climb(fine, half, c - 0.06, c + 0.06, 0.01);
   const double refined = refine_by_halves(img, cx, cy, radius, searched);
   // The refinement only corrects what the search could not resolve: a large jump means the
   // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.

@@ -9,18 +9,15 @@
 #include <vector>
 
 #include "stages/ImageDetection.hpp"
+#include "stages/MiddleValues.hpp"
 
 namespace yf {
 namespace {
 
-// Median of v (reordered); the mean of the two middle values for an even count.
-double median_of(std::vector<float>& v) {
-  const std::size_t n = v.size();
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  double m = *mid;
-  if (n % 2 == 0) m = 0.5 * (m + *std::max_element(v.begin(), mid));
-  return m;
+// Median of v; the mean of the two middle values for an even count.
+double median_of(const std::vector<float>& v, MiddleScratch& scratch) {
+  const auto [lo, hi] = middle_values(v.data(), v.size(), scratch);
+  return v.size() % 2 == 0 ? 0.5 * (static_cast<double>(hi) + lo) : hi;
 }
 
 cv::Mat disc(int radius) {
@@ -136,9 +133,10 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask) {
       if ((m == nullptr || m[c] != 0) && std::isfinite(p[c])) v.push_back(p[c]);
   }
   if (v.empty()) return 0;
-  const double med = median_of(v);
+  MiddleScratch scratch;
+  const double med = median_of(v, scratch);
   for (auto& x : v) x = static_cast<float>(std::abs(x - med));
-  return 1.4826 * median_of(v);
+  return 1.4826 * median_of(v, scratch);
 }
 
 cv::Mat tolerant_difference(const cv::Mat& image, const cv::Mat& reference, int radius_px) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "stages/ImageDetection.hpp"
+#include "stages/MiddleValues.hpp"
 
 namespace yf {
 namespace {
@@ -40,6 +41,8 @@ constexpr int kMinRegisterSide = 12;
 constexpr double kMaxDieShiftPx = 1.5;
 constexpr int kDieRegisterIterations = 3;
 constexpr std::size_t kMaxRegisteredDies = 96;
+// The registration template: the median of at most this many dies (evenly spread).
+constexpr std::size_t kMaxTemplateDies = 127;
 
 // The die frame -> image map of one die: X = o + R (u, v).
 struct DieFrame {
@@ -64,27 +67,27 @@ cv::Mat checked_float(const cv::Mat& image) {
   if (depth != CV_8U && depth != CV_16U && depth != CV_32F)
     throw ImageDetectionError("detect_die_to_die: unsupported pixel type (depth " + std::to_string(depth) +
                               "); expected 8-bit, 16-bit or 32-bit float");
+  if (depth == CV_32F) return image;  // read only here: no copy
   cv::Mat f;
   image.convertTo(f, CV_32F);
   return f;
 }
 
-// Per-pixel median over the stack (all of the same size), into `out`.
+// Per-pixel median over the stack (all of the same size), into `out`: the mean of the
+// two middle values for an even count. Exact (middle_values).
 void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
   const std::size_t n = stack.size();
   out.create(stack[0].size(), CV_32F);
   std::vector<float> v(n);
   std::vector<const float*> rows(n);
+  MiddleScratch scratch;
   for (int r = 0; r < out.rows; ++r) {
     for (std::size_t d = 0; d < n; ++d) rows[d] = stack[d].ptr<float>(r);
     float* o = out.ptr<float>(r);
     for (int c = 0; c < out.cols; ++c) {
       for (std::size_t d = 0; d < n; ++d) v[d] = rows[d][c];
-      auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
-      std::nth_element(v.begin(), mid, v.end());
-      float m = *mid;
-      if (n % 2 == 0) m = 0.5f * (m + *std::max_element(v.begin(), mid));
-      o[c] = m;
+      const auto [lo, hi] = middle_values(v.data(), n, scratch);
+      o[c] = n % 2 == 0 ? 0.5f * (hi + lo) : hi;
     }
   }
 }
@@ -195,7 +198,17 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   const cv::Size framed_size(die.width + 2 * kMargin, die.height + 2 * kMargin);
   std::vector<DieFrame> frames;
   std::vector<int> index;
-  std::vector<cv::Mat> stack;
+  std::vector<cv::Mat> stack;  // a die is resampled when first needed: most only once, after registration
+  auto resample = [&](std::size_t d) {
+    cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+  };
+  auto ensure = [&](std::size_t d) {
+    if (stack[d].empty()) resample(d);
+  };
+  // NaN/inf (outside a flat field's support) only where the image has them: then each die is
+  // resampled at once and one holding them is not comparable.
+  const bool image_finite = cv::checkRange(image);
   for (std::size_t i = 0; i < cells.origins_px.size(); ++i) {
     const DieFrame f{std::cos(a), std::sin(a), cells.origins_px[i]};
     bool inside = std::isfinite(f.origin.x) && std::isfinite(f.origin.y);
@@ -208,17 +221,18 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
       ++out.dies_skipped;
       continue;
     }
-    const DieFrame framed{f.c, f.s, f.to_image(-kMargin, -kMargin)};
-    cv::Mat d;
-    cv::warpAffine(image, d, framed.die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_REPLICATE);
-    if (!cv::checkRange(d)) {  // NaN/inf in a die (outside a flat field's support): not comparable
-      ++out.dies_skipped;
-      continue;
-    }
-    frames.push_back(framed);
+    frames.push_back({f.c, f.s, f.to_image(-kMargin, -kMargin)});
     index.push_back(static_cast<int>(i));
-    stack.push_back(std::move(d));
+    stack.emplace_back();
+    if (!image_finite) {
+      resample(stack.size() - 1);
+      if (!cv::checkRange(stack.back())) {
+        ++out.dies_skipped;
+        frames.pop_back();
+        index.pop_back();
+        stack.pop_back();
+      }
+    }
   }
   out.dies_compared = static_cast<int>(stack.size());
   if (out.dies_compared < kMinDies)
@@ -229,40 +243,56 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   // 2. Every die registered on a first median: the grid from calibration may
   // be off by a fraction of a pixel (more towards the rim when the rotation is
   // a little off), and misregistered pattern edges would come out as defects.
+  // That template is the median of an even sample of at most kMaxTemplateDies
+  // dies (its noise, ~0.1 of a die's, does not matter to the registration nor
+  // to the levelling below, each a fit over thousands of pixels); the reference
+  // of the comparison is the median of all of them (step 3).
   cv::Mat ref;
-  median_stack(stack, ref);
+  {
+    const std::size_t step = (stack.size() + kMaxTemplateDies - 1) / kMaxTemplateDies;
+    std::vector<cv::Mat> sample;
+    for (std::size_t d = step / 2; d < stack.size(); d += step) {
+      ensure(d);
+      sample.push_back(stack[d]);
+    }
+    median_stack(sample, ref);
+  }
   if (options.register_dies && die.width >= kMinRegisterSide && die.height >= kMinRegisterSide) {
     // An even sample of at most kMaxRegisteredDies dies measures the grid's
     // (affine) error as well as all of them would, at a fraction of the cost.
     const std::size_t step = std::max<std::size_t>(1, (stack.size() + kMaxRegisteredDies - 1) / kMaxRegisteredDies);
     std::vector<cv::Point2d> at, shift;
     for (std::size_t d = 0; d < stack.size(); d += step) {
+      ensure(d);
       at.push_back(frames[d].origin);
       shift.push_back(refine_shift(ref, stack[d], {0, 0}, kDieRegisterIterations));
     }
     const std::vector<cv::Point2d> smooth = smooth_grid_shifts(at, shift, frames);
     for (std::size_t d = 0; d < stack.size(); ++d) {
       const double norm = std::hypot(smooth[d].x, smooth[d].y);
-      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) continue;
+      if (!(norm <= kMaxDieShiftPx) || norm < 1e-3) {
+        ensure(d);
+        continue;
+      }
       out.max_die_shift_px = std::max(out.max_die_shift_px, norm);
       frames[d].origin = frames[d].to_image(smooth[d].x, smooth[d].y);
-      cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
-                     cv::BORDER_REPLICATE);
+      resample(d);
     }
-    median_stack(stack, ref);
   }
+  for (std::size_t d = 0; d < stack.size(); ++d) ensure(d);  // no registration
 
   // 3. Reference = median of the dies, each first brought to the common level
-  // (its median difference from a first median): residual illumination
-  // between dies must not bias the vote.
+  // (its median difference from the template, on which the dies are now
+  // registered): residual illumination between dies must not bias the vote.
   std::vector<float> offsets(stack.size());
-  for (std::size_t d = 0; d < stack.size(); ++d) {
-    const cv::Mat diff = stack[d] - ref;
-    std::vector<float> v(diff.begin<float>(), diff.end<float>());
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    offsets[d] = *mid;
-    stack[d] -= offsets[d];
+  {
+    MiddleScratch scratch;
+    cv::Mat level_diff;
+    for (std::size_t d = 0; d < stack.size(); ++d) {
+      cv::subtract(stack[d], ref, level_diff);
+      offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
+      stack[d] -= offsets[d];
+    }
   }
   median_stack(stack, ref);
 

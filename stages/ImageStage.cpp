@@ -90,8 +90,16 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
     for (int b = -4; b <= 4; ++b)
       if (a || b) steps.push_back(a * ex + b * ey);
   std::sort(steps.begin(), steps.end(), [](const cv::Point2d& p, const cv::Point2d& q) { return p.dot(p) < q.dot(q); });
-  const double reach = rim.r + 1.5 * std::hypot(cells.pitch_px.width, cells.pitch_px.height);
-  const cv::Mat src = f.clone();
+  // A cell at least partly on the wafer ends within one die diagonal of the rim; the die's
+  // sampling margin and bicubic footprint (2 + 2 px) and rounding need a few pixels more.
+  // Nothing beyond is read.
+  const double reach = rim.r + std::hypot(cells.pitch_px.width, cells.pitch_px.height) + 8;
+  // Reads (inside the margin + 1 px) never touch a written pixel (outside the margin), so
+  // the image is its own source: no copy.
+  const cv::Mat& src = f;
+  // Pixels inside this radius are never outside (the rim margin and the notch's wedge lie
+  // beyond it): each row skips its span.
+  const double inner = std::max(0.0, std::min(rim.r - kRimMarginPx, rim.notch ? rim.r - kRimMarginPx - 3 * rim.notch_half_width * rim.r : rim.r) - 1);
   auto sample = [&](double x, double y) {
     const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
     const double fx = x - x0, fy = y - y0;
@@ -101,19 +109,28 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
   };
   const int y_lo = std::max(0, static_cast<int>(rim.cy - reach)), y_hi = std::min(f.rows - 1, static_cast<int>(rim.cy + reach));
   const int x_lo = std::max(0, static_cast<int>(rim.cx - reach)), x_hi = std::min(f.cols - 1, static_cast<int>(rim.cx + reach));
+  auto fill = [&](int x, int y, float* row) {
+    const double ddx = x - rim.cx, ddy = y - rim.cy;
+    if (ddx * ddx + ddy * ddy > reach * reach || !rim.outside(x, y, kRimMarginPx)) return;
+    for (const cv::Point2d& st : steps) {
+      // Inwards only: towards the centre, onto compared wafer pixels.
+      const double sx = x - st.x, sy = y - st.y;
+      if (sx < 0 || sy < 0 || sx > f.cols - 2 || sy > f.rows - 2 || rim.outside(sx, sy, kRimMarginPx + 1)) continue;
+      row[x] = sample(sx, sy);
+      return;
+    }
+  };
   for (int y = y_lo; y <= y_hi; ++y) {
     float* row = f.ptr<float>(y);
-    for (int x = x_lo; x <= x_hi; ++x) {
-      const double ddx = x - rim.cx, ddy = y - rim.cy;
-      if (ddx * ddx + ddy * ddy > reach * reach || !rim.outside(x, y, kRimMarginPx)) continue;
-      for (const cv::Point2d& st : steps) {
-        // Inwards only: towards the centre, onto compared wafer pixels.
-        const double sx = x - st.x, sy = y - st.y;
-        if (sx < 0 || sy < 0 || sx > f.cols - 2 || sy > f.rows - 2 || rim.outside(sx, sy, kRimMarginPx + 1)) continue;
-        row[x] = sample(sx, sy);
-        break;
-      }
+    const double dy = y - rim.cy;
+    int skip_lo = x_hi + 1, skip_hi = x_hi;  // the row's span inside `inner` (none: past the end)
+    if (dy * dy < inner * inner) {
+      const double half = std::sqrt(inner * inner - dy * dy);
+      skip_lo = static_cast<int>(std::ceil(rim.cx - half));
+      skip_hi = static_cast<int>(std::floor(rim.cx + half));
     }
+    for (int x = x_lo; x <= x_hi && x < skip_lo; ++x) fill(x, y, row);
+    for (int x = std::max(x_lo, skip_hi + 1); x <= x_hi; ++x) fill(x, y, row);
   }
 }
 
