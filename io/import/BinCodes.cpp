@@ -1,6 +1,7 @@
 #include "io/import/BinCodes.hpp"
 
 #include <cctype>
+#include <cstdint>
 
 namespace yf::import {
 namespace {
@@ -20,7 +21,29 @@ struct HexTable {
 };
 constexpr HexTable kHex;
 
+// Hex digit values for the branch-free row decoders, 0x100 for anything else: the
+// OR of a row's lookups has bit 8 set when any character was not a hex digit.
+struct HexTable16 {
+  std::uint16_t v[256];
+  constexpr HexTable16() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = 0x100;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<std::uint16_t>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = static_cast<std::uint16_t>(10 + i);
+  }
+};
+constexpr HexTable16 kHex16;
+
 }  // namespace
+
+bool decode_hex2(const char* p, std::size_t n, std::size_t stride, int* out) {
+  unsigned any = 0;
+  for (std::size_t i = 0; i < n; ++i, p += stride) {
+    const unsigned hi = kHex16.v[static_cast<unsigned char>(p[0])], lo = kHex16.v[static_cast<unsigned char>(p[1])];
+    any |= hi | lo;
+    out[i] = static_cast<int>(hi << 4 | lo);
+  }
+  return (any & 0x100u) == 0;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -111,19 +134,15 @@ std::optional<int> code_value(std::string_view code, BinCodeType type) {
 
 bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad) {
   bad = {};
+  const std::size_t base = out.size();
   if (type == BinCodeType::hex) {  // fixed 2-character codes without separators: the common case
     const std::string_view t = trim(row);
-    bool plain = t.size() % 2 == 0;
-    for (std::size_t i = 0; plain && i < t.size(); i += 2) {
-      const int hi = kHex.v[static_cast<unsigned char>(t[i])], lo = kHex.v[static_cast<unsigned char>(t[i + 1])];
-      if (hi < 0 || lo < 0) {
-        plain = false;
-        break;
-      }
-      out.push_back(hi << 4 | lo);
+    if (t.size() % 2 == 0) {
+      const std::size_t n = t.size() / 2;
+      out.resize(base + n);
+      if (decode_hex2(t.data(), n, 2, out.data() + base)) return true;
+      out.resize(base);
     }
-    if (plain) return true;
-    out.clear();
   }
   std::vector<std::string_view> codes;
   if (!split_codes(row, type, codes)) return false;

@@ -33,6 +33,11 @@ std::optional<int> code_value(std::string_view code, BinCodeType type);
 // with `bad` empty.
 bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad);
 
+// n two-character hexadecimal codes at p, p + stride, ... (stride 2: a packed row,
+// 3: codes with one separator each) into out[0..n), without a branch per code.
+// False when any character is not a hex digit (out then holds garbage).
+bool decode_hex2(const char* p, std::size_t n, std::size_t stride, int* out);
+
 // Text helpers shared by the map importers.
 std::string_view trim(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

@@ -7,7 +7,7 @@
 namespace yf::import {
 
 namespace {
-constexpr std::size_t kChunk = 64u << 10;  // grows for longer lines
+constexpr std::size_t kChunk = 256u << 10;  // grows for longer lines
 }
 
 LineReader::LineReader(const std::string& path, std::size_t max_line)

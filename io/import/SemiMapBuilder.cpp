@@ -18,7 +18,9 @@ void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> nu
       throw ImportError(at(line) + ": NullBin '" + *null_code + "' is not a bin code of its BinType");
   }
   defs_.clear();
-  rows_.clear();
+  codes_.clear();
+  row_end_.clear();
+  repeated_ = 0;
 }
 
 void SemiMapBuilder::define_bin(const std::string& code, const std::string& description, const std::string& quality,
@@ -41,27 +43,42 @@ void SemiMapBuilder::define_bin(const std::string& code, const std::string& desc
 }
 
 void SemiMapBuilder::add_row(std::string_view text, int line) {
-  std::vector<int> row;
   std::string_view bad;
-  if (!decode_codes(text, type_, row, bad)) {
+  const std::size_t start = codes_.size();
+  if (!decode_codes(text, type_, codes_, bad)) {
     if (bad.empty())
       throw ImportError(at(line) + ": a row of " + std::to_string(trim(text).size()) +
                         " characters is not a whole number of " + std::to_string(code_width(type_)) +
                         "-character codes");
     throw ImportError(at(line) + ": '" + std::string(bad) + "' is not a bin code of the map's BinType");
   }
-  if (rows_.size() >= static_cast<std::size_t>(kMaxMapSide) || row.size() > static_cast<std::size_t>(kMaxMapSide))
+  if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) ||
+      codes_.size() - start > static_cast<std::size_t>(kMaxMapSide))
     throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
-  rows_.push_back(std::move(row));
+  row_end_.push_back(codes_.size());
+}
+
+void SemiMapBuilder::begin_grid(int cols, int rows) {
+  codes_.assign(static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows), kNoDie);
+  row_end_.clear();
+  for (int r = 1; r <= rows; ++r) row_end_.push_back(static_cast<std::size_t>(r) * static_cast<std::size_t>(cols));
+  repeated_ = 0;
+}
+
+void SemiMapBuilder::set_die(int col, int row, int code) {
+  const std::size_t cols = row_end_.empty() ? 0 : row_end_.front();
+  int& cell = codes_[static_cast<std::size_t>(row) * cols + static_cast<std::size_t>(col)];
+  repeated_ += cell != kNoDie;
+  cell = code;
 }
 
 void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notch, const SemiMapHeader& header) {
   ++wafers_;
   const std::string where = at(begin_line_);
-  if (rows_.empty()) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has no rows of bin codes");
+  if (row_end_.empty()) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has no rows of bin codes");
   std::size_t widest = 0;
-  for (const auto& r : rows_) widest = std::max(widest, r.size());
-  const int rows = static_cast<int>(rows_.size()), cols = static_cast<int>(widest);
+  for (std::size_t r = 0; r < row_end_.size(); ++r) widest = std::max(widest, row_end_[r] - (r ? row_end_[r - 1] : 0));
+  const int rows = static_cast<int>(row_end_.size()), cols = static_cast<int>(widest);
   if (cols == 0) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has only empty rows");
   const std::string hw = header.counts_where.empty() ? where : header.counts_where;
   const std::string wafer = "wafer '" + meta.wafer_id + "': ";
@@ -82,10 +99,14 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   std::map<int, std::int64_t> counted;
   int ragged = 0;
   for (int r = 0; r < rows; ++r) {
-    const auto& row = rows_[static_cast<std::size_t>(r)];
-    ragged += static_cast<int>(row.size()) != cols;
-    for (std::size_t c = 0; c < row.size(); ++c) {
+    const std::size_t begin = r ? row_end_[static_cast<std::size_t>(r) - 1] : 0;
+    const std::size_t size = row_end_[static_cast<std::size_t>(r)] - begin;
+    const int* row = codes_.data() + begin;
+    ragged += static_cast<int>(size) != cols;
+    std::int16_t* out = map.bins.data() + static_cast<std::size_t>(r) * cols;
+    for (std::size_t c = 0; c < size; ++c) {
       const int v = row[c];
+      if (v == kNoDie) continue;
       if (v >= 0 && v < 65536)
         ++counts_[static_cast<std::size_t>(v)];
       else
@@ -93,11 +114,13 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
       if (null_ && v == *null_) continue;
       if (v > 32767)
         throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
-      map.bins[static_cast<std::size_t>(r) * cols + c] = static_cast<std::int16_t>(v);
+      out[c] = static_cast<std::int16_t>(v);
     }
   }
   for (std::size_t v = 0; v < counts_.size(); ++v)
     if (counts_[v] > 0) counted[static_cast<int>(v)] = counts_[v];
+  if (repeated_ > 0)
+    sink_.warning(where, wafer + std::to_string(repeated_) + " BinCode positions are given more than once: the last wins");
   if (ragged > 0)
     sink_.warning(where, wafer + std::to_string(ragged) + " rows are shorter than " + std::to_string(cols) +
                              " codes: padded with no-die");
@@ -129,7 +152,7 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
     sink_.warning(hw, wafer + "GoodDevices " + std::to_string(*header.good_devices) + " but " + std::to_string(good) +
                           " dies in passing bins");
 
-  map = rotate_notch_down(map, notch, &sizes);
+  if (notch != NotchSide::bottom) map = rotate_notch_down(map, notch, &sizes);
   std::string assumed;
   ProductGeometry geometry = map_product(meta.product, map.cols, map.rows, sizes, &assumed);
   if (auto it = products_.find(meta.product);
@@ -154,7 +177,9 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   rec.meta = std::move(meta);
   rec.binmap = std::move(map);
   sink_.add_wafer(std::move(rec));
-  rows_.clear();
+  codes_.clear();
+  row_end_.clear();
+  repeated_ = 0;
 }
 
 NotchSide semi_orientation(const std::string& degrees, ImportSink& sink, const std::string& where) {

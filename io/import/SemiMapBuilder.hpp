@@ -34,7 +34,13 @@ class SemiMapBuilder {
                   std::optional<std::int64_t> count, int line);
   // One row of the map, top row first.
   void add_row(std::string_view text, int line);
-  bool has_rows() const { return !rows_.empty(); }
+  bool has_rows() const { return !row_end_.empty(); }
+
+  // A map given die by die (E142 MapType Coordinate): a cols x rows grid without
+  // dies, then each die at its drawn column and row (a position given twice: the
+  // last code wins, with a warning). Replaces any rows added before.
+  void begin_grid(int cols, int rows);
+  void set_die(int col, int row, int code);
 
   // Checks the header against the grid, turns the map notch-down, hands product
   // (once per name and grid size), new bins and the wafer to the sink.
@@ -55,7 +61,10 @@ class SemiMapBuilder {
   std::optional<int> null_;
   int begin_line_ = 0;
   std::map<int, Def> defs_;
-  std::vector<std::vector<int>> rows_;  // code values
+  std::vector<int> codes_;             // code values of all rows, one after the other
+  std::vector<std::size_t> row_end_;  // where each row ends in codes_
+  static constexpr int kNoDie = -0x7FFFFFFF;  // a grid position no die was given for
+  int repeated_ = 0;                          // positions of a Coordinate map given twice
   std::vector<std::int64_t> counts_;  // per code value, reused from wafer to wafer
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;

@@ -20,9 +20,36 @@ namespace {
 struct SinfWafer {
   std::map<std::string, std::string> header;  // upper-case key -> value
   std::map<std::string, std::size_t> header_line;
-  std::vector<std::vector<std::int16_t>> rows;
+  std::vector<std::int16_t> codes;    // the RowData lines' dies, one row after the other
+  std::vector<std::size_t> row_end;   // where each row ends in codes
   std::size_t first_row_line = 0;
+  bool has_rows() const { return !row_end.empty(); }
 };
+
+// Two characters of a RowData code -> the die: a hex bin, -1 for "__" (no die), "@@"
+// (not inspected) and FF (the reference die), kNotCode for anything else. One
+// lookup a die, no branch: the table (128 KiB) is indexed by both characters.
+constexpr std::int16_t kNotCode = -2;
+struct PairTable {
+  std::int16_t v[65536];
+  PairTable() {
+    auto hex = [](int c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    for (int a = 0; a < 256; ++a)
+      for (int b = 0; b < 256; ++b) {
+        const int hi = hex(a), lo = hex(b);
+        std::int16_t x = kNotCode;
+        if (hi >= 0 && lo >= 0) x = static_cast<std::int16_t>(hi << 4 | lo);
+        if (x == 0xFF || (a == '_' && b == '_') || (a == '@' && b == '@')) x = -1;
+        v[a << 8 | b] = x;
+      }
+  }
+};
+const PairTable& pair_table() {
+  static const PairTable t;
+  return t;
+}
 
 std::string upper(std::string_view s) {
   std::string u(s);
@@ -48,14 +75,12 @@ class SinfImport {
       const std::string key = upper(trim(line.substr(0, colon)));
       const std::string_view value = trim(line.substr(colon + 1));
       if (key == "ROWDATA") {
-        if (w.rows.empty()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
-        std::vector<std::int16_t> row;
-        row.reserve(value.size() / 3 + 1);
-        decode_row(value, row, codes);
-        w.rows.push_back(std::move(row));
+        if (!w.has_rows()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
+        decode_row(value, w.codes, codes);
+        w.row_end.push_back(w.codes.size());
         continue;
       }
-      if (!w.rows.empty()) {  // a header after the rows: the next wafer begins,
+      if (w.has_rows()) {  // a header after the rows: the next wafer begins,
         emit(w);              // keeping the keys it does not restate (DEVICE, LOT, sizes)
         SinfWafer next;
         next.header = std::move(w.header);
@@ -66,7 +91,7 @@ class SinfImport {
       w.header[key] = std::string(value);
       w.header_line[key] = static_cast<std::size_t>(lines_.line_number());
     }
-    if (w.rows.empty()) {
+    if (!w.has_rows()) {
       if (emitted_ == 0) throw ImportError(path_ + ": no RowData lines: not a SINF map");
       throw ImportError(lines_.where() + "a header without RowData lines after the last wafer");
     }
@@ -74,31 +99,30 @@ class SinfImport {
   }
 
  private:
-  // Space-separated 2-character codes (the fast path), anything else through die().
-  void decode_row(std::string_view value, std::vector<std::int16_t>& row, std::vector<std::string_view>& codes) {
-    const std::size_t n = value.size();
-    bool regular = (n + 1) % 3 == 0;
-    for (std::size_t i = 0; regular && i < n; i += 3) {
-      if (i + 2 < n && value[i + 2] != ' ') regular = false;
-      const char a = value[i], b = value[i + 1];
-      const int hi = hex_digit(a), lo = hex_digit(b);
-      if (hi >= 0 && lo >= 0)
-        row.push_back(hi == 15 && lo == 15 ? std::int16_t{-1} : static_cast<std::int16_t>(hi << 4 | lo));
-      else if ((a == '_' && b == '_') || (a == '@' && b == '@'))
-        row.push_back(-1);
-      else
-        regular = false;
+  // Space-separated 2-character codes (the fast path: a table lookup a die, the
+  // separators checked together), anything else through die().
+  void decode_row(std::string_view value, std::vector<std::int16_t>& out, std::vector<std::string_view>& codes) {
+    const std::size_t n = value.size(), base = out.size();
+    if (n >= 2 && (n + 1) % 3 == 0) {
+      const std::size_t k = (n + 1) / 3;
+      out.resize(base + k);
+      std::int16_t* o = out.data() + base;
+      const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+      const std::int16_t* t = pair_table().v;
+      unsigned bad = 0;
+      for (std::size_t i = 0; i + 1 < k; ++i, p += 3) {
+        const std::int16_t v = t[p[0] << 8 | p[1]];
+        bad |= static_cast<unsigned>(v == kNotCode) | static_cast<unsigned>(p[2] != ' ');
+        o[i] = v;
+      }
+      const std::int16_t last = t[p[0] << 8 | p[1]];
+      bad |= static_cast<unsigned>(last == kNotCode);
+      o[k - 1] = last;
+      if (!bad) return;
+      out.resize(base);
     }
-    if (regular) return;
-    row.clear();
     split_codes(value, BinCodeType::hex, codes);
-    for (auto code : codes) row.push_back(die(code));
-  }
-  static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+    for (auto code : codes) out.push_back(die(code));
   }
 
   // "__" no die, "@@" not inspected, FF the reference die: none is a tested die.
@@ -132,11 +156,13 @@ class SinfImport {
     throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number (or not a plausible one)");
   }
 
-  void emit(const SinfWafer& w) {
+  static std::size_t row_size(const SinfWafer& w, std::size_t r) { return w.row_end[r] - (r ? w.row_end[r - 1] : 0); }
+
+  void emit(SinfWafer& w) {
     ++emitted_;
-    const int rows = static_cast<int>(w.rows.size());
+    const int rows = static_cast<int>(w.row_end.size());
     std::size_t widest = 0;
-    for (const auto& r : w.rows) widest = std::max(widest, r.size());
+    for (std::size_t r = 0; r < w.row_end.size(); ++r) widest = std::max(widest, row_size(w, r));
     const int cols = static_cast<int>(widest);
     if (cols == 0) throw ImportError(path_ + ": line " + std::to_string(w.first_row_line) + ": RowData lines hold no codes");
     if (cols > kMaxMapSide || rows > kMaxMapSide)
@@ -151,25 +177,33 @@ class SinfImport {
     BinMap map;
     map.cols = cols;
     map.rows = rows;
-    map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
     int ragged = 0;
-    for (int r = 0; r < rows; ++r) {
-      const auto& row = w.rows[static_cast<std::size_t>(r)];
-      ragged += static_cast<int>(row.size()) != cols;
-      std::copy(row.begin(), row.end(), map.bins.begin() + static_cast<std::ptrdiff_t>(r) * cols);
+    for (std::size_t r = 0; r < w.row_end.size(); ++r) ragged += static_cast<int>(row_size(w, r)) != cols;
+    if (ragged == 0) {
+      map.bins = std::move(w.codes);  // the rows are the map already
+    } else {
+      map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+      for (std::size_t r = 0; r < w.row_end.size(); ++r) {
+        const std::size_t begin = r ? w.row_end[r - 1] : 0;
+        std::copy(w.codes.begin() + static_cast<std::ptrdiff_t>(begin),
+                  w.codes.begin() + static_cast<std::ptrdiff_t>(w.row_end[r]),
+                  map.bins.begin() + static_cast<std::ptrdiff_t>(r) * cols);
+      }
     }
     if (ragged > 0)
       sink_.warning(path_ + ": line " + std::to_string(w.first_row_line),
                     std::to_string(ragged) + " RowData lines are shorter than " + std::to_string(cols) +
                         " codes: padded with no-die");
+    // Dies and the bins present, without a branch a die (present[b + 1]: -1 is slot 0).
     int dies = 0;
-    std::vector<bool> present(32768);
+    present_.assign(32769, 0);
+    for (auto b : map.bins) {
+      dies += b >= 0;
+      present_[static_cast<std::size_t>(b + 1)] = 1;
+    }
     std::set<std::int16_t> seen;
-    for (auto b : map.bins)
-      if (b >= 0) {
-        ++dies;
-        if (!present[static_cast<std::size_t>(b)]) present[static_cast<std::size_t>(b)] = true, seen.insert(b);
-      }
+    for (std::size_t b = 1; b < present_.size(); ++b)
+      if (present_[b]) seen.insert(static_cast<std::int16_t>(b - 1));
     if (auto dc = number(w, "DIECT"); dc && static_cast<int>(*dc) != dies)
       sink_.warning(where(w, "DIECT"), "DIECT " + *get(w, "DIECT") + " but " + std::to_string(dies) + " dies in the rows");
 
@@ -199,7 +233,7 @@ class SinfImport {
       notch = deg == 0 ? NotchSide::top : deg == 90 ? NotchSide::right : deg == 270 ? NotchSide::left : NotchSide::bottom;
       if (deg % 90 != 0) sink_.warning(where(w, "FNLOC"), "FNLOC " + *get(w, "FNLOC") + " is not a multiple of 90: taken as 180");
     }
-    map = rotate_notch_down(map, notch, &sizes);
+    if (notch != NotchSide::bottom) map = rotate_notch_down(map, notch, &sizes);
 
     const std::string* device = get(w, "DEVICE");
     std::string product = device ? *device : !options_.product.empty() ? options_.product : std::string("sinf");
@@ -254,6 +288,7 @@ class SinfImport {
   int emitted_ = 0;
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
+  std::vector<std::uint8_t> present_;
 };
 
 }  // namespace
