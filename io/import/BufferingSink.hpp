@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "io/import/ImportSink.hpp"
@@ -22,15 +21,34 @@ class BufferingSink : public ImportSink {
  public:
   BufferingSink(ImportSink& out, std::size_t max_cells) : out_(out), max_cells_(max_cells) {}
 
-  void add_product(const ProductGeometry& p) override { hold(p); }
-  void add_defect_classes(const std::vector<DefectClass>& c) override { hold(c); }
-  void add_bins(const std::vector<BinDef>& b) override { hold(b); }
+  void add_product(const ProductGeometry& p) override {
+    Event e{Event::kProduct};
+    e.product = p;
+    hold(std::move(e));
+  }
+  void add_defect_classes(const std::vector<DefectClass>& c) override {
+    Event e{Event::kClasses};
+    e.classes = c;
+    hold(std::move(e));
+  }
+  void add_bins(const std::vector<BinDef>& b) override {
+    Event e{Event::kBins};
+    e.bins = b;
+    hold(std::move(e));
+  }
   void add_wafer(WaferRecord w) override {
     cells_ += w.binmap ? w.binmap->bins.size() : 0;
-    hold(std::move(w));
+    Event e{Event::kWafer};
+    e.wafer = std::move(w);
+    hold(std::move(e));
     if (cells_ > max_cells_) flush();
   }
-  void warning(const std::string& where, const std::string& message) override { hold(Warning{where, message}); }
+  void warning(const std::string& where, const std::string& message) override {
+    Event e{Event::kWarning};
+    e.where = where;
+    e.message = message;
+    hold(std::move(e));
+  }
 
   // Delivers everything held; later calls go straight through.
   void flush() {
@@ -41,10 +59,14 @@ class BufferingSink : public ImportSink {
   std::size_t delivered() const { return delivered_; }
 
  private:
-  struct Warning {
-    std::string where, message;
+  struct Event {  // one call; only the members of its kind are set
+    enum Kind { kProduct, kClasses, kBins, kWafer, kWarning } kind;
+    ProductGeometry product{};
+    std::vector<DefectClass> classes{};
+    std::vector<BinDef> bins{};
+    WaferRecord wafer{};
+    std::string where{}, message{};
   };
-  using Event = std::variant<ProductGeometry, std::vector<DefectClass>, std::vector<BinDef>, WaferRecord, Warning>;
 
   void hold(Event e) {
     if (forwarding_) deliver(std::move(e));
@@ -52,11 +74,13 @@ class BufferingSink : public ImportSink {
   }
   void deliver(Event&& e) {
     ++delivered_;
-    if (auto* p = std::get_if<ProductGeometry>(&e)) out_.add_product(*p);
-    else if (auto* c = std::get_if<std::vector<DefectClass>>(&e)) out_.add_defect_classes(*c);
-    else if (auto* b = std::get_if<std::vector<BinDef>>(&e)) out_.add_bins(*b);
-    else if (auto* w = std::get_if<WaferRecord>(&e)) out_.add_wafer(std::move(*w));
-    else if (auto* m = std::get_if<Warning>(&e)) out_.warning(m->where, m->message);
+    switch (e.kind) {
+      case Event::kProduct: out_.add_product(e.product); break;
+      case Event::kClasses: out_.add_defect_classes(e.classes); break;
+      case Event::kBins: out_.add_bins(e.bins); break;
+      case Event::kWafer: out_.add_wafer(std::move(e.wafer)); break;
+      case Event::kWarning: out_.warning(e.where, e.message); break;
+    }
   }
 
   ImportSink& out_;

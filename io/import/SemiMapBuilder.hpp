@@ -65,7 +65,6 @@ class SemiMapBuilder {
   std::vector<std::size_t> row_end_;  // where each row ends in codes_
   static constexpr int kNoDie = -0x7FFFFFFF;  // a grid position no die was given for
   int repeated_ = 0;                          // positions of a Coordinate map given twice
-  std::vector<std::int64_t> counts_;  // per code value, reused from wafer to wafer
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
   int wafers_ = 0;

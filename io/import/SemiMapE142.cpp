@@ -333,9 +333,10 @@ class E142Import {
 
 }  // namespace
 
-// Bin-map cells held back while the fast reader runs (2 bytes each): a lot of maps
-// fits many times over; past it, see BufferingSink.
-constexpr std::size_t kHeldCells = 32u << 20;
+// Bin-map cells held back while the fast reader runs (2 bytes each): a lot of 25
+// maps of 80,000 dies fits; past it, see BufferingSink. (Held maps are memory the
+// process touches for the first time: holding a whole large file costs page faults.)
+constexpr std::size_t kHeldCells = 2u << 20;
 
 void import_e142(const std::string& path, const ImportOptions& options, ImportSink& sink) {
   BufferingSink held(sink, kHeldCells);

@@ -132,6 +132,8 @@ bool valid_chars(std::string_view s, bool attribute, bool& decode) {
     }
     if (c < 0x20) {
       if (c != '\t' && c != '\n' && c != '\r') return false;
+      // A lone CR is a line end to libxml2; the lines counted here are LFs: leave it.
+      if (c == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n')) return false;
       if (c == '\r' || attribute) decode = true;
     } else if (c == '&') {
       std::uint32_t cp = 0;
@@ -159,9 +161,11 @@ bool absolute_uri(std::string_view v) {
     const char c = v[i];
     if (!(name_char(c) || c == '+') || c == ':' || c == '_') return false;
   }
+  // A conservative alphabet: whatever libxml2's URI parser might frown at (percent
+  // escapes, brackets, spaces, ...) is left to libxml2.
   for (char c : v)
-    if (c == ' ' || c == '<' || c == '>' || c == '"' || c == '{' || c == '}' || c == '\\' || c == '^' || c == '`' ||
-        c == '|' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '/' ||
+          c == '.' || c == '-' || c == '_' || c == '~' || c == '+'))
       return false;
   return true;
 }
@@ -220,6 +224,7 @@ void SemiXmlFast::prolog() {
     ++i;
   }
   const std::string_view decl(buf_.data() + pos_ + 5, i - pos_ - 5);
+  if (decl.find('\r') != std::string_view::npos) decline("a CR in the XML declaration");
   // version="1.0" [encoding="UTF-8"|"US-ASCII"] [standalone="yes"|"no"], in that order.
   std::size_t k = 0;
   int field = 0;
@@ -264,6 +269,7 @@ bool SemiXmlFast::next() {
     // well-formed (it is not what the importers read).
     std::size_t i = pos_;
     bool plain = true;
+    int lines = 0;
     for (;;) {
       i += find_special(buf_.data() + i, end_ - i);
       if (i == end_) {
@@ -272,6 +278,7 @@ bool SemiXmlFast::next() {
       }
       const char c = buf_[i];
       if (c == '<') break;
+      lines += c == '\n';
       if (c != '\n' && c != '\t') plain = false;
       ++i;
     }
@@ -283,7 +290,8 @@ bool SemiXmlFast::next() {
       bool decode = false;
       if (!valid_chars(run, false, decode)) decline("a text outside the subset");
     }
-    advance(i);
+    cur_line_ += lines;
+    pos_ = i;
     if (pos_ == end_) {  // the end of the file
       if (!root_done_) decline("the file ends before the root element does");
       return false;
@@ -339,6 +347,8 @@ void SemiXmlFast::end_tag() {
   if (stack_.empty()) decline("an end tag without a start");
   std::string_view q(buf_.data() + pos_ + 2, i - pos_ - 2);
   while (!q.empty() && is_blank(q.back())) q.remove_suffix(1);
+  if (q.size() + 2 < i - pos_ && std::memchr(q.data() + q.size(), '\r', i - pos_ - 2 - q.size()))
+    decline("a CR in an end tag");
   const Open& top = stack_.back();
   if (q != std::string_view(names_).substr(top.qname_off, top.qname_len)) decline("an end tag that does not match");
   line_ = top.line;
@@ -374,6 +384,8 @@ void SemiXmlFast::start_tag() {
     ++i;
   }
   std::string_view tag(buf_.data() + pos_ + 1, i - pos_ - 1);
+  for (std::size_t r = tag.find('\r'); r != std::string_view::npos; r = tag.find('\r', r + 1))
+    if (r + 1 >= tag.size() || tag[r + 1] != '\n') decline("a lone CR in a tag");
   const bool empty = !tag.empty() && tag.back() == '/';
   if (empty) tag.remove_suffix(1);
   // The qualified name.
@@ -500,6 +512,7 @@ std::string_view SemiXmlFast::text() {
   if (!start_ || empty_) return {};
   std::size_t i = pos_;
   bool plain = true;
+  int lines = 0;
   for (;;) {
     i += find_special(buf_.data() + i, end_ - i);
     if (i == end_) {
@@ -508,6 +521,7 @@ std::string_view SemiXmlFast::text() {
     }
     const char c = buf_[i];
     if (c == '<') break;
+    lines += c == '\n';
     if (c != '\n' && c != '\t') plain = false;
     ++i;
   }
@@ -529,7 +543,7 @@ std::string_view SemiXmlFast::text() {
       continue;
     }
     if (buf_[j] == '>') break;
-    if (!is_blank(buf_[j])) decline("an end tag that does not match");
+    if (!is_blank(buf_[j]) || buf_[j] == '\r') decline("an end tag that does not match, or a CR in it");
     ++j;
   }
   std::string_view out(buf_.data() + pos_, i - pos_);
@@ -542,7 +556,7 @@ std::string_view SemiXmlFast::text() {
     }
   }
   // Consume the text and the end tag; the cursor stays on this element (as SemiXml's).
-  cur_line_ += static_cast<int>(std::count(buf_.data() + pos_, buf_.data() + j, '\n'));
+  cur_line_ += lines + static_cast<int>(std::count(buf_.data() + i, buf_.data() + j, '\n'));
   pos_ = j + 1;
   start_ = false;
   prefixes_.resize(top.ns_declared);
