@@ -69,6 +69,34 @@ bool decode_hex2(const char* p, std::size_t n, std::size_t stride, int* out) {
   return (any & 0x100u) == 0;
 }
 
+bool decode_hex2_cells(const char* p, std::size_t n, int null_code, std::int16_t* out) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i nine = _mm_set1_epi8(9), five = _mm_set1_epi8(5);
+  const __m128i null16 = _mm_set1_epi16(static_cast<std::int16_t>(null_code));  // -1: matches no code
+  for (; i + 8 <= n; i += 8, p += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
+    const __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(l, five), l);
+    if (_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter)) != 0xFFFF) return false;
+    const __m128i v =
+        _mm_or_si128(_mm_and_si128(is_digit, d), _mm_and_si128(is_letter, _mm_add_epi8(l, _mm_set1_epi8(10))));
+    const __m128i code = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4), _mm_srli_epi16(v, 8));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_or_si128(code, _mm_cmpeq_epi16(code, null16)));
+  }
+#endif
+  unsigned any = 0;
+  for (; i < n; ++i, p += 2) {
+    const unsigned hi = kHex16.v[static_cast<unsigned char>(p[0])], lo = kHex16.v[static_cast<unsigned char>(p[1])];
+    any |= hi | lo;
+    const int v = static_cast<int>(hi << 4 | lo);
+    out[i] = static_cast<std::int16_t>(v == null_code ? -1 : v);
+  }
+  return (any & 0x100u) == 0;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);

@@ -28,6 +28,11 @@ void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> nu
   codes_.clear();
   row_end_.clear();
   repeated_ = 0;
+  cells_.clear();
+  cell_counts_ = CodeCounter{};
+  cells_mode_ = type == BinCodeType::hex;
+  // A 2-character code is 0..255: a NullBin outside that range never matches one.
+  null16_ = null_ && *null_ >= 0 && *null_ < 256 ? *null_ : -1;
 }
 
 void SemiMapBuilder::define_bin(const std::string& code, const std::string& description, const std::string& quality,
@@ -49,7 +54,33 @@ void SemiMapBuilder::define_bin(const std::string& code, const std::string& desc
   if (count) d.declared = std::max<std::int64_t>(d.declared, 0) + *count;
 }
 
+// The rows read so far as code values, leaving the fused path.
+void SemiMapBuilder::leave_cells() {
+  const int null_code = null_.value_or(-1);
+  codes_.resize(cells_.size());
+  for (std::size_t i = 0; i < cells_.size(); ++i) codes_[i] = cells_[i] == -1 ? null_code : cells_[i];
+  cells_.clear();
+  cell_counts_ = CodeCounter{};
+  cells_mode_ = false;
+}
+
 void SemiMapBuilder::add_row(std::string_view text, int line) {
+  if (cells_mode_) {  // packed 2-character hexadecimal codes: straight to 16-bit cells, counted
+    const std::string_view t = trim(text);
+    if (t.size() % 2 == 0) {
+      const std::size_t n = t.size() / 2, start = cells_.size();
+      if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) || n > static_cast<std::size_t>(kMaxMapSide))
+        throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
+      cells_.resize(start + n);
+      if (decode_hex2_cells(t.data(), n, null16_, cells_.data() + start)) {
+        cell_counts_.add(cells_.data() + start, n);
+        row_end_.push_back(cells_.size());
+        return;
+      }
+      cells_.resize(start);
+    }
+    leave_cells();
+  }
   std::string_view bad;
   const std::size_t start = codes_.size();
   if (!decode_codes(text, type_, codes_, bad)) {
@@ -66,6 +97,7 @@ void SemiMapBuilder::add_row(std::string_view text, int line) {
 }
 
 void SemiMapBuilder::begin_grid(int cols, int rows) {
+  if (cells_mode_) leave_cells();
   codes_.assign(static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows), kNoDie);
   row_end_.clear();
   for (int r = 1; r <= rows; ++r) row_end_.push_back(static_cast<std::size_t>(r) * static_cast<std::size_t>(cols));
@@ -99,64 +131,79 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   BinMap map;
   map.cols = cols;
   map.rows = rows;
-  map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
-  // Each row to 16-bit values (the NullBin -1, a position without a die -32768), then
-  // counted (BinCount counts positions, the NullBin's too) and the -32768s made -1.
-  // Branch-free, so that the compiler vectorises the conversion.
-  CodeCounter counter;
-  const int null_code = null_.value_or(std::numeric_limits<int>::min());  // none: matches no code
-  int ragged = 0;
-  bool too_big = false, holes = false;
-  for (int r = 0; r < rows; ++r) {
-    const std::size_t begin = r ? row_end_[static_cast<std::size_t>(r) - 1] : 0;
-    const std::size_t size = row_end_[static_cast<std::size_t>(r)] - begin;
-    const int* row = codes_.data() + begin;
-    ragged += static_cast<int>(size) != cols;
-    std::int16_t* out = map.bins.data() + static_cast<std::size_t>(r) * cols;
-    int big = 0, hole = 0;
-    std::size_t c = 0;
-#if defined(__SSE2__)
-    {
-      const __m128i nul = _mm_set1_epi32(null_code), nodie = _mm_set1_epi32(kNoDie);
-      const __m128i lim = _mm_set1_epi32(32767), low = _mm_set1_epi32(-32768);
-      __m128i bigs = _mm_setzero_si128(), holes4 = _mm_setzero_si128();
-      auto to16 = [&](__m128i x) {
-        const __m128i n = _mm_cmpeq_epi32(x, nul), d = _mm_cmpeq_epi32(x, nodie);
-        x = _mm_or_si128(_mm_andnot_si128(_mm_or_si128(n, d), x), _mm_or_si128(n, _mm_and_si128(d, low)));
-        bigs = _mm_or_si128(bigs, _mm_cmpgt_epi32(x, lim));
-        holes4 = _mm_or_si128(holes4, d);
-        return x;
-      };
-      for (; c + 8 <= size; c += 8) {
-        const __m128i a = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c)));
-        const __m128i b = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c + 4)));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), _mm_packs_epi32(a, b));
-      }
-      big = _mm_movemask_epi8(bigs);
-      hole = _mm_movemask_epi8(holes4);
-    }
-#endif
-    for (; c < size; ++c) {
-      const int v = row[c];
-      const int t = v == null_code ? -1 : v == kNoDie ? -32768 : v;
-      big |= t > 32767;
-      hole |= t == -32768;
-      out[c] = static_cast<std::int16_t>(t);
-    }
-    too_big |= big != 0;
-    holes |= hole != 0;
-    counter.add(out, size);
-  }
-  if (holes)
-    for (auto& b : map.bins) b = b == -32768 ? std::int16_t{-1} : b;
   std::map<int, std::int64_t> counted;
-  for (const auto& [code, n] : counter.counts())
-    if (code == -1) counted[null_code] += n;
-    else if (code != -32768) counted[code] += n;
-  if (too_big)  // the first such code, in reading order
-    for (std::size_t i = 0; i < codes_.size(); ++i)
-      if (const int v = codes_[i]; v > 32767 && v != null_code)
-        throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
+  int ragged = 0;
+  if (cells_mode_) {  // the rows are 16-bit cells already, counted as they came
+    for (std::size_t r = 0; r < row_end_.size(); ++r) ragged += row_end_[r] - (r ? row_end_[r - 1] : 0) != widest;
+    if (ragged == 0) {
+      map.bins.assign(cells_.begin(), cells_.end());
+    } else {
+      map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+      for (std::size_t r = 0; r < row_end_.size(); ++r) {
+        const std::size_t begin = r ? row_end_[r - 1] : 0;
+        std::copy(cells_.begin() + static_cast<std::ptrdiff_t>(begin), cells_.begin() + static_cast<std::ptrdiff_t>(row_end_[r]),
+                  map.bins.begin() + static_cast<std::ptrdiff_t>(r * widest));
+      }
+    }
+    for (const auto& [code, n] : cell_counts_.counts()) counted[code == -1 ? null_.value_or(-1) : code] += n;
+  } else {
+    map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+    // Each row to 16-bit values (the NullBin -1, a position without a die -32768), then
+    // counted (BinCount counts positions, the NullBin's too) and the -32768s made -1.
+    // Branch-free, so that the compiler vectorises the conversion.
+    CodeCounter counter;
+    const int null_code = null_.value_or(std::numeric_limits<int>::min());  // none: matches no code
+    bool too_big = false, holes = false;
+    for (int r = 0; r < rows; ++r) {
+      const std::size_t begin = r ? row_end_[static_cast<std::size_t>(r) - 1] : 0;
+      const std::size_t size = row_end_[static_cast<std::size_t>(r)] - begin;
+      const int* row = codes_.data() + begin;
+      ragged += static_cast<int>(size) != cols;
+      std::int16_t* out = map.bins.data() + static_cast<std::size_t>(r) * cols;
+      int big = 0, hole = 0;
+      std::size_t c = 0;
+#if defined(__SSE2__)
+      {
+        const __m128i nul = _mm_set1_epi32(null_code), nodie = _mm_set1_epi32(kNoDie);
+        const __m128i lim = _mm_set1_epi32(32767), low = _mm_set1_epi32(-32768);
+        __m128i bigs = _mm_setzero_si128(), holes4 = _mm_setzero_si128();
+        auto to16 = [&](__m128i x) {
+          const __m128i n = _mm_cmpeq_epi32(x, nul), d = _mm_cmpeq_epi32(x, nodie);
+          x = _mm_or_si128(_mm_andnot_si128(_mm_or_si128(n, d), x), _mm_or_si128(n, _mm_and_si128(d, low)));
+          bigs = _mm_or_si128(bigs, _mm_cmpgt_epi32(x, lim));
+          holes4 = _mm_or_si128(holes4, d);
+          return x;
+        };
+        for (; c + 8 <= size; c += 8) {
+          const __m128i a = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c)));
+          const __m128i b = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c + 4)));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), _mm_packs_epi32(a, b));
+        }
+        big = _mm_movemask_epi8(bigs);
+        hole = _mm_movemask_epi8(holes4);
+      }
+#endif
+      for (; c < size; ++c) {
+        const int v = row[c];
+        const int t = v == null_code ? -1 : v == kNoDie ? -32768 : v;
+        big |= t > 32767;
+        hole |= t == -32768;
+        out[c] = static_cast<std::int16_t>(t);
+      }
+      too_big |= big != 0;
+      holes |= hole != 0;
+      counter.add(out, size);
+    }
+    if (holes)
+      for (auto& b : map.bins) b = b == -32768 ? std::int16_t{-1} : b;
+    for (const auto& [code, n] : counter.counts())
+      if (code == -1) counted[null_code] += n;
+      else if (code != -32768) counted[code] += n;
+    if (too_big)  // the first such code, in reading order
+      for (std::size_t i = 0; i < codes_.size(); ++i)
+        if (const int v = codes_[i]; v > 32767 && v != null_code)
+          throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
+  }
   if (repeated_ > 0)
     sink_.warning(where, wafer + std::to_string(repeated_) + " BinCode positions are given more than once: the last wins");
   if (ragged > 0)
@@ -216,6 +263,7 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   rec.binmap = std::move(map);
   sink_.add_wafer(std::move(rec));
   codes_.clear();
+  cells_.clear();
   row_end_.clear();
   repeated_ = 0;
 }

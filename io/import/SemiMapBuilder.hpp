@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/import/BinCodes.hpp"
+#include "io/import/CodeCounter.hpp"
 #include "io/import/ImportSink.hpp"
 #include "io/import/MapGeometry.hpp"
 
@@ -65,6 +66,14 @@ class SemiMapBuilder {
   std::vector<std::size_t> row_end_;  // where each row ends in codes_
   static constexpr int kNoDie = -0x7FFFFFFF;  // a grid position no die was given for
   int repeated_ = 0;                          // positions of a Coordinate map given twice
+  // The fused path of HexaDecimal maps whose rows are packed 2-character codes (the
+  // rule): rows decoded straight to 16-bit cells (the NullBin -1) and counted as they
+  // come. A row of any other shape turns the rows so far into codes_ (leave_cells).
+  void leave_cells();
+  bool cells_mode_ = false;
+  int null16_ = -1;
+  std::vector<std::int16_t> cells_;
+  CodeCounter cell_counts_;
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
   int wafers_ = 0;

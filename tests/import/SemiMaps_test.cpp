@@ -355,3 +355,25 @@ TEST_CASE("E142 Coordinate maps: bad coordinates and conventions", "[SemiMaps][o
   CHECK(s.warned("AxisDirection 'Sideways' is not UpRight"));
   CHECK(s.warned("1 BinCode positions are given more than once: the last wins"));
 }
+
+// Packed hexadecimal rows take a fused path (straight to 16-bit cells); a row of
+// another shape makes the rows so far plain code values again. Both, mixed in one
+// map, with short rows and a NullBin 00; values and counts by hand.
+TEST_CASE("E142 hexadecimal rows: packed, spaced and short rows in one map", "[SemiMaps]") {
+  yf::test::TempDir dir;
+  const std::string defs = "<BinDefinition BinCode=\"01\" BinQuality=\"Pass\" BinCount=\"5\"/>"
+                           "<BinDefinition BinCode=\"00\" BinQuality=\"Fail\" BinCount=\"1\"/>"
+                           "<BinDefinition BinCode=\"FF\" BinQuality=\"Fail\" BinCount=\"1\"/>";
+  const auto s = e142(write(dir, "mix.xml", e142_text("HexaDecimal", "00", defs, {"0100FF", "01 02", "0A"}, "0",
+                                                      "X=\"3\" Y=\"3\"")));
+  REQUIRE(s.wafers.size() == 1);
+  CHECK(s.wafers[0].binmap->bins == std::vector<std::int16_t>{1, -1, 255, 1, 2, -1, 10, -1, -1});
+  CHECK(s.warned("BinCount 5 for bin '01' (code value 1) but the map holds 2"));
+  CHECK_FALSE(s.warned("code value 0)"));    // the NullBin's one position: as declared
+  CHECK_FALSE(s.warned("code value 255)"));  // FF once: as declared
+  CHECK(s.warned("2 rows are shorter than 3 codes"));
+  const auto t = e142(write(dir, "short.xml", e142_text("HexaDecimal", "00", defs, {"0101", "01"})));
+  CHECK(t.wafers[0].binmap->bins == std::vector<std::int16_t>{1, 1, 1, -1});
+  CHECK(t.warned("1 rows are shorter than 2 codes"));
+  CHECK(t.warned("BinCount 5 for bin '01' (code value 1) but the map holds 3"));
+}
