@@ -28,7 +28,7 @@ void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> nu
   codes_.clear();
   row_end_.clear();
   repeated_ = 0;
-  cells_.clear();
+  ncells_ = 0;
   cell_counts_ = CodeCounter{};
   cells_mode_ = type == BinCodeType::hex;
   // A 2-character code is 0..255: a NullBin outside that range never matches one.
@@ -57,9 +57,9 @@ void SemiMapBuilder::define_bin(const std::string& code, const std::string& desc
 // The rows read so far as code values, leaving the fused path.
 void SemiMapBuilder::leave_cells() {
   const int null_code = null_.value_or(-1);
-  codes_.resize(cells_.size());
-  for (std::size_t i = 0; i < cells_.size(); ++i) codes_[i] = cells_[i] == -1 ? null_code : cells_[i];
-  cells_.clear();
+  codes_.resize(ncells_);
+  for (std::size_t i = 0; i < ncells_; ++i) codes_[i] = cells_[i] == -1 ? null_code : cells_[i];
+  ncells_ = 0;
   cell_counts_ = CodeCounter{};
   cells_mode_ = false;
 }
@@ -68,16 +68,16 @@ void SemiMapBuilder::add_row(std::string_view text, int line) {
   if (cells_mode_) {  // packed 2-character hexadecimal codes: straight to 16-bit cells, counted
     const std::string_view t = trim(text);
     if (t.size() % 2 == 0) {
-      const std::size_t n = t.size() / 2, start = cells_.size();
+      const std::size_t n = t.size() / 2, start = ncells_;
       if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) || n > static_cast<std::size_t>(kMaxMapSide))
         throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
-      cells_.resize(start + n);
+      if (cells_.size() < start + n) cells_.resize(std::max(start + n, 2 * cells_.size()));  // kept from wafer to wafer
       if (decode_hex2_cells(t.data(), n, null16_, cells_.data() + start)) {
         cell_counts_.add(cells_.data() + start, n);
-        row_end_.push_back(cells_.size());
+        ncells_ = start + n;
+        row_end_.push_back(ncells_);
         return;
       }
-      cells_.resize(start);
     }
     leave_cells();
   }
@@ -136,7 +136,7 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   if (cells_mode_) {  // the rows are 16-bit cells already, counted as they came
     for (std::size_t r = 0; r < row_end_.size(); ++r) ragged += row_end_[r] - (r ? row_end_[r - 1] : 0) != widest;
     if (ragged == 0) {
-      map.bins.assign(cells_.begin(), cells_.end());
+      map.bins.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(ncells_));
     } else {
       map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
       for (std::size_t r = 0; r < row_end_.size(); ++r) {
@@ -263,7 +263,7 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   rec.binmap = std::move(map);
   sink_.add_wafer(std::move(rec));
   codes_.clear();
-  cells_.clear();
+  ncells_ = 0;
   row_end_.clear();
   repeated_ = 0;
 }

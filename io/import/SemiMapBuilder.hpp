@@ -72,7 +72,8 @@ class SemiMapBuilder {
   void leave_cells();
   bool cells_mode_ = false;
   int null16_ = -1;
-  std::vector<std::int16_t> cells_;
+  std::vector<std::int16_t> cells_;  // the first ncells_ are this wafer's
+  std::size_t ncells_ = 0;
   CodeCounter cell_counts_;
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
