@@ -1,7 +1,8 @@
 #pragma once
 // SEMI wafer-map XML files: E142 substrate maps (namespaces V1005 and V0105, one
 // wafer per SubstrateMap, several per file) and G85 maps (one wafer per Map).
-// Both are streamed with libxml2's xmlTextReader. docs/formats.md ("Importing",
+// G85 is streamed with libxml2's xmlTextReader; E142 with SemiXmlFast first, libxml2
+// when that scanner declines the file (SemiMapE142.cpp). docs/formats.md ("Importing",
 // E142 / G85) has the mapping; where a header's counts (BinCount, Rows/Columns,
 // Layout Dimension, GoodDevices) disagree with the grid, the sink gets a warning
 // and the grid wins.
