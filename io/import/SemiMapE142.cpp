@@ -1,7 +1,8 @@
 // SEMI E142 substrate maps: Layouts (grid size, device and wafer size), Substrates
 // (lot, good-device count), then one SubstrateMap per wafer whose first BinCodeMap
 // overlay holds BinDefinitions and one BinCode element per row (MapType 2DArray,
-// the top row first). The namespace (V1005, V0105, ...) is not checked: elements
+// the top row first, as drawn) or per die (MapType Coordinate: X/Y placed by the
+// map's OriginLocation and AxisDirection, E142Coordinates.hpp). The namespace (V1005, V0105, ...) is not checked: elements
 // are matched by local name.
 //
 // The file is read first with SemiXmlFast (a scanner for the common subset of XML)
