@@ -230,7 +230,7 @@ TEST_CASE("E142 fast reading equals libxml2's on the subset's variations", "[Sem
   }
 }
 
-TEST_CASE("E142 fast reading declines what is outside its subset; libxml2 reads it", "[SemiXmlFast]") {
+TEST_CASE("E142 fast reading declines what is outside its subset, and libxml2 reads it", "[SemiXmlFast]") {
   yf::test::TempDir dir;
   std::vector<std::pair<std::string, std::string>> cases;
   auto with = [&](const std::string& name, auto edit) {
