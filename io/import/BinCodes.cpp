@@ -1,6 +1,11 @@
 #include "io/import/BinCodes.hpp"
 
 #include <cctype>
+#include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace yf::import {
 namespace {
@@ -20,7 +25,77 @@ struct HexTable {
 };
 constexpr HexTable kHex;
 
+// Hex digit values for the branch-free row decoders, 0x100 for anything else: the
+// OR of a row's lookups has bit 8 set when any character was not a hex digit.
+struct HexTable16 {
+  std::uint16_t v[256];
+  constexpr HexTable16() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = 0x100;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<std::uint16_t>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = static_cast<std::uint16_t>(10 + i);
+  }
+};
+constexpr HexTable16 kHex16;
+
 }  // namespace
+
+bool decode_hex2(const char* p, std::size_t n, std::size_t stride, int* out) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  if (stride == 2) {  // packed codes: 16 characters, 8 codes at a time
+    const __m128i zero = _mm_setzero_si128(), nine = _mm_set1_epi8(9), five = _mm_set1_epi8(5);
+    for (; i + 8 <= n; i += 8, p += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+      const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+      const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);  // d <= 9, unsigned
+      const __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(l, five), l);
+      if (_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter)) != 0xFFFF) return false;
+      const __m128i v = _mm_or_si128(_mm_and_si128(is_digit, d),
+                                     _mm_and_si128(is_letter, _mm_add_epi8(l, _mm_set1_epi8(10))));
+      // Little-endian 16-bit lanes: the first character of a code is the low byte.
+      const __m128i code = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4), _mm_srli_epi16(v, 8));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_unpacklo_epi16(code, zero));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i + 4), _mm_unpackhi_epi16(code, zero));
+    }
+  }
+#endif
+  unsigned any = 0;
+  for (; i < n; ++i, p += stride) {
+    const unsigned hi = kHex16.v[static_cast<unsigned char>(p[0])], lo = kHex16.v[static_cast<unsigned char>(p[1])];
+    any |= hi | lo;
+    out[i] = static_cast<int>(hi << 4 | lo);
+  }
+  return (any & 0x100u) == 0;
+}
+
+bool decode_hex2_cells(const char* p, std::size_t n, int null_code, std::int16_t* out) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i nine = _mm_set1_epi8(9), five = _mm_set1_epi8(5);
+  const __m128i null16 = _mm_set1_epi16(static_cast<std::int16_t>(null_code));  // -1: matches no code
+  for (; i + 8 <= n; i += 8, p += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
+    const __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(l, five), l);
+    if (_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter)) != 0xFFFF) return false;
+    const __m128i v =
+        _mm_or_si128(_mm_and_si128(is_digit, d), _mm_and_si128(is_letter, _mm_add_epi8(l, _mm_set1_epi8(10))));
+    const __m128i code = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4), _mm_srli_epi16(v, 8));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_or_si128(code, _mm_cmpeq_epi16(code, null16)));
+  }
+#endif
+  unsigned any = 0;
+  for (; i < n; ++i, p += 2) {
+    const unsigned hi = kHex16.v[static_cast<unsigned char>(p[0])], lo = kHex16.v[static_cast<unsigned char>(p[1])];
+    any |= hi | lo;
+    const int v = static_cast<int>(hi << 4 | lo);
+    out[i] = static_cast<std::int16_t>(v == null_code ? -1 : v);
+  }
+  return (any & 0x100u) == 0;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -111,19 +186,15 @@ std::optional<int> code_value(std::string_view code, BinCodeType type) {
 
 bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad) {
   bad = {};
+  const std::size_t base = out.size();
   if (type == BinCodeType::hex) {  // fixed 2-character codes without separators: the common case
     const std::string_view t = trim(row);
-    bool plain = t.size() % 2 == 0;
-    for (std::size_t i = 0; plain && i < t.size(); i += 2) {
-      const int hi = kHex.v[static_cast<unsigned char>(t[i])], lo = kHex.v[static_cast<unsigned char>(t[i + 1])];
-      if (hi < 0 || lo < 0) {
-        plain = false;
-        break;
-      }
-      out.push_back(hi << 4 | lo);
+    if (t.size() % 2 == 0) {
+      const std::size_t n = t.size() / 2;
+      out.resize(base + n);
+      if (decode_hex2(t.data(), n, 2, out.data() + base)) return true;
+      out.resize(base);
     }
-    if (plain) return true;
-    out.clear();
   }
   std::vector<std::string_view> codes;
   if (!split_codes(row, type, codes)) return false;

@@ -1,6 +1,7 @@
 #pragma once
 // Bin codes as the SEMI map formats (E142, G85) and SINF write them in a row of
 // text: how a row splits into codes and what number each code is.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,15 @@ std::optional<int> code_value(std::string_view code, BinCodeType type);
 // with `bad` set to it; on a fixed-width row of the wrong length returns false
 // with `bad` empty.
 bool decode_codes(std::string_view row, BinCodeType type, std::vector<int>& out, std::string_view& bad);
+
+// n two-character hexadecimal codes at p, p + stride, ... (stride 2: a packed row,
+// 3: codes with one separator each) into out[0..n), without a branch per code.
+// False when any character is not a hex digit (out then holds garbage).
+bool decode_hex2(const char* p, std::size_t n, std::size_t stride, int* out);
+
+// n packed two-character hexadecimal codes at p straight into 16-bit map cells, the
+// code `null_code` (0..255; -1: none) as -1. False when any character is not a hex digit.
+bool decode_hex2_cells(const char* p, std::size_t n, int null_code, std::int16_t* out);
 
 // Text helpers shared by the map importers.
 std::string_view trim(std::string_view s);

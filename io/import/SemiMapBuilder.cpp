@@ -1,10 +1,17 @@
 #include "io/import/SemiMapBuilder.hpp"
 
+#include "io/import/CodeCounter.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 namespace yf::import {
 
@@ -18,7 +25,14 @@ void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> nu
       throw ImportError(at(line) + ": NullBin '" + *null_code + "' is not a bin code of its BinType");
   }
   defs_.clear();
-  rows_.clear();
+  codes_.clear();
+  row_end_.clear();
+  repeated_ = 0;
+  ncells_ = 0;
+  cell_counts_ = CodeCounter{};
+  cells_mode_ = type == BinCodeType::hex;
+  // A 2-character code is 0..255: a NullBin outside that range never matches one.
+  null16_ = null_ && *null_ >= 0 && *null_ < 256 ? *null_ : -1;
 }
 
 void SemiMapBuilder::define_bin(const std::string& code, const std::string& description, const std::string& quality,
@@ -40,28 +54,70 @@ void SemiMapBuilder::define_bin(const std::string& code, const std::string& desc
   if (count) d.declared = std::max<std::int64_t>(d.declared, 0) + *count;
 }
 
+// The rows read so far as code values, leaving the fused path.
+void SemiMapBuilder::leave_cells() {
+  const int null_code = null_.value_or(-1);
+  codes_.resize(ncells_);
+  for (std::size_t i = 0; i < ncells_; ++i) codes_[i] = cells_[i] == -1 ? null_code : cells_[i];
+  ncells_ = 0;
+  cell_counts_ = CodeCounter{};
+  cells_mode_ = false;
+}
+
 void SemiMapBuilder::add_row(std::string_view text, int line) {
-  std::vector<int> row;
+  if (cells_mode_) {  // packed 2-character hexadecimal codes: straight to 16-bit cells, counted
+    const std::string_view t = trim(text);
+    if (t.size() % 2 == 0) {
+      const std::size_t n = t.size() / 2, start = ncells_;
+      if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) || n > static_cast<std::size_t>(kMaxMapSide))
+        throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
+      if (cells_.size() < start + n) cells_.resize(std::max(start + n, 2 * cells_.size()));  // kept from wafer to wafer
+      if (decode_hex2_cells(t.data(), n, null16_, cells_.data() + start)) {
+        cell_counts_.add(cells_.data() + start, n);
+        ncells_ = start + n;
+        row_end_.push_back(ncells_);
+        return;
+      }
+    }
+    leave_cells();
+  }
   std::string_view bad;
-  if (!decode_codes(text, type_, row, bad)) {
+  const std::size_t start = codes_.size();
+  if (!decode_codes(text, type_, codes_, bad)) {
     if (bad.empty())
       throw ImportError(at(line) + ": a row of " + std::to_string(trim(text).size()) +
                         " characters is not a whole number of " + std::to_string(code_width(type_)) +
                         "-character codes");
     throw ImportError(at(line) + ": '" + std::string(bad) + "' is not a bin code of the map's BinType");
   }
-  if (rows_.size() >= static_cast<std::size_t>(kMaxMapSide) || row.size() > static_cast<std::size_t>(kMaxMapSide))
+  if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) ||
+      codes_.size() - start > static_cast<std::size_t>(kMaxMapSide))
     throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
-  rows_.push_back(std::move(row));
+  row_end_.push_back(codes_.size());
+}
+
+void SemiMapBuilder::begin_grid(int cols, int rows) {
+  if (cells_mode_) leave_cells();
+  codes_.assign(static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows), kNoDie);
+  row_end_.clear();
+  for (int r = 1; r <= rows; ++r) row_end_.push_back(static_cast<std::size_t>(r) * static_cast<std::size_t>(cols));
+  repeated_ = 0;
+}
+
+void SemiMapBuilder::set_die(int col, int row, int code) {
+  const std::size_t cols = row_end_.empty() ? 0 : row_end_.front();
+  int& cell = codes_[static_cast<std::size_t>(row) * cols + static_cast<std::size_t>(col)];
+  repeated_ += cell != kNoDie;
+  cell = code;
 }
 
 void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notch, const SemiMapHeader& header) {
   ++wafers_;
   const std::string where = at(begin_line_);
-  if (rows_.empty()) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has no rows of bin codes");
+  if (row_end_.empty()) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has no rows of bin codes");
   std::size_t widest = 0;
-  for (const auto& r : rows_) widest = std::max(widest, r.size());
-  const int rows = static_cast<int>(rows_.size()), cols = static_cast<int>(widest);
+  for (std::size_t r = 0; r < row_end_.size(); ++r) widest = std::max(widest, row_end_[r] - (r ? row_end_[r - 1] : 0));
+  const int rows = static_cast<int>(row_end_.size()), cols = static_cast<int>(widest);
   if (cols == 0) throw ImportError(where + ": wafer '" + meta.wafer_id + "' has only empty rows");
   const std::string hw = header.counts_where.empty() ? where : header.counts_where;
   const std::string wafer = "wafer '" + meta.wafer_id + "': ";
@@ -75,29 +131,81 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   BinMap map;
   map.cols = cols;
   map.rows = rows;
-  map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
-  // Positions per code, the null code too (BinCount counts positions): a flat table
-  // for the codes a 16-bit bin can hold, a map for the rest (only a NullBin can be).
-  counts_.assign(65536, 0);
   std::map<int, std::int64_t> counted;
   int ragged = 0;
-  for (int r = 0; r < rows; ++r) {
-    const auto& row = rows_[static_cast<std::size_t>(r)];
-    ragged += static_cast<int>(row.size()) != cols;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const int v = row[c];
-      if (v >= 0 && v < 65536)
-        ++counts_[static_cast<std::size_t>(v)];
-      else
-        ++counted[v];
-      if (null_ && v == *null_) continue;
-      if (v > 32767)
-        throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
-      map.bins[static_cast<std::size_t>(r) * cols + c] = static_cast<std::int16_t>(v);
+  if (cells_mode_) {  // the rows are 16-bit cells already, counted as they came
+    for (std::size_t r = 0; r < row_end_.size(); ++r) ragged += row_end_[r] - (r ? row_end_[r - 1] : 0) != widest;
+    if (ragged == 0) {
+      map.bins.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(ncells_));
+    } else {
+      map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+      for (std::size_t r = 0; r < row_end_.size(); ++r) {
+        const std::size_t begin = r ? row_end_[r - 1] : 0;
+        std::copy(cells_.begin() + static_cast<std::ptrdiff_t>(begin), cells_.begin() + static_cast<std::ptrdiff_t>(row_end_[r]),
+                  map.bins.begin() + static_cast<std::ptrdiff_t>(r * widest));
+      }
     }
+    for (const auto& [code, n] : cell_counts_.counts()) counted[code == -1 ? null_.value_or(-1) : code] += n;
+  } else {
+    map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+    // Each row to 16-bit values (the NullBin -1, a position without a die -32768), then
+    // counted (BinCount counts positions, the NullBin's too) and the -32768s made -1.
+    // Branch-free, so that the compiler vectorises the conversion.
+    CodeCounter counter;
+    const int null_code = null_.value_or(std::numeric_limits<int>::min());  // none: matches no code
+    bool too_big = false, holes = false;
+    for (int r = 0; r < rows; ++r) {
+      const std::size_t begin = r ? row_end_[static_cast<std::size_t>(r) - 1] : 0;
+      const std::size_t size = row_end_[static_cast<std::size_t>(r)] - begin;
+      const int* row = codes_.data() + begin;
+      ragged += static_cast<int>(size) != cols;
+      std::int16_t* out = map.bins.data() + static_cast<std::size_t>(r) * cols;
+      int big = 0, hole = 0;
+      std::size_t c = 0;
+#if defined(__SSE2__)
+      {
+        const __m128i nul = _mm_set1_epi32(null_code), nodie = _mm_set1_epi32(kNoDie);
+        const __m128i lim = _mm_set1_epi32(32767), low = _mm_set1_epi32(-32768);
+        __m128i bigs = _mm_setzero_si128(), holes4 = _mm_setzero_si128();
+        auto to16 = [&](__m128i x) {
+          const __m128i n = _mm_cmpeq_epi32(x, nul), d = _mm_cmpeq_epi32(x, nodie);
+          x = _mm_or_si128(_mm_andnot_si128(_mm_or_si128(n, d), x), _mm_or_si128(n, _mm_and_si128(d, low)));
+          bigs = _mm_or_si128(bigs, _mm_cmpgt_epi32(x, lim));
+          holes4 = _mm_or_si128(holes4, d);
+          return x;
+        };
+        for (; c + 8 <= size; c += 8) {
+          const __m128i a = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c)));
+          const __m128i b = to16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c + 4)));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), _mm_packs_epi32(a, b));
+        }
+        big = _mm_movemask_epi8(bigs);
+        hole = _mm_movemask_epi8(holes4);
+      }
+#endif
+      for (; c < size; ++c) {
+        const int v = row[c];
+        const int t = v == null_code ? -1 : v == kNoDie ? -32768 : v;
+        big |= t > 32767;
+        hole |= t == -32768;
+        out[c] = static_cast<std::int16_t>(t);
+      }
+      too_big |= big != 0;
+      holes |= hole != 0;
+      counter.add(out, size);
+    }
+    if (holes)
+      for (auto& b : map.bins) b = b == -32768 ? std::int16_t{-1} : b;
+    for (const auto& [code, n] : counter.counts())
+      if (code == -1) counted[null_code] += n;
+      else if (code != -32768) counted[code] += n;
+    if (too_big)  // the first such code, in reading order
+      for (std::size_t i = 0; i < codes_.size(); ++i)
+        if (const int v = codes_[i]; v > 32767 && v != null_code)
+          throw ImportError(where + ": " + wafer + "bin code value " + std::to_string(v) + " does not fit a 16-bit bin");
   }
-  for (std::size_t v = 0; v < counts_.size(); ++v)
-    if (counts_[v] > 0) counted[static_cast<int>(v)] = counts_[v];
+  if (repeated_ > 0)
+    sink_.warning(where, wafer + std::to_string(repeated_) + " BinCode positions are given more than once: the last wins");
   if (ragged > 0)
     sink_.warning(where, wafer + std::to_string(ragged) + " rows are shorter than " + std::to_string(cols) +
                              " codes: padded with no-die");
@@ -129,7 +237,7 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
     sink_.warning(hw, wafer + "GoodDevices " + std::to_string(*header.good_devices) + " but " + std::to_string(good) +
                           " dies in passing bins");
 
-  map = rotate_notch_down(map, notch, &sizes);
+  if (notch != NotchSide::bottom) map = rotate_notch_down(map, notch, &sizes);
   std::string assumed;
   ProductGeometry geometry = map_product(meta.product, map.cols, map.rows, sizes, &assumed);
   if (auto it = products_.find(meta.product);
@@ -154,7 +262,10 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   rec.meta = std::move(meta);
   rec.binmap = std::move(map);
   sink_.add_wafer(std::move(rec));
-  rows_.clear();
+  codes_.clear();
+  ncells_ = 0;
+  row_end_.clear();
+  repeated_ = 0;
 }
 
 NotchSide semi_orientation(const std::string& degrees, ImportSink& sink, const std::string& where) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/import/BinCodes.hpp"
+#include "io/import/CodeCounter.hpp"
 #include "io/import/ImportSink.hpp"
 #include "io/import/MapGeometry.hpp"
 
@@ -34,7 +35,13 @@ class SemiMapBuilder {
                   std::optional<std::int64_t> count, int line);
   // One row of the map, top row first.
   void add_row(std::string_view text, int line);
-  bool has_rows() const { return !rows_.empty(); }
+  bool has_rows() const { return !row_end_.empty(); }
+
+  // A map given die by die (E142 MapType Coordinate): a cols x rows grid without
+  // dies, then each die at its drawn column and row (a position given twice: the
+  // last code wins, with a warning). Replaces any rows added before.
+  void begin_grid(int cols, int rows);
+  void set_die(int col, int row, int code);
 
   // Checks the header against the grid, turns the map notch-down, hands product
   // (once per name and grid size), new bins and the wafer to the sink.
@@ -55,8 +62,19 @@ class SemiMapBuilder {
   std::optional<int> null_;
   int begin_line_ = 0;
   std::map<int, Def> defs_;
-  std::vector<std::vector<int>> rows_;  // code values
-  std::vector<std::int64_t> counts_;  // per code value, reused from wafer to wafer
+  std::vector<int> codes_;             // code values of all rows, one after the other
+  std::vector<std::size_t> row_end_;  // where each row ends in codes_
+  static constexpr int kNoDie = -0x7FFFFFFF;  // a grid position no die was given for
+  int repeated_ = 0;                          // positions of a Coordinate map given twice
+  // The fused path of HexaDecimal maps whose rows are packed 2-character codes (the
+  // rule): rows decoded straight to 16-bit cells (the NullBin -1) and counted as they
+  // come. A row of any other shape turns the rows so far into codes_ (leave_cells).
+  void leave_cells();
+  bool cells_mode_ = false;
+  int null16_ = -1;
+  std::vector<std::int16_t> cells_;  // the first ncells_ are this wafer's
+  std::size_t ncells_ = 0;
+  CodeCounter cell_counts_;
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
   int wafers_ = 0;

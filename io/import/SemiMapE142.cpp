@@ -1,13 +1,22 @@
 // SEMI E142 substrate maps: Layouts (grid size, device and wafer size), Substrates
 // (lot, good-device count), then one SubstrateMap per wafer whose first BinCodeMap
 // overlay holds BinDefinitions and one BinCode element per row (MapType 2DArray,
-// the top row first). The namespace (V1005, V0105, ...) is not checked: elements
+// the top row first, as drawn) or per die (MapType Coordinate: X/Y placed by the
+// map's OriginLocation and AxisDirection, E142Coordinates.hpp). The namespace (V1005, V0105, ...) is not checked: elements
 // are matched by local name.
+//
+// The file is read first with SemiXmlFast (a scanner for the common subset of XML)
+// into a BufferingSink; when that scanner declines the file (or meets any error),
+// it is read again with libxml2 (SemiXml), the calls already delivered skipped.
+// Errors therefore always come from the libxml2 reading.
 #include <map>
 
+#include "io/import/BufferingSink.hpp"
+#include "io/import/E142Coordinates.hpp"
 #include "io/import/SemiMapBuilder.hpp"
 #include "io/import/SemiMapImporter.hpp"
 #include "io/import/SemiXml.hpp"
+#include "io/import/SemiXmlFast.hpp"
 
 namespace yf::import {
 namespace {
@@ -34,6 +43,7 @@ struct Substrate {
   int good_line = 0;
 };
 
+template <class Xml>
 class E142Import {
  public:
   E142Import(const std::string& path, const ImportOptions& options, ImportSink& sink)
@@ -42,7 +52,8 @@ class E142Import {
   void run() {
     if (!xml_.next()) throw ImportError(xml_.path() + ": empty XML document");
     if (xml_.name() != "MapData")
-      throw ImportError(xml_.where() + ": not a SEMI E142 map: the root element is <" + xml_.name() + ">, not <MapData>");
+      throw ImportError(xml_.where() + ": not a SEMI E142 map: the root element is <" + std::string(xml_.name()) +
+                        ">, not <MapData>");
     while (xml_.next()) {
       if (!xml_.is_start()) {
         if (xml_.name() == "Layout") layout_ = nullptr;
@@ -51,7 +62,7 @@ class E142Import {
         if (xml_.name() == "BinCodeMap" && in_bincodemap_) in_bincodemap_ = false, bincodemap_done_ = true;
         continue;
       }
-      const std::string& n = xml_.name();
+      const std::string_view n = xml_.name();
       if (n == "Layout") start_layout();
       else if (layout_ && n == "Dimension") {
         layout_->dim_x = semi_int(xml_.attr("X"), "Dimension X", xml_.where());
@@ -64,7 +75,7 @@ class E142Import {
       else if (substrate_ && (n == "SlotNumber" || n == "SlotNo")) substrate_->slot = std::string(trim(xml_.text()));
       else if (substrate_ && n == "GoodDevices") {
         substrate_->good_line = xml_.line();
-        substrate_->good_devices = semi_int(xml_.text(), "GoodDevices", xml_.where());
+        substrate_->good_devices = semi_int(std::string(xml_.text()), "GoodDevices", xml_.where());
       } else if (n == "SubstrateMap") start_map();
       else if (in_map_ && n == "BinCodeMap") start_bincodemap();
       else if (in_bincodemap_ && n == "BinDefinition") {
@@ -74,9 +85,9 @@ class E142Import {
                             xml_.line());
       } else if (in_bincodemap_ && n == "BinCode") {
         const int line = xml_.line();
-        if (xml_.attr("X") || xml_.attr("Y"))
-          throw ImportError(xml_.where() + ": BinCode with X/Y (MapType Coordinate) is not supported, only 2DArray maps");
-        builder_.add_row(xml_.text(), line);
+        if (xml_.has_attr("X") || xml_.has_attr("Y")) add_coordinate_die(line);
+        else if (coordinate_map_) throw ImportError(xml_.where() + ": BinCode without X and Y in a Coordinate map");
+        else builder_.add_row(xml_.text(), line), has_rows_ = true;
       }
     }
     if (wafers_ == 0) throw ImportError(xml_.path() + ": no SubstrateMap with a BinCodeMap: nothing to import");
@@ -111,6 +122,8 @@ class E142Import {
     map_line_ = xml_.line();
     wafer_id_ = xml_.attr("SubstrateId").value_or("");
     orientation_ = xml_.attr("Orientation").value_or("");
+    origin_ = xml_.attr("OriginLocation").value_or("");
+    axis_ = xml_.attr("AxisDirection").value_or("");
     layout_spec_ = xml_.attr("LayoutSpecifier").value_or("");
     has_bincodemap_ = false;
   }
@@ -123,12 +136,90 @@ class E142Import {
     const std::string type_text = xml_.attr("BinType").value_or("");
     const auto type = parse_bin_code_type(type_text);
     if (!type) throw ImportError(xml_.where() + ": BinType '" + type_text + "' is not HexaDecimal, Decimal, Ascii or Integer2");
-    const std::string map_type = xml_.attr("MapType").value_or("2DArray");
-    if (!iequals(trim(map_type), "2DArray"))
-      throw ImportError(xml_.where() + ": MapType '" + map_type + "' is not supported, only 2DArray");
+    const auto map_type = xml_.attr("MapType");
+    coordinate_map_ = map_type && iequals(trim(*map_type), "Coordinate");
+    array_map_ = map_type && iequals(trim(*map_type), "2DArray");
+    if (map_type && !coordinate_map_ && !array_map_)
+      throw ImportError(xml_.where() + ": MapType '" + *map_type + "' is neither 2DArray nor Coordinate");
+    type_ = *type;
+    bincodemap_line_ = xml_.line();
+    dies_.clear();
+    has_rows_ = false;
     builder_.begin_wafer(*type, xml_.attr("NullBin"), xml_.line());
     in_bincodemap_ = !xml_.is_empty();
     has_bincodemap_ = true;
+  }
+
+  // A BinCode with X and Y: a die of a Coordinate map (MapType Coordinate, or no
+  // MapType and BinCodes with coordinates), placed when the map ends.
+  void add_coordinate_die(int line) {
+    const std::string w = xml_.where();
+    if (array_map_) throw ImportError(w + ": BinCode with X/Y in a MapType 2DArray map");
+    if (has_rows_) throw ImportError(w + ": BinCode with X/Y after BinCode rows without them");
+    coordinate_map_ = true;
+    const auto x = semi_int(xml_.attr("X"), "BinCode X", w), y = semi_int(xml_.attr("Y"), "BinCode Y", w);
+    if (!x || !y) throw ImportError(w + ": BinCode with only one of X and Y");
+    const std::string code(trim(xml_.text()));
+    const auto v = code_value(code, type_);
+    if (!v) throw ImportError(w + ": '" + code + "' is not a bin code of the map's BinType");
+    dies_.push_back({*x, *y, *v, line});
+  }
+
+  // The Coordinate map's dies onto the die layout's Dimension grid, by the map's
+  // OriginLocation and AxisDirection, the origin cell numbered 0 (else 1, as some
+  // writers count); without a Dimension, onto the smallest grid that holds them.
+  void place_coordinate_dies(const Layout* dies, E142Axes axes) {
+    const std::string where = xml_.path() + ": line " + std::to_string(bincodemap_line_);
+    if (dies_.empty()) return;
+    int cols = 0, rows = 0, base = 0;
+    if (dies && dies->dim_x && dies->dim_y && *dies->dim_x > 0 && *dies->dim_y > 0) {
+      if (*dies->dim_x > kMaxMapSide || *dies->dim_y > kMaxMapSide)
+        throw ImportError(where + ": a Dimension of more than " + std::to_string(kMaxMapSide) + " dies a side");
+      cols = static_cast<int>(*dies->dim_x), rows = static_cast<int>(*dies->dim_y);
+      auto all_fit = [&](int b) {
+        int c = 0, r = 0;
+        for (const auto& d : dies_)
+          if (!e142_place(axes, cols, rows, b, d.x, d.y, c, r)) return false;
+        return true;
+      };
+      if (!all_fit(0)) {
+        if (axes.origin == E142Axes::Origin::center || !all_fit(1)) {
+          for (const auto& d : dies_) {
+            int c = 0, r = 0;
+            if (!e142_place(axes, cols, rows, 0, d.x, d.y, c, r))
+              throw ImportError(xml_.path() + ": line " + std::to_string(d.line) + ": BinCode X/Y (" +
+                                std::to_string(d.x) + ", " + std::to_string(d.y) + ") is off the " +
+                                std::to_string(cols) + " x " + std::to_string(rows) + " grid of the layout's Dimension (" +
+                                to_string(axes) + ")");
+          }
+        }
+        base = 1;
+      }
+    } else {
+      // The bounding box of the dies, turned by the axes' directions only.
+      std::int64_t cmin = 0, cmax = 0, rmin = 0, rmax = 0;
+      for (std::size_t i = 0; i < dies_.size(); ++i) {
+        const std::int64_t c = axes.x_right ? dies_[i].x : -dies_[i].x, r = axes.y_up ? -dies_[i].y : dies_[i].y;
+        if (i == 0 || c < cmin) cmin = c;
+        if (i == 0 || c > cmax) cmax = c;
+        if (i == 0 || r < rmin) rmin = r;
+        if (i == 0 || r > rmax) rmax = r;
+      }
+      if (cmax - cmin >= kMaxMapSide || rmax - rmin >= kMaxMapSide)
+        throw ImportError(where + ": the BinCode coordinates span more than " + std::to_string(kMaxMapSide) + " dies");
+      cols = static_cast<int>(cmax - cmin + 1), rows = static_cast<int>(rmax - rmin + 1);
+      builder_.begin_grid(cols, rows);
+      for (const auto& d : dies_)
+        builder_.set_die(static_cast<int>((axes.x_right ? d.x : -d.x) - cmin),
+                         static_cast<int>((axes.y_up ? -d.y : d.y) - rmin), d.code);
+      return;
+    }
+    builder_.begin_grid(cols, rows);
+    for (const auto& d : dies_) {
+      int c = 0, r = 0;
+      e142_place(axes, cols, rows, base, d.x, d.y, c, r);
+      builder_.set_die(c, r, d.code);
+    }
   }
 
   const Layout* find_layout(const std::string& id) const {
@@ -205,12 +296,20 @@ class E142Import {
     meta.fab = options_.fab;
     meta.tool = options_.tool;
     meta.step = options_.step;
-    const NotchSide notch =
-        semi_orientation(orientation_, sink_, xml_.path() + ": line " + std::to_string(map_line_));
+    const std::string map_where = xml_.path() + ": line " + std::to_string(map_line_);
+    const NotchSide notch = semi_orientation(orientation_, sink_, map_where);
+    // OriginLocation and AxisDirection say how X/Y coordinates count; a 2DArray map is
+    // drawn as seen whatever they say (docs/formats.md), so only Coordinate maps use them.
+    E142Axes axes;
+    if (auto o = parse_e142_origin(origin_)) axes.origin = *o;
+    else sink_.warning(map_where, "OriginLocation '" + origin_ + "' is not LowerLeft, LowerRight, UpperLeft, UpperRight or Center: LowerLeft taken");
+    if (!parse_e142_axis(axis_, axes))
+      sink_.warning(map_where, "AxisDirection '" + axis_ + "' is not UpRight, DownRight, UpLeft or DownLeft: UpRight taken");
+    if (coordinate_map_) place_coordinate_dies(dies, axes);
     builder_.finish_wafer(std::move(meta), sizes, notch, header);
   }
 
-  SemiXml xml_;
+  Xml xml_;
   const ImportOptions& options_;
   ImportSink& sink_;
   SemiMapBuilder builder_;
@@ -220,14 +319,50 @@ class E142Import {
   Substrate* substrate_ = nullptr;
   bool in_map_ = false, in_bincodemap_ = false, bincodemap_done_ = false, has_bincodemap_ = false;
   int map_line_ = 0;
-  std::string wafer_id_, orientation_, layout_spec_;
+  std::string wafer_id_, orientation_, layout_spec_, origin_, axis_;
+  // The BinCodeMap being read: its type and, for a Coordinate map, its dies.
+  struct CoordinateDie {
+    std::int64_t x, y;
+    int code, line;
+  };
+  BinCodeType type_ = BinCodeType::hex;
+  bool coordinate_map_ = false, array_map_ = false, has_rows_ = false;
+  int bincodemap_line_ = 0;
+  std::vector<CoordinateDie> dies_;
   int wafers_ = 0;
 };
 
 }  // namespace
 
+// Bin-map cells held back while the fast reader runs (2 bytes each): a lot of 25
+// maps of 80,000 dies fits; past it, see BufferingSink. (Held maps are memory the
+// process touches for the first time: holding a whole large file costs page faults.)
+constexpr std::size_t kHeldCells = 2u << 20;
+
 void import_e142(const std::string& path, const ImportOptions& options, ImportSink& sink) {
-  E142Import(path, options, sink).run();
+  BufferingSink held(sink, kHeldCells);
+  try {
+    E142Import<SemiXmlFast>(path, options, held).run();
+    held.flush();
+    return;
+  } catch (const SemiXmlFast::Declined&) {
+  } catch (const ImportError&) {  // the libxml2 reading gives the error, or finds none
+  }
+  SkippingSink rest(sink, held.delivered());
+  E142Import<SemiXml>(path, options, rest).run();
+}
+
+void import_e142_libxml2(const std::string& path, const ImportOptions& options, ImportSink& sink) {
+  E142Import<SemiXml>(path, options, sink).run();
+}
+
+std::optional<std::string> import_e142_fast(const std::string& path, const ImportOptions& options, ImportSink& sink) {
+  try {
+    E142Import<SemiXmlFast>(path, options, sink).run();
+  } catch (const SemiXmlFast::Declined& d) {
+    return d.why;
+  }
+  return std::nullopt;
 }
 
 }  // namespace yf::import

@@ -21,7 +21,8 @@ xmlTextReaderPtr as_reader(void* p) { return static_cast<xmlTextReaderPtr>(p); }
 }  // namespace
 
 SemiXml::SemiXml(const std::string& path) : path_(path) {
-  reader_ = xmlReaderForFile(path.c_str(), nullptr, XML_PARSE_NONET);
+  // BIG_LINES: without it, line numbers stop at 65,535.
+  reader_ = xmlReaderForFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
   if (!reader_) throw ImportError(path + ": cannot open");
   xmlTextReaderSetStructuredErrorHandler(as_reader(reader_), &SemiXmlErrors::on_error, this);
 }

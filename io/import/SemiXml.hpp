@@ -27,6 +27,7 @@ class SemiXml {
 
   // Attribute of the current start element (local name, case-sensitive).
   std::optional<std::string> attr(const char* name) const;
+  bool has_attr(const char* name) const { return attr(name).has_value(); }
   // The text (and CDATA) inside the current start element; moves to its end.
   std::string text();
 

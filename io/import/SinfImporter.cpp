@@ -1,5 +1,9 @@
 #include "io/import/SinfImporter.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <tmmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cctype>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "io/import/BinCodes.hpp"
+#include "io/import/CodeCounter.hpp"
 #include "io/import/LineReader.hpp"
 #include "io/import/MapGeometry.hpp"
 
@@ -20,9 +25,100 @@ namespace {
 struct SinfWafer {
   std::map<std::string, std::string> header;  // upper-case key -> value
   std::map<std::string, std::size_t> header_line;
-  std::vector<std::vector<std::int16_t>> rows;
+  std::vector<std::int16_t> codes;    // the RowData lines' dies, one row after the other
+  std::vector<std::size_t> row_end;   // where each row ends in codes
   std::size_t first_row_line = 0;
+  bool has_rows() const { return !row_end.empty(); }
 };
+
+// Two characters of a RowData code -> the die: a hex bin, -1 for "__" (no die), "@@"
+// (not inspected) and FF (the reference die), kNotCode for anything else. One
+// lookup a die, no branch: the table (128 KiB) is indexed by both characters.
+constexpr std::int16_t kNotCode = -2;
+struct PairTable {
+  std::int16_t v[65536];
+  PairTable() {
+    auto hex = [](int c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    for (int a = 0; a < 256; ++a)
+      for (int b = 0; b < 256; ++b) {
+        const int hi = hex(a), lo = hex(b);
+        std::int16_t x = kNotCode;
+        if (hi >= 0 && lo >= 0) x = static_cast<std::int16_t>(hi << 4 | lo);
+        if (x == 0xFF || (a == '_' && b == '_') || (a == '@' && b == '@')) x = -1;
+        v[a << 8 | b] = x;
+      }
+  }
+};
+const PairTable& pair_table() {
+  static const PairTable t;
+  return t;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// 16 dies ("XX " each, 48 bytes) at a time with SSSE3's byte shuffle: the first
+// characters, the second ones and the separators gathered into one register each,
+// then decoded as the pair table does. Returns the dies decoded (a multiple of 16,
+// at most `dies`); stops early, leaving the rest to the table, at a block that holds
+// anything else. Every x86-64 CPU since 2006 has SSSE3; checked at run time.
+struct Gather {
+  std::uint8_t m[3][3][16];  // [character of the die][source register][lane]
+  Gather() {
+    for (int ch = 0; ch < 3; ++ch)
+      for (int reg = 0; reg < 3; ++reg)
+        for (int j = 0; j < 16; ++j) {
+          const int at = 3 * j + ch - 16 * reg;
+          m[ch][reg][j] = at >= 0 && at < 16 ? static_cast<std::uint8_t>(at) : 0x80;
+        }
+  }
+};
+const Gather kGather;
+
+__attribute__((target("ssse3"))) std::size_t decode_sinf_blocks(const unsigned char* p, std::size_t dies,
+                                                                  std::int16_t* out) {
+  const auto mask = [](int ch, int reg) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(kGather.m[ch][reg])); };
+  const __m128i h0 = mask(0, 0), h1 = mask(0, 1), h2 = mask(0, 2), l0 = mask(1, 0), l1 = mask(1, 1), l2 = mask(1, 2),
+                s0 = mask(2, 0), s1 = mask(2, 1), s2 = mask(2, 2);
+  const __m128i nine = _mm_set1_epi8(9), five = _mm_set1_epi8(5), ff = _mm_set1_epi8(-1), zero = _mm_setzero_si128();
+  const auto nibble = [&](__m128i c, __m128i& ok) {
+    const __m128i d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+    const __m128i l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d), is_letter = _mm_cmpeq_epi8(_mm_min_epu8(l, five), l);
+    ok = _mm_or_si128(is_digit, is_letter);
+    return _mm_or_si128(_mm_and_si128(is_digit, d), _mm_and_si128(is_letter, _mm_add_epi8(l, _mm_set1_epi8(10))));
+  };
+  std::size_t i = 0;
+  for (; i + 16 <= dies; i += 16, p += 48) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    const __m128i hi = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, h0), _mm_shuffle_epi8(b, h1)), _mm_shuffle_epi8(c, h2));
+    const __m128i lo = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, l0), _mm_shuffle_epi8(b, l1)), _mm_shuffle_epi8(c, l2));
+    const __m128i sep = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, s0), _mm_shuffle_epi8(b, s1)), _mm_shuffle_epi8(c, s2));
+    __m128i ok_hi, ok_lo;
+    const __m128i v = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nibble(hi, ok_hi), 4), _mm_set1_epi8(static_cast<char>(0xF0))),
+                                   nibble(lo, ok_lo));
+    // "__" and "@@": no die, like FF.
+    const __m128i special =
+        _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(hi, _mm_set1_epi8('_')), _mm_cmpeq_epi8(lo, _mm_set1_epi8('_'))),
+                     _mm_and_si128(_mm_cmpeq_epi8(hi, _mm_set1_epi8('@')), _mm_cmpeq_epi8(lo, _mm_set1_epi8('@'))));
+    const __m128i ok = _mm_or_si128(_mm_and_si128(ok_hi, ok_lo), special);
+    if ((_mm_movemask_epi8(ok) & _mm_movemask_epi8(_mm_cmpeq_epi8(sep, _mm_set1_epi8(' ')))) != 0xFFFF) break;
+    const __m128i r = _mm_or_si128(v, special);  // 0xFF: no die
+    const __m128i none = _mm_cmpeq_epi8(r, ff);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm_or_si128(_mm_unpacklo_epi8(r, zero), _mm_unpacklo_epi8(none, none)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i + 8),
+                     _mm_or_si128(_mm_unpackhi_epi8(r, zero), _mm_unpackhi_epi8(none, none)));
+  }
+  return i;
+}
+const bool kSsse3 = __builtin_cpu_supports("ssse3");
+#else
+std::size_t decode_sinf_blocks(const unsigned char*, std::size_t, std::int16_t*) { return 0; }
+const bool kSsse3 = false;
+#endif
 
 std::string upper(std::string_view s) {
   std::string u(s);
@@ -48,14 +144,15 @@ class SinfImport {
       const std::string key = upper(trim(line.substr(0, colon)));
       const std::string_view value = trim(line.substr(colon + 1));
       if (key == "ROWDATA") {
-        if (w.rows.empty()) w.first_row_line = static_cast<std::size_t>(lines_.line_number());
-        std::vector<std::int16_t> row;
-        row.reserve(value.size() / 3 + 1);
-        decode_row(value, row, codes);
-        w.rows.push_back(std::move(row));
+        if (!w.has_rows()) {
+          w.first_row_line = static_cast<std::size_t>(lines_.line_number());
+          w.codes.reserve(last_cells_);  // one allocation a wafer, when wafers are alike
+        }
+        decode_row(value, w, codes);
+        w.row_end.push_back(w.codes.size());
         continue;
       }
-      if (!w.rows.empty()) {  // a header after the rows: the next wafer begins,
+      if (w.has_rows()) {  // a header after the rows: the next wafer begins,
         emit(w);              // keeping the keys it does not restate (DEVICE, LOT, sizes)
         SinfWafer next;
         next.header = std::move(w.header);
@@ -66,7 +163,7 @@ class SinfImport {
       w.header[key] = std::string(value);
       w.header_line[key] = static_cast<std::size_t>(lines_.line_number());
     }
-    if (w.rows.empty()) {
+    if (!w.has_rows()) {
       if (emitted_ == 0) throw ImportError(path_ + ": no RowData lines: not a SINF map");
       throw ImportError(lines_.where() + "a header without RowData lines after the last wafer");
     }
@@ -74,31 +171,30 @@ class SinfImport {
   }
 
  private:
-  // Space-separated 2-character codes (the fast path), anything else through die().
-  void decode_row(std::string_view value, std::vector<std::int16_t>& row, std::vector<std::string_view>& codes) {
-    const std::size_t n = value.size();
-    bool regular = (n + 1) % 3 == 0;
-    for (std::size_t i = 0; regular && i < n; i += 3) {
-      if (i + 2 < n && value[i + 2] != ' ') regular = false;
-      const char a = value[i], b = value[i + 1];
-      const int hi = hex_digit(a), lo = hex_digit(b);
-      if (hi >= 0 && lo >= 0)
-        row.push_back(hi == 15 && lo == 15 ? std::int16_t{-1} : static_cast<std::int16_t>(hi << 4 | lo));
-      else if ((a == '_' && b == '_') || (a == '@' && b == '@'))
-        row.push_back(-1);
-      else
-        regular = false;
+  // Space-separated 2-character codes (the fast path: a table lookup a die, the
+  // separators checked together), anything else through die().
+  void decode_row(std::string_view value, SinfWafer& w, std::vector<std::string_view>& codes) {
+    std::vector<std::int16_t>& out = w.codes;
+    const std::size_t n = value.size(), base = out.size();
+    if (n >= 2 && (n + 1) % 3 == 0) {
+      const std::size_t k = (n + 1) / 3;
+      out.resize(base + k);
+      std::int16_t* o = out.data() + base;
+      const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+      const std::int16_t* t = pair_table().v;
+      unsigned bad = 0;
+      // Whole blocks of 16 dies followed by a separator first (SSSE3), the rest below.
+      std::size_t i = kSsse3 && k > 16 ? decode_sinf_blocks(p, k - 1, o) : 0;
+      for (p += 3 * i; i < k; ++i, p += 3) {
+        const std::int16_t v = t[p[0] << 8 | p[1]];
+        bad |= static_cast<unsigned>(v == kNotCode) | static_cast<unsigned>(i + 1 < k && p[2] != ' ');
+        o[i] = v;
+      }
+      if (!bad) return;
+      out.resize(base);
     }
-    if (regular) return;
-    row.clear();
     split_codes(value, BinCodeType::hex, codes);
-    for (auto code : codes) row.push_back(die(code));
-  }
-  static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+    for (auto code : codes) out.push_back(die(code));
   }
 
   // "__" no die, "@@" not inspected, FF the reference die: none is a tested die.
@@ -132,11 +228,13 @@ class SinfImport {
     throw ImportError(where(w, key) + ": " + key + ": '" + *s + "' is not a number (or not a plausible one)");
   }
 
-  void emit(const SinfWafer& w) {
+  static std::size_t row_size(const SinfWafer& w, std::size_t r) { return w.row_end[r] - (r ? w.row_end[r - 1] : 0); }
+
+  void emit(SinfWafer& w) {
     ++emitted_;
-    const int rows = static_cast<int>(w.rows.size());
+    const int rows = static_cast<int>(w.row_end.size());
     std::size_t widest = 0;
-    for (const auto& r : w.rows) widest = std::max(widest, r.size());
+    for (std::size_t r = 0; r < w.row_end.size(); ++r) widest = std::max(widest, row_size(w, r));
     const int cols = static_cast<int>(widest);
     if (cols == 0) throw ImportError(path_ + ": line " + std::to_string(w.first_row_line) + ": RowData lines hold no codes");
     if (cols > kMaxMapSide || rows > kMaxMapSide)
@@ -151,25 +249,31 @@ class SinfImport {
     BinMap map;
     map.cols = cols;
     map.rows = rows;
-    map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+    last_cells_ = w.codes.size();
     int ragged = 0;
-    for (int r = 0; r < rows; ++r) {
-      const auto& row = w.rows[static_cast<std::size_t>(r)];
-      ragged += static_cast<int>(row.size()) != cols;
-      std::copy(row.begin(), row.end(), map.bins.begin() + static_cast<std::ptrdiff_t>(r) * cols);
+    for (std::size_t r = 0; r < w.row_end.size(); ++r) ragged += static_cast<int>(row_size(w, r)) != cols;
+    if (ragged == 0) {
+      map.bins = std::move(w.codes);  // the rows are the map already
+    } else {
+      map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
+      for (std::size_t r = 0; r < w.row_end.size(); ++r) {
+        const std::size_t begin = r ? w.row_end[r - 1] : 0;
+        std::copy(w.codes.begin() + static_cast<std::ptrdiff_t>(begin),
+                  w.codes.begin() + static_cast<std::ptrdiff_t>(w.row_end[r]),
+                  map.bins.begin() + static_cast<std::ptrdiff_t>(r) * cols);
+      }
     }
     if (ragged > 0)
       sink_.warning(path_ + ": line " + std::to_string(w.first_row_line),
                     std::to_string(ragged) + " RowData lines are shorter than " + std::to_string(cols) +
                         " codes: padded with no-die");
+    // Dies and the bins present (CodeCounter: SIMD compares, no table increment a die).
+    CodeCounter counter;
+    counter.add(map.bins.data(), map.bins.size());
     int dies = 0;
-    std::vector<bool> present(32768);
     std::set<std::int16_t> seen;
-    for (auto b : map.bins)
-      if (b >= 0) {
-        ++dies;
-        if (!present[static_cast<std::size_t>(b)]) present[static_cast<std::size_t>(b)] = true, seen.insert(b);
-      }
+    for (const auto& [code, n] : counter.counts())
+      if (code >= 0) dies += static_cast<int>(n), seen.insert(static_cast<std::int16_t>(code));
     if (auto dc = number(w, "DIECT"); dc && static_cast<int>(*dc) != dies)
       sink_.warning(where(w, "DIECT"), "DIECT " + *get(w, "DIECT") + " but " + std::to_string(dies) + " dies in the rows");
 
@@ -199,7 +303,7 @@ class SinfImport {
       notch = deg == 0 ? NotchSide::top : deg == 90 ? NotchSide::right : deg == 270 ? NotchSide::left : NotchSide::bottom;
       if (deg % 90 != 0) sink_.warning(where(w, "FNLOC"), "FNLOC " + *get(w, "FNLOC") + " is not a multiple of 90: taken as 180");
     }
-    map = rotate_notch_down(map, notch, &sizes);
+    if (notch != NotchSide::bottom) map = rotate_notch_down(map, notch, &sizes);
 
     const std::string* device = get(w, "DEVICE");
     std::string product = device ? *device : !options_.product.empty() ? options_.product : std::string("sinf");
@@ -254,6 +358,7 @@ class SinfImport {
   int emitted_ = 0;
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
+  std::size_t last_cells_ = 0;  // the previous wafer's codes
 };
 
 }  // namespace

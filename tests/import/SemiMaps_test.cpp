@@ -262,3 +262,118 @@ TEST_CASE("Sort-map files are detected by content and imported through the regis
     CHECK(!sink.wafers.empty());
   }
 }
+
+namespace {
+
+// One physical 3 x 2 map, as drawn (row 0 at the top; FF the NullBin):
+//   01 0A FF
+//   FF 01 01
+// written in a file with the given SubstrateMap attributes and BinCode elements.
+std::string e142_convention(const std::string& map_attrs, const std::string& bincodemap_attrs,
+                            const std::string& bincodes, const std::string& dim = "<Dimension X=\"3\" Y=\"2\"/>") {
+  return "<?xml version=\"1.0\"?>\n<MapData xmlns=\"urn:semi-org:xsd.E142-1.V1005.SubstrateMap\">\n"
+         "<Layouts><Layout LayoutId=\"D\">" + dim + "</Layout></Layouts>\n"
+         "<SubstrateMaps><SubstrateMap SubstrateId=\"S1\" Orientation=\"0\" " + map_attrs + ">\n"
+         "<Overlay><BinCodeMap BinType=\"HexaDecimal\" NullBin=\"FF\" " + bincodemap_attrs + ">\n"
+         "<BinDefinitions><BinDefinition BinCode=\"01\" BinQuality=\"Pass\"/><BinDefinition BinCode=\"0A\" BinQuality=\"Fail\"/></BinDefinitions>\n" +
+         bincodes + "</BinCodeMap></Overlay></SubstrateMap></SubstrateMaps></MapData>\n";
+}
+
+std::string die(int x, int y, const char* code) {
+  return "<BinCode X=\"" + std::to_string(x) + "\" Y=\"" + std::to_string(y) + "\">" + code + "</BinCode>\n";
+}
+
+}  // namespace
+
+// The coordinates of each die below were worked out by hand from the drawing above
+// and the convention's definition (docs/formats.md, "E142 coordinates").
+TEST_CASE("E142 one physical map in several coordinate conventions gives one die map", "[SemiMaps][orientation]") {
+  yf::test::TempDir dir;
+  const std::vector<std::int16_t> drawn = {1, 10, -1, -1, 1, 1};
+  const std::string rows = "<BinCode>010AFF</BinCode>\n<BinCode>FF0101</BinCode>\n";
+  const std::vector<std::pair<std::string, std::string>> files = {
+      // 2DArray maps are the drawing, whatever the coordinate convention says.
+      {"2DArray LowerLeft UpRight", e142_convention("OriginLocation=\"LowerLeft\" AxisDirection=\"UpRight\"", "", rows)},
+      {"2DArray UpperLeft DownRight", e142_convention("OriginLocation=\"UpperLeft\" AxisDirection=\"DownRight\"", "MapType=\"2DArray\"", rows)},
+      {"2DArray UpperRight DownLeft", e142_convention("OriginLocation=\"UpperRight\" AxisDirection=\"DownLeft\"", "", rows)},
+      // Coordinate maps, origin cell (0, 0). LowerLeft/UpRight: X = column, Y = 1 - row.
+      {"LowerLeft UpRight", e142_convention("OriginLocation=\"LowerLeft\" AxisDirection=\"UpRight\"", "MapType=\"Coordinate\"",
+                                            die(0, 1, "01") + die(1, 1, "0A") + die(1, 0, "01") + die(2, 0, "01"))},
+      // UpperLeft/DownRight: X = column, Y = row; the NullBin may be listed too.
+      {"UpperLeft DownRight", e142_convention("OriginLocation=\"UpperLeft\" AxisDirection=\"DownRight\"", "MapType=\"Coordinate\"",
+                                              die(2, 1, "01") + die(0, 0, "01") + die(2, 0, "FF") + die(1, 1, "01") + die(1, 0, "0A"))},
+      // UpperRight/DownLeft: X = 2 - column, Y = row.
+      {"UpperRight DownLeft", e142_convention("OriginLocation=\"UpperRight\" AxisDirection=\"DownLeft\"", "MapType=\"Coordinate\"",
+                                              die(2, 0, "01") + die(1, 0, "0A") + die(1, 1, "01") + die(0, 1, "01"))},
+      // Center/UpRight on 3 x 2: origin cell column 1, row 1 (the lower of the two middle
+      // rows: the negative end of Y); X = column - 1, Y = 1 - row.
+      {"Center UpRight", e142_convention("OriginLocation=\"Center\" AxisDirection=\"UpRight\"", "MapType=\"Coordinate\"",
+                                         die(-1, 1, "01") + die(0, 1, "0A") + die(0, 0, "01") + die(1, 0, "01"))},
+      // LowerRight/UpLeft counted from 1: X = 3 - column, Y = 2 - row.
+      {"LowerRight UpLeft from 1", e142_convention("OriginLocation=\"LowerRight\" AxisDirection=\"UpLeft\"", "MapType=\"Coordinate\"",
+                                                   die(3, 2, "01") + die(2, 2, "0A") + die(2, 1, "01") + die(1, 1, "01"))},
+      // No MapType, BinCodes with X/Y; E142's defaults (LowerLeft, UpRight); no Dimension:
+      // the dies' bounding box is the grid.
+      {"defaults, no Dimension", e142_convention("", "", die(10, 21, "01") + die(11, 21, "0A") + die(11, 20, "01") + die(12, 20, "01"), "")},
+  };
+  for (const auto& [name, text] : files) {
+    INFO(name);
+    const auto s = e142(write(dir, "c.xml", text));
+    REQUIRE(s.wafers.size() == 1);
+    CHECK(s.wafers[0].binmap->cols == 3);
+    CHECK(s.wafers[0].binmap->rows == 2);
+    CHECK(s.wafers[0].binmap->bins == drawn);
+    CHECK_FALSE(s.warned("Origin"));  // (the only warning: no sizes in the file, assumed)
+    CHECK_FALSE(s.warned("Axis"));
+    CHECK_FALSE(s.warned("header"));
+  }
+}
+
+TEST_CASE("E142 Coordinate maps: bad coordinates and conventions", "[SemiMaps][orientation][errors]") {
+  yf::test::TempDir dir;
+  const std::string ll = "OriginLocation=\"LowerLeft\" AxisDirection=\"UpRight\"";
+  CHECK_THAT(error_of(yf::import::import_e142,
+                      write(dir, "off.xml", e142_convention(ll, "MapType=\"Coordinate\"", die(0, 0, "01") + die(7, 0, "01")))),
+             Catch::Contains("off.xml: line 8: BinCode X/Y (7, 0) is off the 3 x 2 grid of the layout's Dimension "
+                             "(OriginLocation LowerLeft, AxisDirection UpRight)"));
+  CHECK_THAT(error_of(yf::import::import_e142, write(dir, "half.xml", e142_convention(ll, "", "<BinCode X=\"1\">01</BinCode>\n"))),
+             Catch::Contains("half.xml: line 7: BinCode with only one of X and Y"));
+  CHECK_THAT(error_of(yf::import::import_e142,
+                      write(dir, "mixed.xml", e142_convention(ll, "MapType=\"2DArray\"", die(0, 0, "01")))),
+             Catch::Contains("mixed.xml: line 7: BinCode with X/Y in a MapType 2DArray map"));
+  CHECK_THAT(error_of(yf::import::import_e142,
+                      write(dir, "code.xml", e142_convention(ll, "MapType=\"Coordinate\"", die(0, 0, "0G")))),
+             Catch::Contains("code.xml: line 7: '0G' is not a bin code"));
+  CHECK_THAT(error_of(yf::import::import_e142, write(dir, "type.xml", e142_convention(ll, "MapType=\"Spiral\"", ""))),
+             Catch::Contains("type.xml: line 5: MapType 'Spiral' is neither 2DArray nor Coordinate"));
+  // A position twice: the last code wins, with a warning; an unknown convention warns.
+  const auto s = e142(write(dir, "twice.xml",
+                            e142_convention("OriginLocation=\"Middle\" AxisDirection=\"Sideways\"", "MapType=\"Coordinate\"",
+                                            die(0, 1, "0A") + die(0, 1, "01") + die(1, 1, "0A") + die(1, 0, "01") + die(2, 0, "01"))));
+  CHECK(s.wafers[0].binmap->bins == std::vector<std::int16_t>{1, 10, -1, -1, 1, 1});
+  CHECK(s.warned("twice.xml: line 4: OriginLocation 'Middle' is not LowerLeft"));
+  CHECK(s.warned("AxisDirection 'Sideways' is not UpRight"));
+  CHECK(s.warned("1 BinCode positions are given more than once: the last wins"));
+}
+
+// Packed hexadecimal rows take a fused path (straight to 16-bit cells); a row of
+// another shape makes the rows so far plain code values again. Both, mixed in one
+// map, with short rows and a NullBin 00; values and counts by hand.
+TEST_CASE("E142 hexadecimal rows: packed, spaced and short rows in one map", "[SemiMaps]") {
+  yf::test::TempDir dir;
+  const std::string defs = "<BinDefinition BinCode=\"01\" BinQuality=\"Pass\" BinCount=\"5\"/>"
+                           "<BinDefinition BinCode=\"00\" BinQuality=\"Fail\" BinCount=\"1\"/>"
+                           "<BinDefinition BinCode=\"FF\" BinQuality=\"Fail\" BinCount=\"1\"/>";
+  const auto s = e142(write(dir, "mix.xml", e142_text("HexaDecimal", "00", defs, {"0100FF", "01 02", "0A"}, "0",
+                                                      "X=\"3\" Y=\"3\"")));
+  REQUIRE(s.wafers.size() == 1);
+  CHECK(s.wafers[0].binmap->bins == std::vector<std::int16_t>{1, -1, 255, 1, 2, -1, 10, -1, -1});
+  CHECK(s.warned("BinCount 5 for bin '01' (code value 1) but the map holds 2"));
+  CHECK_FALSE(s.warned("code value 0)"));    // the NullBin's one position: as declared
+  CHECK_FALSE(s.warned("code value 255)"));  // FF once: as declared
+  CHECK(s.warned("2 rows are shorter than 3 codes"));
+  const auto t = e142(write(dir, "short.xml", e142_text("HexaDecimal", "00", defs, {"0101", "01"})));
+  CHECK(t.wafers[0].binmap->bins == std::vector<std::int16_t>{1, 1, 1, -1});
+  CHECK(t.warned("1 rows are shorter than 2 codes"));
+  CHECK(t.warned("BinCount 5 for bin '01' (code value 1) but the map holds 3"));
+}
