@@ -249,7 +249,6 @@ struct Scratch {
   std::vector<std::uint16_t> fails;  // padded: fails per cell
   std::vector<std::uint8_t> state;   // padded: 0 no die, 1 pass, 2 fail (a pooled block: half its dies)
   std::vector<std::uint16_t> acc_d, acc_f;  // pooling: dies and fails down each column of a band
-  std::vector<std::uint16_t> blk_d, blk_f, blk_area;  // pooling: per block of the band
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
   int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
   std::vector<int> pixels, labels, parent, hist, bins;
@@ -308,69 +307,51 @@ std::vector<float> pattern_features(const FailMap& map) {
     }
     n_cells = n_dies, n_bfail = n_fail;
   } else {
-    // A band of `block` rows at a time: its dies and fails summed down each column, then
-    // across each block's columns, then each block's verdict: every loop is a plain
-    // element-wise one that the compiler vectorises.
-    const int mc = map.cols;
-    const int full = mc / block;  // blocks of `block` columns; a last narrower one after them
-    s.acc_d.assign(static_cast<std::size_t>(mc), 0), s.acc_f.assign(static_cast<std::size_t>(mc), 0);
-    s.blk_d.assign(static_cast<std::size_t>(cols), 0), s.blk_f.assign(static_cast<std::size_t>(cols), 0);
-    s.blk_area.assign(static_cast<std::size_t>(cols), 0);
+    // A block of d dies and fl fails -> one cell.
+    auto emit = [&](std::size_t i, int d, int fl, int area) {
+      const bool die = 2 * d >= area;  // at least half the block on the wafer
+      const bool failing = die && 2 * fl >= d;
+      st[i] = static_cast<std::uint8_t>(die ? (failing ? 2 : 1) : 0);
+      dc[i] = static_cast<std::uint16_t>(die ? d : 0);
+      fc[i] = static_cast<std::uint16_t>(die ? fl : 0);
+      n_dies += die ? d : 0, n_fail += die ? fl : 0, n_cells += die, n_bfail += failing;
+    };
+    // A band of `block` rows at a time: first its dies and fails summed down each column
+    // (contiguous, vectorised), then across each block's columns.
+    s.acc_d.assign(static_cast<std::size_t>(map.cols) + 1, 0), s.acc_f.assign(static_cast<std::size_t>(map.cols) + 1, 0);
     std::uint16_t* __restrict vd = s.acc_d.data();
     std::uint16_t* __restrict vf = s.acc_f.data();
-    std::uint16_t* __restrict bd = s.blk_d.data();
-    std::uint16_t* __restrict bf = s.blk_f.data();
-    std::uint16_t* __restrict area = s.blk_area.data();
     const auto* __restrict in = reinterpret_cast<const std::int8_t*>(map.cells.data());
+    const int full = map.cols / block;  // blocks of `block` columns; a last narrower one after them
     for (int r = 0; r < rows; ++r) {
       const int r0 = r * block, bh = std::min(block, map.rows - r0);
-      const std::int8_t* __restrict row = in + static_cast<std::size_t>(r0) * mc;
-      for (int c = 0; c < mc; ++c) {  // -1/0/1: a die is (x + 2) >> 1, a fail (x + 1) >> 1
+      const std::int8_t* __restrict row = in + static_cast<std::size_t>(r0) * map.cols;
+      for (int c = 0; c < map.cols; ++c) {  // -1/0/1: a die is (x + 2) >> 1, a fail (x + 1) >> 1
         vd[c] = static_cast<std::uint16_t>((row[c] + 2) >> 1);
         vf[c] = static_cast<std::uint16_t>((row[c] + 1) >> 1);
       }
       for (int j = 1; j < bh; ++j) {
-        row += mc;
-        for (int c = 0; c < mc; ++c) {
+        row += map.cols;
+        for (int c = 0; c < map.cols; ++c) {
           vd[c] = static_cast<std::uint16_t>(vd[c] + ((row[c] + 2) >> 1));
           vf[c] = static_cast<std::uint16_t>(vf[c] + ((row[c] + 1) >> 1));
         }
       }
+      const std::size_t base = static_cast<std::size_t>(r + 1) * W + 1;
       if (block == 2) {
-        for (int c = 0; c < full; ++c) {
-          bd[c] = static_cast<std::uint16_t>(vd[2 * c] + vd[2 * c + 1]);
-          bf[c] = static_cast<std::uint16_t>(vf[2 * c] + vf[2 * c + 1]);
-        }
+        for (int c = 0; c < full; ++c) emit(base + c, vd[2 * c] + vd[2 * c + 1], vf[2 * c] + vf[2 * c + 1], 2 * bh);
       } else {
         for (int c = 0; c < full; ++c) {
           int d = 0, fl = 0;
           for (int j = c * block; j < (c + 1) * block; ++j) d += vd[j], fl += vf[j];
-          bd[c] = static_cast<std::uint16_t>(d), bf[c] = static_cast<std::uint16_t>(fl);
+          emit(base + c, d, fl, block * bh);
         }
       }
-      for (int c = 0; c < full; ++c) area[c] = static_cast<std::uint16_t>(block * bh);
       if (full < cols) {
         int d = 0, fl = 0;
-        for (int j = full * block; j < mc; ++j) d += vd[j], fl += vf[j];
-        bd[full] = static_cast<std::uint16_t>(d), bf[full] = static_cast<std::uint16_t>(fl);
-        area[full] = static_cast<std::uint16_t>((mc - full * block) * bh);
+        for (int j = full * block; j < map.cols; ++j) d += vd[j], fl += vf[j];
+        emit(base + full, d, fl, (map.cols - full * block) * bh);
       }
-      // A block is a die when at least half of it is on the wafer, failing when at least
-      // half its dies fail.
-      std::uint8_t* __restrict st_row = st + static_cast<std::size_t>(r + 1) * W + 1;
-      std::uint16_t* __restrict dc_row = dc + static_cast<std::size_t>(r + 1) * W + 1;
-      std::uint16_t* __restrict fc_row = fc + static_cast<std::size_t>(r + 1) * W + 1;
-      int row_dies = 0, row_fail = 0, row_cells = 0, row_bfail = 0;
-      for (int c = 0; c < cols; ++c) {
-        const int d = bd[c], fl = bf[c];
-        const int die = 2 * d >= area[c];
-        const int failing = die & (2 * fl >= d);
-        st_row[c] = static_cast<std::uint8_t>(die + failing);
-        dc_row[c] = static_cast<std::uint16_t>(d * die);
-        fc_row[c] = static_cast<std::uint16_t>(fl * die);
-        row_dies += d * die, row_fail += fl * die, row_cells += die, row_bfail += failing;
-      }
-      n_dies += row_dies, n_fail += row_fail, n_cells += row_cells, n_bfail += row_bfail;
     }
   }
   if (n_cells == 0) return out;
