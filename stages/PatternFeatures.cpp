@@ -123,9 +123,9 @@ double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 // The shape of the fails (joins, isolated fails, regions, the line score) is read on
 // the pooled map, a block failing when at least half its dies fail: a one-die-wide line
 // along a row keeps 2 fails of 4, scattered single fails drop out as on a coarser grid.
-// The features are fractions and positions in wafer radii, and WM-811K's classes are
-// told apart on its smallest maps (~20 x 20 dies), so 400-1,600 cells are enough; every
-// per-die step then costs a k^2-th (docs/patterns.md, "Speed").
+// Every per-die step then costs a k^2-th. 3,000 cells (~55 x 55) keeps most WM-811K maps
+// die by die and pooled maps at 750 cells or more; pooling from 1,600 cells cost 4-5
+// points of accuracy on the real maps (docs/patterns.md, "Features" and "Speed").
 constexpr std::size_t kPoolAbove = 3000;
 
 int octant(double u, double v) {
