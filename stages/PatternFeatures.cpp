@@ -117,11 +117,9 @@ std::vector<std::string> make_names() {
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
 // Maps of more cells than this are pooled in k x k blocks (the smallest k that brings
-// them to at most this many cells) before the shape features are taken. The densities
-// are exact: every fail of a failing block is binned die by die (its ring, octant,
-// region, layer, polar cell and rim sector from the die layout at full resolution,
-// cached like the blocks'), so the density, profile, layer and rim features of a pooled
-// map are those of the same map unpooled - a one-die edge ring stays a one-die layer.
+// them to at most this many cells) before the features are taken. Densities keep every
+// die: a block carries its dies and fails, and the profiles (rings, octants, regions,
+// rim, polar grid) add those counts, so they stay what they are at full resolution.
 // The shape of the fails (joins, isolated fails, regions, the line score) is read on
 // the pooled map, a block failing when at least half its dies fail: a one-die-wide line
 // along a row keeps 2 fails of 4, scattered single fails drop out as on a coarser grid.
@@ -241,33 +239,12 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
     }
 }
 
-// Fails per bin of the density features (the bins' dies are in DieGeometry).
-struct Density {
-  std::array<int, kRings> ring{};
-  std::array<int, kSectors> sec{}, osec{};
-  std::array<int, 3> region{}, layer{};
-  std::array<int, kPolar> polar{};
-  std::array<int, 16> rim{};
-  double rho_sum = 0, rho_sum2 = 0;
-  int fails = 0;
-  void add(const Code& k, int n, double rho) {
-    ring[k.ring] += n, sec[k.oct] += n, region[k.region] += n, layer[k.layer] += n, polar[k.polar] += n;
-    if (k.outer) osec[k.oct] += n;
-    if (k.rim != 255) rim[k.rim] += n;
-    rho_sum += n * rho, rho_sum2 += n * rho * rho;
-    fails += n;
-  }
-};
-
 // Per-thread working memory: after the first maps nothing is allocated but the result.
 struct Scratch {
   // A few die layouts: the pipeline alternates a wafer's sort map (tested dies) and
-  // its kill map (product dies), and a file may hold several products; a pooled map
-  // keeps two, its blocks' and its dies'.
-  std::array<DieGeometry, 8> geo;
+  // its kill map (product dies), and a file may hold several products.
+  std::array<DieGeometry, 4> geo;
   std::size_t next = 0;             // the entry replaced on a miss
-  std::vector<std::uint16_t> full;  // pooled maps: padded, 1 = a die at full resolution
-  int full_rows = -1, full_cols = -1;
   std::vector<std::uint16_t> dies;   // padded: dies per cell of the map at hand (0/1 unpooled)
   std::vector<std::uint16_t> fails;  // padded: fails per cell
   std::vector<std::uint8_t> state;   // padded: 0 no die, 1 pass, 2 fail (a pooled block: half its dies)
@@ -279,16 +256,6 @@ struct Scratch {
   std::vector<float> lx, ly;
 };
 
-// The cached geometry of a die layout (`count`: padded dies per cell), built on a miss.
-const DieGeometry& geometry(Scratch& s, int rows, int cols, const std::vector<std::uint16_t>& count) {
-  for (const DieGeometry& e : s.geo)
-    if (e.frame.rows == rows && e.frame.cols == cols && e.count == count) return e;
-  DieGeometry& g = s.geo[s.next];
-  s.next = (s.next + 1) % s.geo.size();
-  build_geometry(g, rows, cols, count);
-  return g;
-}
-
 }  // namespace
 
 const std::vector<std::string>& pattern_feature_names() {
@@ -296,19 +263,17 @@ const std::vector<std::string>& pattern_feature_names() {
   return names;
 }
 
-std::vector<float> pattern_features(const FailMap& map) { return pattern_detail::pattern_features(map, kPoolAbove); }
-
-std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::size_t pool_above) {
+std::vector<float> pattern_features(const FailMap& map) {
   if (map.rows < 0 || map.cols < 0 ||
       map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
     throw std::invalid_argument("pattern_features: map of " + std::to_string(map.rows) + " x " +
                                 std::to_string(map.cols) + " has " + std::to_string(map.cells.size()) + " cells");
   std::array<double, kFeatureCount> f{};
   std::vector<float> out(kFeatureCount, 0.0f);
-  // The block size: the smallest one that brings the map to pool_above cells or fewer.
+  // The block size: the smallest one that brings the map to kPoolAbove cells or fewer.
   int block = 1;
   while (block < 255 && static_cast<std::size_t>((map.rows + block - 1) / block) * static_cast<std::size_t>((map.cols + block - 1) / block) >
-                        pool_above)
+                        kPoolAbove)
     ++block;
   const int rows = (map.rows + block - 1) / block, cols = (map.cols + block - 1) / block, W = cols + 2;
   const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
@@ -348,20 +313,9 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
       const bool failing = die && 2 * fl >= d;
       st[i] = static_cast<std::uint8_t>(die ? (failing ? 2 : 1) : 0);
       dc[i] = static_cast<std::uint16_t>(die ? d : 0);
-      fc[i] = static_cast<std::uint16_t>(fl);  // every fail, for the densities (a block mostly off the wafer too)
-      n_cells += die, n_bfail += failing;
+      fc[i] = static_cast<std::uint16_t>(die ? fl : 0);
+      n_dies += die ? d : 0, n_fail += die ? fl : 0, n_cells += die, n_bfail += failing;
     };
-    // The dies at full resolution: the key of the per-die geometry of the densities.
-    const int FW = map.cols + 2;
-    if (s.full_rows != map.rows || s.full_cols != map.cols) {
-      s.full_rows = map.rows, s.full_cols = map.cols;
-      s.full.assign(static_cast<std::size_t>(FW) * static_cast<std::size_t>(map.rows + 2), 0);
-    }
-    for (int r = 0; r < map.rows; ++r) {
-      const auto* row = reinterpret_cast<const std::int8_t*>(&map.cells[static_cast<std::size_t>(r) * map.cols]);
-      std::uint16_t* out_row = s.full.data() + static_cast<std::size_t>(r + 1) * FW + 1;
-      for (int c = 0; c < map.cols; ++c) out_row[c] = static_cast<std::uint16_t>((row[c] + 2) >> 1);
-    }
     // A band of `block` rows at a time: first its dies and fails summed down each column
     // (contiguous, vectorised), then across each block's columns.
     s.acc_d.assign(static_cast<std::size_t>(map.cols) + 1, 0), s.acc_f.assign(static_cast<std::size_t>(map.cols) + 1, 0);
@@ -401,14 +355,27 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
     }
   }
   if (n_cells == 0) return out;
-  // The blocks' geometry (the shape), and the dies' (the densities; the same unpooled).
-  const DieGeometry& g = geometry(s, rows, cols, s.dies);
-  const DieGeometry& gd = block == 1 ? g : geometry(s, map.rows, map.cols, s.full);
+  DieGeometry* hit = nullptr;
+  for (DieGeometry& e : s.geo)
+    if (e.frame.rows == rows && e.frame.cols == cols && e.count == s.dies) hit = &e;
+  if (!hit) {
+    hit = &s.geo[s.next];
+    s.next = (s.next + 1) % s.geo.size();
+    build_geometry(*hit, rows, cols, s.dies);
+  }
+  const DieGeometry& g = *hit;
   const Frame& fr = g.frame;
   const std::uint8_t* D = fr.dist.data();
+  const double p = static_cast<double>(n_fail) / n_dies;
+  f[kDensity] = p;
 
   // --- one pass over the fails: profiles, regions, layers, joins, neighbourhoods ---
-  Density dn;
+  std::array<int, kRings> ring_f{};
+  std::array<int, kSectors> sec_f{}, osec_f{};
+  std::array<int, 3> region_f{}, layer_f{};
+  std::array<int, kPolar> polar_f{};
+  std::array<int, 16> rim_f{};
+  double rho_sum = 0, rho_sum2 = 0;
   int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
   int interior_clean = 0;
   s.pixels.clear();
@@ -418,18 +385,12 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
       const int i = r * W + c;
       const int n = fc[i];  // fails in the cell (0/1 unpooled)
       if (n == 0) continue;
-      if (block == 1) {
-        dn.add(g.code[static_cast<std::size_t>(i)], n, fr.rho[static_cast<std::size_t>(i)]);
-      } else {  // the block's fails die by die
-        const int r0 = (r - 1) * block, c0 = (c - 1) * block;
-        const int r1 = std::min(r0 + block, map.rows), c1 = std::min(c0 + block, map.cols);
-        for (int y = r0; y < r1; ++y) {
-          const auto* row = reinterpret_cast<const std::int8_t*>(&map.cells[static_cast<std::size_t>(y) * map.cols]);
-          const std::size_t base = static_cast<std::size_t>(y + 1) * gd.frame.W + 1;
-          for (int x = c0; x < c1; ++x)
-            if (row[x] == 1) dn.add(gd.code[base + x], 1, gd.frame.rho[base + x]);
-        }
-      }
+      const Code& k = g.code[static_cast<std::size_t>(i)];
+      ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
+      if (k.outer) osec_f[k.oct] += n;
+      if (k.rim != 255) rim_f[k.rim] += n;
+      const double rho = fr.rho[static_cast<std::size_t>(i)];
+      rho_sum += n * rho, rho_sum2 += n * rho * rho;
       if (st[i] != 2) continue;  // the shape is that of the failing cells
       const int f4 = (st[i - 1] == 2) + (st[i + 1] == 2) + (st[i - W] == 2) + (st[i + W] == 2);
       const int d4 = (st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0);
@@ -448,39 +409,29 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
   }
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
   const int isolated = n_bfail - static_cast<int>(s.pixels.size());
-  if (block > 1) n_dies = gd.dies, n_fail = dn.fails;
-  f[kDensity] = static_cast<double>(n_fail) / n_dies;
-  const auto& ring_f = dn.ring;
-  const auto& sec_f = dn.sec;
-  const auto& osec_f = dn.osec;
-  const auto& region_f = dn.region;
-  const auto& layer_f = dn.layer;
-  const auto& polar_f = dn.polar;
-  const auto& rim_f = dn.rim;
-  const double rho_sum = dn.rho_sum, rho_sum2 = dn.rho_sum2;
 
   double ring_sum = 0;
   for (int k = 0; k < kRings; ++k) {
-    const double d = ratio(ring_f[static_cast<std::size_t>(k)], gd.ring[static_cast<std::size_t>(k)]);
+    const double d = ratio(ring_f[static_cast<std::size_t>(k)], g.ring[static_cast<std::size_t>(k)]);
     f[static_cast<std::size_t>(kRing0 + k)] = d;
     ring_sum += d;
   }
   for (int k = 0; k < kRings; ++k)
     f[static_cast<std::size_t>(kShape0 + k)] = ratio(f[static_cast<std::size_t>(kRing0 + k)], ring_sum);
   for (std::size_t k = 0; k < 3; ++k) {
-    f[kCentreDensity + k] = ratio(region_f[k], gd.region[k]);
-    f[kLayer1Density + k] = ratio(layer_f[k], gd.layer[k]);
+    f[kCentreDensity + k] = ratio(region_f[k], g.region[k]);
+    f[kLayer1Density + k] = ratio(layer_f[k], g.layer[k]);
   }
-  const Spread all = spread(sec_f, gd.sec), outer = spread(osec_f, gd.osec);
+  const Spread all = spread(sec_f, g.sec), outer = spread(osec_f, g.osec);
   f[kSectorMax] = all.max, f[kSectorMin] = all.min, f[kSectorStd] = all.std;
   f[kOuterSectorMax] = outer.max, f[kOuterSectorMin] = outer.min, f[kOuterSectorStd] = outer.std;
   // How much of the outer wafer is as bad as its worst octant: ~1 for a ring, 1/8..3/8
   // for an edge spot.
   int hot = 0, octants = 0;
   for (std::size_t k = 0; k < kSectors; ++k) {
-    if (gd.osec[k] == 0) continue;
+    if (g.osec[k] == 0) continue;
     ++octants;
-    hot += ratio(osec_f[k], gd.osec[k]) >= 0.5 * outer.max;
+    hot += ratio(osec_f[k], g.osec[k]) >= 0.5 * outer.max;
   }
   f[kOuterCoverage] = outer.max > 0 ? ratio(hot, octants) : 0.0;
   {
@@ -491,8 +442,8 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
     int hot16 = 0, sectors = 0;
     double lo = 1, hi = 0;
     for (std::size_t k = 0; k < 16; ++k) {
-      if (gd.rim[k] == 0) continue;
-      const double d = ratio(rim_f[k], gd.rim[k]);
+      if (g.rim[k] == 0) continue;
+      const double d = ratio(rim_f[k], g.rim[k]);
       ++sectors, lo = std::min(lo, d), hi = std::max(hi, d);
       is_hot[k] = d >= threshold;
       hot16 += is_hot[k];
@@ -529,7 +480,7 @@ std::vector<float> pattern_detail::pattern_features(const FailMap& map, std::siz
     for (int r = 0; r < kPolarRings; ++r)
       for (int j = 0; j < kSectors; ++j) {
         const auto from = static_cast<std::size_t>(r * kSectors + ((first + dir * j) % kSectors + kSectors) % kSectors);
-        f[static_cast<std::size_t>(kPolar0 + r * kSectors + j)] = ratio(polar_f[from], gd.polar[from]);
+        f[static_cast<std::size_t>(kPolar0 + r * kSectors + j)] = ratio(polar_f[from], g.polar[from]);
       }
   }
 

@@ -2,7 +2,6 @@
 // Features of a die pass/fail map that do not depend on the grid size (radial and
 // angular fail-density profiles, density by region, geometry of the main failing
 // regions, line evidence for scratches, spatial randomness). docs/patterns.md.
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,11 +33,5 @@ FailMap fail_map_from_bins(const BinMap& binmap, const DatasetTables& tables);
 // fail-based feature. Throws std::invalid_argument when cells.size() != rows * cols.
 std::vector<float> pattern_features(const FailMap& map);
 const std::vector<std::string>& pattern_feature_names();
-
-namespace pattern_detail {
-// pattern_features() with maps of more than `pool_above` cells read in blocks for their
-// shape (pattern_features() pools above 3,000 cells; tests compare with no pooling).
-std::vector<float> pattern_features(const FailMap& map, std::size_t pool_above);
-}  // namespace pattern_detail
 
 }  // namespace yf
