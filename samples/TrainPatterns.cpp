@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -185,6 +186,8 @@ void check(const TrainPatternsOptions& o) {
   if (o.synthetic_per_class < 0) throw std::invalid_argument("train-patterns: synthetic maps per class must be >= 0");
   if (!(o.sample_generator_share >= 0 && o.sample_generator_share <= 1))
     throw std::invalid_argument("train-patterns: the sample generator's share must be in [0, 1]");
+  if (!(o.real_fraction >= 0 && o.real_fraction <= 1))
+    throw std::invalid_argument("train-patterns: the real maps' share must be in [0, 1]");
   if (o.folds < 0 || o.folds == 1) throw std::invalid_argument("train-patterns: folds must be 0 or >= 2");
 }
 
@@ -200,8 +203,17 @@ Dataset load_dataset(const TrainPatternsOptions& o) {
 PatternEvaluation evaluate(const Dataset& d, const TrainPatternsOptions& o) {
   PatternEvaluation e;
   const auto fold = assign_folds(d.real, o.folds, o.seed);
+  std::set<std::string> kept;  // the lots a fold may train on (real_fraction < 1: a learning curve)
+  {
+    std::vector<std::string> lots;
+    for (const auto& [lot, k] : fold) lots.push_back(lot);
+    samples::Rng rng(samples::stream_seed(o.seed, kFoldStream, 1));
+    for (std::size_t i = lots.size(); i > 1; --i) std::swap(lots[i - 1], lots[rng.below(i)]);
+    lots.resize(static_cast<std::size_t>(std::lround(o.real_fraction * static_cast<double>(lots.size()))));
+    kept.insert(lots.begin(), lots.end());
+  }
   for (int k = 0; k < o.folds; ++k) {
-    const auto model = train_on(d, [&](const RealMap& r) { return fold.at(r.lot) != k; }, o);
+    const auto model = train_on(d, [&](const RealMap& r) { return fold.at(r.lot) != k && kept.count(r.lot) > 0; }, o);
     for (const RealMap& r : d.real) {
       if (fold.at(r.lot) != k) continue;
       const PatternVerdict v = model->classify_features(r.features[0]);

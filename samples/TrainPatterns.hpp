@@ -26,6 +26,9 @@ struct TrainPatternsOptions {
                                          // the rest from PatternSynth's wider variations
   double real_weight = 3.0;         // weight of a real map's copy against a generated map
   int folds = 5;                    // cross-validation folds by lot; 0 = no evaluation
+  // Learning curve: each fold trains on this share of the other folds' lots (a seeded
+  // draw); every real map is still tested once. 1 = all (the normal evaluation).
+  double real_fraction = 1.0;
   PatternTrainingOptions forest;    // forest.seed is replaced by `seed`
   std::ostream* report = nullptr;   // progress and the evaluation (Markdown); null = silent
 };

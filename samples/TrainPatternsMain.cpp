@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       else if (a == "--sample-share") o.sample_generator_share = std::stod(next());
       else if (a == "--real-weight") o.real_weight = std::stod(next());
       else if (a == "--folds") o.folds = std::stoi(next());
+      else if (a == "--real-fraction") o.real_fraction = std::stod(next());
       else if (a == "--trees") o.forest.trees = std::stoi(next());
       else if (a == "--depth") o.forest.max_depth = std::stoi(next());
       else if (a == "--min-samples") o.forest.min_sample_count = std::stoi(next());

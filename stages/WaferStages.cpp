@@ -213,13 +213,19 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
 
   if (options.patterns) {
     const auto& names = pattern_classes();
+    // A map without a fail has the verdict of the empty map (every feature 0): no map to
+    // build then (most inspection kill maps; PatternModel keeps that verdict at hand).
     if (job.binmap && m.tested_dies > 0) {
-      const PatternVerdict v = options.patterns->classify(sort_fail_map(out.die_verdicts, out.rows, out.cols));
+      const PatternVerdict v = m.good_dies == m.tested_dies
+                                   ? options.patterns->classify(FailMap{})
+                                   : options.patterns->classify(sort_fail_map(out.die_verdicts, out.rows, out.cols));
       m.sort_pattern = names.at(static_cast<std::size_t>(v.class_id));
       m.sort_pattern_confidence = v.confidence;
     }
     if (m.product_dies > 0) {
-      const PatternVerdict v = options.patterns->classify(kill_fail_map(out.die_verdicts, out.rows, out.cols));
+      const PatternVerdict v = m.killed_dies == 0
+                                   ? options.patterns->classify(FailMap{})
+                                   : options.patterns->classify(kill_fail_map(out.die_verdicts, out.rows, out.cols));
       m.inspection_pattern = names.at(static_cast<std::size_t>(v.class_id));
       m.inspection_pattern_confidence = v.confidence;
     }

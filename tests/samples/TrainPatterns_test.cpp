@@ -61,7 +61,16 @@ TEST_CASE("PatternSynth: maps of each class, the same for the same seed", "[Trai
       if (classes[c] == "Near-full") CHECK(density >= 0.7);
       if (classes[c] == "Random") CHECK(density >= 0.15);
       if (classes[c] == "Center") CHECK(feature(f, "ring0") > feature(f, "ring7"));
-      if (classes[c] == "Edge-Ring") CHECK(feature(f, "layer1_density") > feature(f, "inner_density") + 0.2);
+      // Its outermost die layer fails far more than the interior. On a map pooled 2 x 2
+      // (more than 3,000 cells) the rim is two blocks, four dies, deep and a one-die ring is
+      // diluted there (docs/patterns.md): its worst rim sector still fails clearly more
+      // than the interior.
+      if (classes[c] == "Edge-Ring") {
+        if (m.rows * m.cols <= 3000)
+          CHECK(feature(f, "layer1_density") > feature(f, "inner_density") + 0.2);
+        else
+          CHECK(feature(f, "rim_max") > feature(f, "inner_density") + 0.1);
+      }
     }
   }
   CHECK_THROWS_AS(yf::synthesize_pattern_map(9, 1), std::invalid_argument);

@@ -172,6 +172,89 @@ TEST_CASE("grid size: the same pattern on 30 and 90 dies across gives about the 
     CHECK(feature(small, name) == Approx(feature(large, name)).margin(0.06));
 }
 
+// Every cell of `m` drawn as a 2 x 2 block of the same state.
+static FailMap upscale2(const FailMap& m) {
+  FailMap big{2 * m.rows, 2 * m.cols, std::vector<DieState>(static_cast<std::size_t>(4 * m.rows * m.cols))};
+  for (int r = 0; r < big.rows; ++r)
+    for (int c = 0; c < big.cols; ++c) big.cells[static_cast<std::size_t>(r * big.cols + c)] = m.at(c / 2, r / 2);
+  return big;
+}
+
+// Dies and fails of a map.
+static std::pair<int, int> count_dies(const FailMap& m) {
+  int dies = 0, fails = 0;
+  for (const DieState s : m.cells) dies += s != DieState::none, fails += s == DieState::fail;
+  return {dies, fails};
+}
+
+TEST_CASE("maps of more than 3000 cells are pooled 2 x 2 before their features are taken", "[PatternFeatures]") {
+  // 28 x 28 dies: an edge spot, a diagonal scratch and scattered fails.
+  const FailMap small = round_map(28, [noise = yf::test::scattered(0.05, 3)](double u, double v) mutable {
+    return (std::hypot(u, v) > 0.8 && u > 0.5) || (std::fabs(u + v) < 0.05 && std::fabs(u - v) < 1.0) || noise(u, v);
+  });
+  const auto f_small = pattern_features(small);
+  const auto [dies, fails] = count_dies(small);
+  SECTION("a map drawn at twice the resolution (56 x 56 = 3136 cells) gives the small map's features exactly") {
+    // Every block is 4 dies of one state: the same cells, and every count times 4.
+    CHECK(pattern_features(upscale2(small)) == f_small);
+  }
+  SECTION("densities count every die; a block fails when half its dies fail; a die when half of it is on the wafer") {
+    int pc = -1, pr = -1;  // a passing die of the small map, well inside
+    for (int r = 10; r < 18 && pc < 0; ++r)
+      for (int c = 10; c < 18 && pc < 0; ++c)
+        if (small.at(c, r) == DieState::pass) pc = c, pr = r;
+    REQUIRE(pc >= 0);
+    FailMap big = upscale2(small);
+    auto set = [&](int c, int r, DieState s) { big.cells[static_cast<std::size_t>(r * big.cols + c)] = s; };
+    const char* shape[] = {"comp1_area", "comp1_length", "big_components", "clustered_share", "line_z",
+                           "neighbour_fail", "clustering", "isolated_excess"};
+    // 1 fail of 4: the block still passes, but its fail counts in the density.
+    set(2 * pc, 2 * pr, DieState::fail);
+    auto f = pattern_features(big);
+    CHECK(feature(f, "density") == Approx((4.0 * fails + 1) / (4.0 * dies)));
+    for (const char* name : shape) CHECK(feature(f, name) == feature(f_small, name));
+    // 2 of 4: it fails, as that die of the small map would.
+    set(2 * pc + 1, 2 * pr + 1, DieState::fail);
+    FailMap expect = small;
+    expect.cells[static_cast<std::size_t>(pr * small.cols + pc)] = DieState::fail;
+    f = pattern_features(big);
+    const auto f_expect = pattern_features(expect);
+    CHECK(feature(f, "density") == Approx((4.0 * fails + 2) / (4.0 * dies)));
+    for (const char* name : shape) CHECK(feature(f, name) == feature(f_expect, name));
+    // 3 of the block's 4 cells off the wafer: no die, and its failing die is left out.
+    set(2 * pc, 2 * pr, DieState::none), set(2 * pc + 1, 2 * pr, DieState::none), set(2 * pc, 2 * pr + 1, DieState::none);
+    expect.cells[static_cast<std::size_t>(pr * small.cols + pc)] = DieState::none;
+    CHECK(pattern_features(big) == pattern_features(expect));
+  }
+}
+
+TEST_CASE("3000 cells or fewer are read die by die", "[PatternFeatures]") {
+  // Two failing neighbours in columns 27 and 28 (two different 2 x 2 blocks) at the centre.
+  for (const int n : {54, 56}) {
+    FailMap m = round_map(n, [](double, double) { return false; });
+    m.cells[static_cast<std::size_t>(n / 2 * n + 27)] = DieState::fail;
+    m.cells[static_cast<std::size_t>(n / 2 * n + 28)] = DieState::fail;
+    const auto [dies, fails] = count_dies(m);
+    // Pooled, the dies of a 2 x 2 block count when at least two of its cells are dies.
+    int pooled_dies = 0;
+    for (int r = 0; r < n; r += 2)
+      for (int c = 0; c < n; c += 2) {
+        const int d = (m.at(c, r) != DieState::none) + (m.at(c + 1, r) != DieState::none) +
+                      (m.at(c, r + 1) != DieState::none) + (m.at(c + 1, r + 1) != DieState::none);
+        pooled_dies += d >= 2 ? d : 0;
+      }
+    const auto f = pattern_features(m);
+    INFO(n << " x " << n);
+    // Every die counts in the densities, pooled or not (but a block mostly off the wafer).
+    CHECK(feature(f, "density") == Approx(2.0 / (n * n <= 3000 ? dies : pooled_dies)));
+    if (n * n <= 3000) {
+      CHECK(feature(f, "comp1_area") == Approx(2.0 / dies));  // a region of two dies
+    } else {
+      CHECK(feature(f, "comp1_area") == 0.0f);  // two blocks with one fail of four: no failing block
+    }
+  }
+}
+
 TEST_CASE("rotations and reflections leave the features unchanged", "[PatternFeatures]") {
   const FailMap m = round_map(40, [](double u, double v) { return std::hypot(u - 0.4, v + 0.2) < 0.2 || u > 0.95; });
   const auto f0 = pattern_features(m);
