@@ -348,14 +348,6 @@ class FlatParser {
       tok_.fail(line, kw + " declares " + std::to_string(n) + " columns but names " + std::to_string(v.size()));
     columns_ = DefectColumns::from_names(v, {}, tok_, line);
     spec_line_ = line;
-    // The columns a row's values go into, in order: the rest are only counted. Rows
-    // read whole off their line (line_row) need the image list last, if any: its
-    // entries would otherwise stand among the row's words.
-    program_.clear();
-    for (std::size_t i = 0; i < columns_->count; ++i)
-      if (columns_->roles[i] != DefectColumns::other) program_.push_back(static_cast<std::uint8_t>(i));
-    line_rows_ = columns_->count <= KlarfLineWords::kMaxLine / 2 &&
-                 (columns_->imagelist < 0 || columns_->imagelist + 1 == static_cast<int>(columns_->count));
   }
 
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
@@ -400,10 +392,6 @@ class FlatParser {
     for (;;) {
       std::string_view rest;
       if (tok_.line_rest(rest, view_line)) {
-        if (col == 0 && images_left < 0 && line_rows_ && line_row(rest, view_line, w, d, col, images_left, c)) {
-          tok_.consume_to(rest.data() + rest.size());
-          continue;
-        }
         KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
         while (!sc.done() && plain_start(sc.peek())) {
           if (col == 0 && images_left < 0) fast_row(sc, view_line, w, d, col, images_left, c);
@@ -451,77 +439,6 @@ class FlatParser {
     }
   }
 
-  // A row that is the whole of its line (exactly the DefectRecordSpec's count of
-  // plain words, no punctuation): the words' places come at once from
-  // KlarfLineWords, and only the columns the importer uses are converted, by the
-  // column program of record_spec. Same values, errors and state as fast_row (which
-  // takes any line this one declines): an image list with images ends the line, and
-  // take() reads the images from the next.
-  bool line_row(std::string_view line, std::uint64_t at, KlarfWafer& w, KlarfDefect& d, std::size_t& col,
-                std::int64_t& images_left, const DefectColumns& c) {
-    if (!words_.read(line.data(), line.size(), c.count)) return false;
-    d = KlarfDefect{};
-    d.line = at;
-    d.test = test_;
-    std::size_t lazy_cols[3] = {kNoColumn, kNoColumn, kNoColumn};  // DEFECTAREA, XSIZE, YSIZE
-    for (const std::uint8_t k : program_) {
-      const std::string_view v = words_.word(line.data(), k);
-      std::int64_t i = 0;
-      double x = 0;
-      switch (const auto role = c.roles[k]) {
-        case DefectColumns::xrel_:
-          if (!klarf_fast_number_in_line(v, d.xrel)) set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::yrel_:
-          if (!klarf_fast_number_in_line(v, d.yrel)) set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::xindex_:
-        case DefectColumns::yindex_:
-          if (klarf_fast_integer_in_line(v, i) && i >= -1000000 && i <= 1000000)
-            (role == DefectColumns::xindex_ ? d.xindex : d.yindex) = i;
-          else set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::dsize_:
-          if (klarf_fast_number_in_line(v, x)) d.size = x;
-          else set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::area_:
-        case DefectColumns::xsize_:
-        case DefectColumns::ysize_:
-          if (c.dsize >= 0) lazy_cols[role - DefectColumns::dsize_ - 1] = k;  // parsed only if DSIZE is NA
-          else set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::class_:
-        case DefectColumns::test_:
-          if (klarf_fast_integer_in_line(v, i) && i >= INT32_MIN && i <= INT32_MAX)
-            (role == DefectColumns::class_ ? d.class_number : d.test) = static_cast<std::int32_t>(i);
-          else set_defect_value(d, c, k, v, tok_, at);
-          break;
-        case DefectColumns::image_: {  // the last column (record_spec)
-          if (klarf_fast_integer_in_line(v, i) && i == 0) break;  // no images: the usual case
-          const auto n = klarf_integer(v);
-          if (!n || *n < 0 || *n > 100000)
-            tok_.fail(at, "IMAGELIST count \"" + std::string(v) + "\" is not an image count");
-          if (*n == 0) break;
-          // The images follow on the next line(s): take() ends the row there.
-          images_left = 2 * *n;
-          col = k;
-          for (int j = 0; j < 3; ++j)
-            if (lazy_cols[j] != kNoColumn && !d.size)
-              lazy_[j].assign(words_.word(line.data(), lazy_cols[j])), lazy_col_[j] = lazy_cols[j];
-          return true;
-        }
-        case DefectColumns::other: break;
-      }
-    }
-    if (c.dsize >= 0 && !d.size)
-      for (int j = 0; j < 3; ++j)
-        if (lazy_cols[j] != kNoColumn)
-          set_defect_value(d, c, lazy_cols[j], words_.word(line.data(), lazy_cols[j]), tok_, at);
-    w.defects.push_back(d);
-    return true;
-  }
-
   // A row read straight off the line while its values are plain - the common case
   // of a whole row on one line - with the conversions inlined. Stops at the row's
   // end, at the line's end, at a value that is not plain, or after an IMAGELIST
@@ -546,18 +463,18 @@ class FlatParser {
       switch (const auto role = c.roles[col]) {
         case DefectColumns::other: break;
         case DefectColumns::xrel_:
-          if (!klarf_fast_number_in_line(v, d.xrel)) set_defect_value(d, c, col, v, tok_, at);
+          if (!klarf_fast_number(v, d.xrel)) set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::yrel_:
-          if (!klarf_fast_number_in_line(v, d.yrel)) set_defect_value(d, c, col, v, tok_, at);
+          if (!klarf_fast_number(v, d.yrel)) set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::xindex_:
         case DefectColumns::yindex_:
-          if (klarf_fast_integer_in_line(v, i) && i >= -1000000 && i <= 1000000) (role == DefectColumns::xindex_ ? d.xindex : d.yindex) = i;
+          if (klarf_fast_integer(v, i) && i >= -1000000 && i <= 1000000) (role == DefectColumns::xindex_ ? d.xindex : d.yindex) = i;
           else set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::dsize_:
-          if (klarf_fast_number_in_line(v, x)) d.size = x;
+          if (klarf_fast_number(v, x)) d.size = x;
           else set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::area_:
@@ -566,7 +483,7 @@ class FlatParser {
           if (c.dsize >= 0) {
             const int k = role - DefectColumns::dsize_ - 1;
             lazy[k] = v, lazy_cols[k] = col;
-          } else if (klarf_fast_number_in_line(v, x)) {
+          } else if (klarf_fast_number(v, x)) {
             (role == DefectColumns::area_ ? d.area : role == DefectColumns::xsize_ ? d.xsize : d.ysize) = x;
           } else {
             set_defect_value(d, c, col, v, tok_, at);
@@ -574,12 +491,12 @@ class FlatParser {
           break;
         case DefectColumns::class_:
         case DefectColumns::test_:
-          if (klarf_fast_integer_in_line(v, i) && i >= INT32_MIN && i <= INT32_MAX)
+          if (klarf_fast_integer(v, i) && i >= INT32_MIN && i <= INT32_MAX)
             (role == DefectColumns::class_ ? d.class_number : d.test) = static_cast<std::int32_t>(i);
           else set_defect_value(d, c, col, v, tok_, at);
           break;
         case DefectColumns::image_: {
-          if (klarf_fast_integer_in_line(v, i) && i == 0) break;  // no images: the usual case
+          if (klarf_fast_integer(v, i) && i == 0) break;  // no images: the usual case
           const auto n = klarf_integer(v);
           if (!n || *n < 0 || *n > 100000)
             tok_.fail(at, "IMAGELIST count \"" + std::string(v) + "\" is not an image count");
@@ -673,9 +590,6 @@ class FlatParser {
   std::int32_t test_ = 1;
   static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
   std::string lazy_[3];  // DEFECTAREA, XSIZE, YSIZE text of the current row
-  std::vector<std::uint8_t> program_;  // the DefectRecordSpec's columns with a role, in order
-  bool line_rows_ = false;             // rows may be read whole off their line (line_row)
-  KlarfLineWords words_;
   std::vector<std::int64_t> plan_values_;
   std::vector<KlarfDefect> spare_defects_;  // the last wafer's lists, emptied, for the next
   std::vector<std::pair<std::int32_t, std::pair<std::int64_t, std::int64_t>>> spare_plan_;  // SampleTestPlan indices being read (reused)

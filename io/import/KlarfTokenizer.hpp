@@ -162,89 +162,6 @@ class KlarfLineScanner {
   std::uint64_t ends_ = 0, starts_ = 0, puncts_ = 0;
 };
 
-// The words of a whole short line at once, for DefectList rows that stand alone on
-// their line (the usual layout): every word's start and end from the masks of the
-// line's 16-byte chunks, so a row costs no scan and no check per word. Only for
-// lines shorter than kMaxLine without punctuation whose words all start plain (a
-// digit, '-', '+' or '.'); anything else is left to KlarfLineScanner.
-struct KlarfLineWords {
-  static constexpr std::size_t kMaxLine = 128;  // two 64-bit masks (and LineReader::kSlack covers a chunk's overrun)
-  std::size_t count = 0;
-  std::uint8_t start[kMaxLine / 2], end[kMaxLine / 2];  // offsets into the line
-  std::string_view word(const char* line, std::size_t i) const { return {line + start[i], std::size_t(end[i] - start[i])}; }
-
-  // The lowest set bit of the 128-bit mask m (not zero), cleared, without a branch.
-  static std::uint8_t pop_lowest(std::uint64_t (&m)[2]) {
-    const int low = std::countr_zero(m[0]);  // 64 when the low half is empty
-    const int at = low + (std::countr_zero(m[1]) & -(low >> 6));
-    const std::uint64_t borrow = m[0] == 0;  // clear in the high half instead
-    m[1] &= m[1] - borrow;
-    m[0] &= m[0] - 1;
-    return static_cast<std::uint8_t>(at);
-  }
-
-  // False (and the words unset) when [p, p + n) is not such a line of `expect`
-  // words. p must lie in a line of a LineReader.
-  bool read(const char* p, std::size_t n, std::size_t expect) {
-#if defined(__SSE2__)
-    if (n >= kMaxLine) return false;
-    std::uint64_t sp[2] = {0, 0}, pu[2] = {0, 0}, plain[2] = {0, 0};
-    const __m128i nine = _mm_set1_epi8(9), four = _mm_set1_epi8(4), zero_char = _mm_set1_epi8('0');
-    for (std::size_t k = 0; 16 * k < n; ++k) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-      const __m128i t = _mm_sub_epi8(x, nine);  // ' ' and \t \v \f \r (0x09 - 0x0d)
-      const __m128i s = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(_mm_min_epu8(t, four), t));
-      const __m128i q = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(';')), _mm_cmpeq_epi8(x, _mm_set1_epi8(','))),
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('{')), _mm_cmpeq_epi8(x, _mm_set1_epi8('}'))),
-                       _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))));
-      const __m128i d = _mm_sub_epi8(x, zero_char);  // digits become 0..9
-      const __m128i pl = _mm_or_si128(
-          _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d),
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')), _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))),
-                       _mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
-      const unsigned shift = 16 * (k & 3);
-      sp[k >> 2] |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(s))) << shift;
-      pu[k >> 2] |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(q))) << shift;
-      plain[k >> 2] |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(pl))) << shift;
-    }
-    // Bytes past the line count as spaces (n < 128: the last word has an end).
-    const std::uint64_t inside[2] = {n >= 64 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} << n),
-                                     n <= 64 ? 0 : ~(~std::uint64_t{0} << (n - 64))};
-    std::uint64_t starts[2], ends[2];
-    for (int h = 0; h < 2; ++h) {
-      if (pu[h] & inside[h]) return false;
-      sp[h] |= ~inside[h];
-    }
-    // A word starts at a non-space after a space (or at the line's start) and ends
-    // at a space after a non-space.
-    const std::uint64_t sp_before[2] = {(sp[0] << 1) | 1, (sp[1] << 1) | (sp[0] >> 63)};
-    for (int h = 0; h < 2; ++h) {
-      starts[h] = ~sp[h] & sp_before[h];
-      ends[h] = sp[h] & ~sp_before[h];
-      if (starts[h] & ~plain[h]) return false;
-    }
-    // Each word has one start and one end (bytes past the line are spaces). With the
-    // count known, the positions come out of a loop of `count` rounds whose exit
-    // the branch predictor learns (the rows of a list all have the same count),
-    // and each round is free of branches: a branch on which half holds the next
-    // bit would mispredict where each row's words cross byte 64.
-    // Fewer words: the last rounds find the masks empty (position 128); more: bits
-    // are left.
-    if (expect == 0) return false;
-    count = expect;
-    for (std::size_t i = 0; i < count; ++i) {
-      start[i] = pop_lowest(starts);
-      end[i] = pop_lowest(ends);
-    }
-    return start[count - 1] < kMaxLine && (starts[0] | starts[1]) == 0;
-#else
-    (void)p, (void)n, (void)expect;
-    return false;
-#endif
-  }
-};
-
 enum class KTok { word, string, semicolon, lbrace, rbrace, comma, end };
 
 struct KToken {
@@ -325,12 +242,6 @@ std::optional<double> klarf_number(std::string_view s);
 inline bool klarf_fast_number(std::string_view s, double& out);
 // The fast path of klarf_integer: [+|-]digits, at most 15 digits. False otherwise.
 inline bool klarf_fast_integer(std::string_view s, std::int64_t& out);
-// The same two fast paths for a word inside a line of a LineReader (LineReader::kSlack
-// bytes readable past the word): the digits are read 8 at a time. Same results as
-// klarf_fast_number / klarf_fast_integer on every text (they hand anything unusual
-// to those), only cheaper on the usual short numbers of a DefectList row.
-inline bool klarf_fast_number_in_line(std::string_view s, double& out);
-inline bool klarf_fast_integer_in_line(std::string_view s, std::int64_t& out);
 // An integer value; "3.0" counts as 3. Empty for non-integers and out-of-range values.
 std::optional<std::int64_t> klarf_integer(std::string_view s);
 // "NA" (any case): a value the tool did not give.
@@ -408,98 +319,6 @@ inline bool klarf_fast_integer(std::string_view s, std::int64_t& out) {
     if (d > 9) return false;
     v = v * 10 + d;
   }
-  out = neg ? -v : v;
-  return true;
-}
-
-// The run of decimal digits at p (at most 8, and not past e) and its value, from one
-// 8-byte load (SWAR): needs 8 readable bytes at p. A byte loop pays a branch per
-// digit, and the exit branch mispredicts at every number's end.
-struct KlarfDigitRun {
-  unsigned len;
-  std::uint64_t value;
-};
-[[gnu::always_inline]] inline KlarfDigitRun klarf_digits8(const char* p, const char* e) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  std::uint64_t x = 0;
-  std::memcpy(&x, p, 8);
-  if constexpr (std::endian::native != std::endian::little) {  // the byte loop
-    unsigned n = 0;
-    std::uint64_t v = 0;
-    for (; n < 8 && p + n < e && p[n] >= '0' && p[n] <= '9'; ++n) v = v * 10 + static_cast<unsigned>(p[n] - '0');
-    return {n, v};
-  }
-  const std::uint64_t t = x ^ (kOnes * '0');  // digits become bytes 0..9, nothing else does
-  // A byte's high bit set when it is not 0..9: t >= 0x80, or t + 0x76 >= 0x80. A carry
-  // out of a byte only reaches bytes above a flagged one, so the lowest flag is right.
-  const std::uint64_t flags = ((t + kOnes * 0x76) | t) & (kOnes * 0x80);
-  unsigned n = flags ? static_cast<unsigned>(std::countr_zero(flags)) >> 3 : 8;
-  const std::size_t room = static_cast<std::size_t>(e - p);
-  if (room < n) n = static_cast<unsigned>(room);
-  if (n == 0) return {0, 0};
-  // The n digits to the top bytes, zeros (leading zeros) below, first digit lowest;
-  // then pairs, quads and the eight merged by three multiplications: byte pair
-  // (a, b) * (1 + 10 << 8) holds 10a + b in its high byte, and so on.
-  std::uint64_t v = t << (8 * (8 - n));
-  v = ((v * (1 + (10 << 8))) >> 8) & 0x00FF00FF00FF00FFULL;
-  v = ((v * (1 + (100 << 16))) >> 16) & 0x0000FFFF0000FFFFULL;
-  v = (v * (1 + (10000ULL << 32))) >> 32;
-  return {n, v};
-}
-
-[[gnu::always_inline]] inline bool klarf_fast_number_in_line(std::string_view s, double& out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  static constexpr std::uint64_t kPow10Int[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-  const char* p = s.data();
-  const char* const e = p + s.size();
-  if (p < e && *p == '+') ++p;
-  const bool neg = p < e && *p == '-';
-  p += neg;
-  // At most 7 digits before and 7 after the point here (a run of 8 may go on: left
-  // to the byte loop), so the significand is below 10^14 < 2^53: exact as a double.
-  const KlarfDigitRun whole = klarf_digits8(p, e);
-  if (whole.len == 0 || whole.len == 8) return klarf_fast_number(s, out);
-  p += whole.len;
-  std::uint64_t m = whole.value;
-  int scale = 0;
-  if (p < e && *p == '.') {
-    const KlarfDigitRun frac = klarf_digits8(++p, e);
-    if (frac.len == 0 || frac.len == 8) return klarf_fast_number(s, out);
-    m = m * kPow10Int[frac.len] + frac.value;
-    scale = static_cast<int>(frac.len);
-    p += frac.len;
-  }
-  int exp10 = 0;
-  if (p < e && (*p == 'e' || *p == 'E')) {
-    ++p;
-    bool eneg = false;
-    if (p < e && (*p == '+' || *p == '-')) eneg = *p++ == '-';
-    const KlarfDigitRun ex = klarf_digits8(p, e);
-    if (ex.len == 0 || ex.len > 5) return klarf_fast_number(s, out);
-    p += ex.len;
-    exp10 = eneg ? -static_cast<int>(ex.value) : static_cast<int>(ex.value);
-  }
-  if (p != e) return klarf_fast_number(s, out);
-  const int pow = exp10 - scale;
-  double v = static_cast<double>(m);
-  if (m != 0) {
-    if (pow < -22 || pow > 22) return klarf_fast_number(s, out);
-    v = pow >= 0 ? v * kPow10[pow] : v / kPow10[-pow];
-  }
-  out = neg ? -v : v;
-  return true;
-}
-
-[[gnu::always_inline]] inline bool klarf_fast_integer_in_line(std::string_view s, std::int64_t& out) {
-  const char* p = s.data();
-  const char* const e = p + s.size();
-  if (p < e && *p == '+') ++p;
-  const bool neg = p < e && *p == '-';
-  p += neg;
-  const KlarfDigitRun run = klarf_digits8(p, e);
-  if (run.len == 0 || run.len == 8 || p + run.len != e) return klarf_fast_integer(s, out);
-  const auto v = static_cast<std::int64_t>(run.value);
   out = neg ? -v : v;
   return true;
 }

@@ -17,10 +17,7 @@
 #include "TestPaths.hpp"
 #include "io/import/KlarfTokenizer.hpp"
 
-using yf::import::klarf_fast_integer;
-using yf::import::klarf_fast_integer_in_line;
 using yf::import::klarf_fast_number;
-using yf::import::klarf_fast_number_in_line;
 using yf::import::klarf_number;
 
 namespace {
@@ -43,20 +40,6 @@ bool check(const std::string& s) {
     INFO(s);
     REQUIRE(ok);
     REQUIRE(same_bits(fast, ref));
-  }
-  // The in-line variants (8 bytes at a time) give the same answer and value, with
-  // digits right after the word (the worst bytes to find past a word's end).
-  std::string padded = s + "0123456789012345678901234567890123456789012345678901234567890123";
-  const std::string_view in_line(padded.data(), s.size());
-  double fast8 = 0;
-  {
-    INFO(s);
-    REQUIRE(klarf_fast_number_in_line(in_line, fast8) == took);
-    if (took) REQUIRE(same_bits(fast8, fast));
-    std::int64_t i = 0, i8 = 0;
-    const bool took_int = klarf_fast_integer(s, i);
-    REQUIRE(klarf_fast_integer_in_line(in_line, i8) == took_int);
-    if (took_int) REQUIRE(i8 == i);
   }
   const auto k = klarf_number(s);
   if (ok && std::isfinite(ref) && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' ||
