@@ -365,16 +365,21 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     std::map<std::int32_t, std::vector<std::uint8_t>> seen;
     const std::int64_t nj = j1 - j0 + 1;
     // The counter of the last defect's test, kept at hand: tests come in runs.
+    // (and its die flags and die count: no map lookup per defect).
     std::int32_t last_test = 0;
     std::int64_t* last_count = nullptr;
+    std::int64_t* last_dies = nullptr;
+    std::vector<std::uint8_t>* last_flags = nullptr;
     for (const KlarfDefect& d : w.defects) {
-      if (!last_count || d.test != last_test) last_test = d.test, last_count = &per_test_defects[d.test];
+      if (!last_count || d.test != last_test) {
+        last_test = d.test, last_count = &per_test_defects[d.test];
+        last_dies = &per_test_defect_dies[d.test], last_flags = &seen[d.test];
+      }
       ++*last_count;
       if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
-      auto& flags = seen[d.test];
-      if (flags.empty()) flags.assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
-      std::uint8_t& flag = flags[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
-      per_test_defect_dies[d.test] += flag == 0;
+      if (last_flags->empty()) last_flags->assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
+      std::uint8_t& flag = (*last_flags)[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
+      *last_dies += flag == 0;
       flag = 1;
     }
     last_count = nullptr;
