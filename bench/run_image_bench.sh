@@ -27,9 +27,10 @@ mkdir -p "$data"
 declare -A wafers=([2048]="${YF_IMG_WAFERS_2048:-16}" [4096]="${YF_IMG_WAFERS_4096:-6}")
 for size in 2048 4096; do
   n=${wafers[$size]}
-  f="$data/img${size}-000.h5"
+  # The wafer count is in the name: a cached file of another count must not be reused.
+  f="$data/img${size}x${n}-000.h5"
   if [ ! -f "$f" ]; then
-    "$yf" samples --seed 5 --wafers "$n" --images "$n" --image-size "$size" --files 1 --prefix "img${size}" -o "$data" >/dev/null
+    "$yf" samples --seed 5 --wafers "$n" --images "$n" --image-size "$size" --files 1 --prefix "img${size}x${n}" -o "$data" >/dev/null
   fi
   cat "$f" >/dev/null  # warm page cache: CPU figures, not disk figures
 done
@@ -42,8 +43,8 @@ timed() { /usr/bin/time -f "%e %U %S" -o "$data/time.txt" "$@" >/dev/null 2>&1; 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A rows_wall rows_cpu
 for size in 2048 4096; do
-  f="$data/img${size}-000.h5"
   n=${wafers[$size]}
+  f="$data/img${size}x${n}-000.h5"
   mp=$(echo "$n * $size * $size / 1000000" | bc -l)
   for x in rw rc ow oc j1w j1c j2w j2c; do : > "$data/$x.txt"; done
   for ((k = 0; k < repeats; k++)); do
