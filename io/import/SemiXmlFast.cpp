@@ -20,6 +20,34 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':'; }
 
+// The next `name = "value"` pair of a tag's attributes or of the XML declaration, read from
+// text[k] on (k just past the name before them). Returns nullptr with the pair, or nullptr
+// with `end` set when only blanks are left, or why the text is outside the subset.
+const char* next_name_value(std::string_view text, std::size_t& k, std::string_view& name, std::string_view& value,
+                            bool& end) {
+  const std::size_t b = k;
+  while (k < text.size() && is_blank(text[k])) ++k;
+  end = k == text.size();
+  if (end) return nullptr;
+  if (k == b) return "name = value pairs without a blank between them";
+  if (!name_start(text[k])) return "a name outside the subset in a tag";
+  const std::size_t n0 = k;
+  while (k < text.size() && name_char(text[k])) ++k;
+  name = text.substr(n0, k - n0);
+  while (k < text.size() && is_blank(text[k])) ++k;
+  if (k == text.size() || text[k] != '=') return "a name without '=' in a tag";
+  ++k;
+  while (k < text.size() && is_blank(text[k])) ++k;
+  if (k == text.size() || (text[k] != '"' && text[k] != '\'')) return "a value without quotes in a tag";
+  const char q = text[k++];
+  const std::size_t v0 = k;
+  while (k < text.size() && text[k] != q) ++k;
+  if (k == text.size()) return "an unterminated value in a tag";
+  value = text.substr(v0, k - v0);
+  ++k;
+  return nullptr;
+}
+
 // First position in p[0, n) of a byte that a text cannot simply pass over: '<' (its
 // end), '&', ']', a control byte (line feeds and tabs included: the caller counts and
 // skips them) or a non-ASCII byte. SSE2 compares 16 bytes at a time (signed: bytes
@@ -229,24 +257,10 @@ void SemiXmlFast::prolog() {
   std::size_t k = 0;
   int field = 0;
   for (;;) {
-    const std::size_t b = k;
-    while (k < decl.size() && is_blank(decl[k])) ++k;
-    if (k == decl.size()) break;
-    if (k == b) decline("XML declaration: no blank between fields");
-    const std::size_t n0 = k;
-    while (k < decl.size() && name_char(decl[k])) ++k;
-    const std::string_view key = decl.substr(n0, k - n0);
-    while (k < decl.size() && is_blank(decl[k])) ++k;
-    if (k == decl.size() || decl[k] != '=') decline("XML declaration: no '='");
-    ++k;
-    while (k < decl.size() && is_blank(decl[k])) ++k;
-    if (k == decl.size() || (decl[k] != '"' && decl[k] != '\'')) decline("XML declaration: no quote");
-    const char q = decl[k++];
-    const std::size_t v0 = k;
-    while (k < decl.size() && decl[k] != q) ++k;
-    if (k == decl.size()) decline("XML declaration: unterminated value");
-    const std::string_view value = decl.substr(v0, k - v0);
-    ++k;
+    std::string_view key, value;
+    bool end = false;
+    if (const char* why = next_name_value(decl, k, key, value, end)) decline(why);
+    if (end) break;
     if (key == "version" && field == 0 && value == "1.0") field = 1;
     else if (key == "encoding" && field == 1 && (iequals(value, "UTF-8") || iequals(value, "US-ASCII"))) field = 2;
     else if (key == "standalone" && field >= 1 && field < 3 && (value == "yes" || value == "no")) field = 3;
@@ -399,25 +413,10 @@ void SemiXmlFast::start_tag() {
   decoded_.clear();
   const std::size_t ns_before = prefixes_.size();
   for (;;) {
-    const std::size_t b = k;
-    while (k < tag.size() && is_blank(tag[k])) ++k;
-    if (k == tag.size()) break;
-    if (k == b) decline("attributes without a blank between them");
-    if (!name_start(tag[k])) decline("an attribute name outside the subset");
-    const std::size_t n0 = k;
-    while (k < tag.size() && name_char(tag[k])) ++k;
-    const std::string_view an = tag.substr(n0, k - n0);
-    while (k < tag.size() && is_blank(tag[k])) ++k;
-    if (k == tag.size() || tag[k] != '=') decline("an attribute without '='");
-    ++k;
-    while (k < tag.size() && is_blank(tag[k])) ++k;
-    if (k == tag.size() || (tag[k] != '"' && tag[k] != '\'')) decline("an attribute value without quotes");
-    const char q = tag[k++];
-    const std::size_t v0 = k;
-    while (k < tag.size() && tag[k] != q) ++k;
-    if (k == tag.size()) decline("an unterminated attribute value");
-    std::string_view value = tag.substr(v0, k - v0);
-    ++k;
+    std::string_view an, value;
+    bool end = false;
+    if (const char* why = next_name_value(tag, k, an, value, end)) decline(why);
+    if (end) break;
     bool decode = false;
     if (!valid_chars(value, true, decode)) decline("an attribute value outside the subset");
     if (decode) {
