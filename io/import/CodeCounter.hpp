@@ -4,7 +4,7 @@
 // each block of 8 codes is compared (SSE2) with the codes met so far and the matches
 // counted; only a block holding a code not met yet is counted one code at a time.
 // That avoids a table increment a die, whose runs of one code make every increment
-// wait for the previous one.
+// wait for the previous one. CPUs with AVX2 (SimdLevel.hpp) compare 16 codes at a time.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -20,6 +20,7 @@ class CodeCounter {
 
  private:
   void add_one(std::int16_t v);
+  std::size_t add_avx2(const std::int16_t* v, std::size_t n);  // CodeCounter.cpp: AVX2 CPUs only
   static constexpr int kKnown = 8;
   std::int16_t known_[kKnown] = {};
   std::int64_t count_[kKnown] = {};

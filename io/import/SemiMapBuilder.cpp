@@ -29,7 +29,6 @@ void SemiMapBuilder::begin_wafer(BinCodeType type, std::optional<std::string> nu
   row_end_.clear();
   repeated_ = 0;
   ncells_ = 0;
-  cell_counts_ = CodeCounter{};
   cells_mode_ = type == BinCodeType::hex;
   // A 2-character code is 0..255: a NullBin outside that range never matches one.
   null16_ = null_ && *null_ >= 0 && *null_ < 256 ? *null_ : -1;
@@ -60,7 +59,6 @@ void SemiMapBuilder::leave_cells() {
   codes_.resize(ncells_);
   for (std::size_t i = 0; i < ncells_; ++i) codes_[i] = cells_[i] == -1 ? null_code : cells_[i];
   ncells_ = 0;
-  cell_counts_ = CodeCounter{};
   cells_mode_ = false;
 }
 
@@ -71,9 +69,10 @@ void SemiMapBuilder::add_row(std::string_view text, int line) {
       const std::size_t n = t.size() / 2, start = ncells_;
       if (row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) || n > static_cast<std::size_t>(kMaxMapSide))
         throw ImportError(at(line) + ": the map is larger than " + std::to_string(kMaxMapSide) + " dies a side");
-      if (cells_.size() < start + n) cells_.resize(std::max(start + n, 2 * cells_.size()));  // kept from wafer to wafer
+      // A new buffer (the last one became a map) is made the last wafer's size at once.
+      if (cells_.capacity() == 0) cells_.reserve(std::max(cells_hint_, start + n));
+      if (cells_.size() < start + n) cells_.resize(start + n);
       if (decode_hex2_cells(t.data(), n, null16_, cells_.data() + start)) {
-        cell_counts_.add(cells_.data() + start, n);
         ncells_ = start + n;
         row_end_.push_back(ncells_);
         return;
@@ -133,10 +132,18 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
   map.rows = rows;
   std::map<int, std::int64_t> counted;
   int ragged = 0;
-  if (cells_mode_) {  // the rows are 16-bit cells already, counted as they came
+  if (cells_mode_) {  // the rows are 16-bit cells already
+    // Counted in one go (the wafer's cells are still in cache): per row, the counter's
+    // set-up and tail cost as much as its loop.
+    CodeCounter cell_counts;
+    cell_counts.add(cells_.data(), ncells_);
+    for (const auto& [code, n] : cell_counts.counts()) counted[code == -1 ? null_.value_or(-1) : code] += n;
     for (std::size_t r = 0; r < row_end_.size(); ++r) ragged += row_end_[r] - (r ? row_end_[r - 1] : 0) != widest;
-    if (ragged == 0) {
-      map.bins.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(ncells_));
+    if (ragged == 0) {  // the cells are the map: handed over, not copied; the next wafer starts a new buffer
+      cells_.resize(ncells_);
+      cells_hint_ = ncells_;
+      map.bins = std::move(cells_);
+      cells_ = {};
     } else {
       map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
       for (std::size_t r = 0; r < row_end_.size(); ++r) {
@@ -145,7 +152,6 @@ void SemiMapBuilder::finish_wafer(WaferMeta meta, MapSizes sizes, NotchSide notc
                   map.bins.begin() + static_cast<std::ptrdiff_t>(r * widest));
       }
     }
-    for (const auto& [code, n] : cell_counts_.counts()) counted[code == -1 ? null_.value_or(-1) : code] += n;
   } else {
     map.bins.assign(static_cast<std::size_t>(cols) * rows, -1);
     // Each row to 16-bit values (the NullBin -1, a position without a die -32768), then

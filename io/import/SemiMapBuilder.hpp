@@ -67,14 +67,14 @@ class SemiMapBuilder {
   static constexpr int kNoDie = -0x7FFFFFFF;  // a grid position no die was given for
   int repeated_ = 0;                          // positions of a Coordinate map given twice
   // The fused path of HexaDecimal maps whose rows are packed 2-character codes (the
-  // rule): rows decoded straight to 16-bit cells (the NullBin -1) and counted as they
-  // come. A row of any other shape turns the rows so far into codes_ (leave_cells).
+  // rule): rows decoded straight to 16-bit cells (the NullBin -1), counted when the
+  // wafer ends. A row of any other shape turns the rows so far into codes_ (leave_cells).
   void leave_cells();
   bool cells_mode_ = false;
   int null16_ = -1;
-  std::vector<std::int16_t> cells_;  // the first ncells_ are this wafer's
+  std::vector<std::int16_t> cells_;  // the first ncells_ are this wafer's; becomes its map
   std::size_t ncells_ = 0;
-  CodeCounter cell_counts_;
+  std::size_t cells_hint_ = 0;  // the last wafer's cells: the next buffer's size
   std::map<std::string, ProductGeometry> products_;
   std::set<std::int16_t> bins_declared_;
   int wafers_ = 0;

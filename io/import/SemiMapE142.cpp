@@ -5,13 +5,13 @@
 // map's OriginLocation and AxisDirection, E142Coordinates.hpp). The namespace (V1005, V0105, ...) is not checked: elements
 // are matched by local name.
 //
-// The file is read first with SemiXmlFast (a scanner for the common subset of XML)
-// into a BufferingSink; when that scanner declines the file (or meets any error),
-// it is read again with libxml2 (SemiXml), the calls already delivered skipped.
-// Errors therefore always come from the libxml2 reading.
+// The file is read first with SemiXmlFast (a scanner for the common subset of XML),
+// its calls delivered as they come; when that scanner declines the file (or meets any
+// error), it is read again with libxml2 (SemiXml), the calls already delivered skipped
+// (RestartSinks.hpp). Errors therefore always come from the libxml2 reading.
 #include <map>
 
-#include "io/import/BufferingSink.hpp"
+#include "io/import/RestartSinks.hpp"
 #include "io/import/E142Coordinates.hpp"
 #include "io/import/SemiMapBuilder.hpp"
 #include "io/import/SemiMapImporter.hpp"
@@ -334,21 +334,16 @@ class E142Import {
 
 }  // namespace
 
-// Bin-map cells held back while the fast reader runs (2 bytes each): a lot of 25
-// maps of 80,000 dies fits; past it, see BufferingSink. (Held maps are memory the
-// process touches for the first time: holding a whole large file costs page faults.)
-constexpr std::size_t kHeldCells = 2u << 20;
-
 void import_e142(const std::string& path, const ImportOptions& options, ImportSink& sink) {
-  BufferingSink held(sink, kHeldCells);
+  CallCountingSink counted(sink);
   try {
-    E142Import<SemiXmlFast>(path, options, held).run();
-    held.flush();
+    E142Import<SemiXmlFast>(path, options, counted).run();
     return;
   } catch (const SemiXmlFast::Declined&) {
   } catch (const ImportError&) {  // the libxml2 reading gives the error, or finds none
+    if (counted.out_failed()) throw;  // the destination's own error (DatasetSink's checks)
   }
-  SkippingSink rest(sink, held.delivered());
+  SkippingSink rest(sink, counted.calls());
   E142Import<SemiXml>(path, options, rest).run();
 }
 

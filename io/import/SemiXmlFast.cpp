@@ -1,13 +1,20 @@
 #include "io/import/SemiXmlFast.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "io/import/BinCodes.hpp"
 #include "io/import/ImportSink.hpp"
 
+#include "io/import/SimdLevel.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define YF_AVX2_TARGET 1
 #endif
 
 namespace yf::import {
@@ -52,8 +59,44 @@ const char* next_name_value(std::string_view text, std::size_t& k, std::string_v
 // end), '&', ']', a control byte (line feeds and tabs included: the caller counts and
 // skips them) or a non-ASCII byte. SSE2 compares 16 bytes at a time (signed: bytes
 // >= 0x80 are below 0x20).
+#if defined(YF_AVX2_TARGET)
+// 0xFF in each byte of p[0, 32) that find_special stops at.
+__attribute__((target("avx2"))) inline __m256i special32(const char* p) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i lt = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('<')), amp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('&'));
+  const __m256i br = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(']'));
+  const __m256i low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v);  // signed: bytes >= 0x80 too
+  return _mm256_or_si256(_mm256_or_si256(lt, amp), _mm256_or_si256(br, low));
+}
+
+// find_special's loop on 32 bytes at a time (AVX2, chosen at run time); returns the
+// position found, or where it stopped (the last n % 32 bytes are left).
+__attribute__((target("avx2"))) std::size_t find_special_avx2(const char* p, std::size_t n) {
+  std::size_t i = 0;
+  // 64 bytes a round, one test for both halves: a row of codes is hundreds of bytes.
+  for (; i + 64 <= n; i += 64) {
+    const __m256i a = special32(p + i), b = special32(p + i + 32);
+    if (!_mm256_testz_si256(_mm256_or_si256(a, b), _mm256_or_si256(a, b))) {
+      const std::uint64_t mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(a)) |
+                                 static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(b))) << 32;
+      return i + static_cast<std::size_t>(__builtin_ctzll(mask));
+    }
+  }
+  for (; i + 32 <= n; i += 32)
+    if (const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(special32(p + i))))
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  return i;
+}
+#endif
+
 std::size_t find_special(const char* p, std::size_t n) {
   std::size_t i = 0;
+#if defined(YF_AVX2_TARGET)
+  if (use_avx2()) {
+    i = find_special_avx2(p, n);
+    if (i + 32 <= n) return i;  // found
+  }
+#endif
 #if defined(__SSE2__)
   const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&'), br = _mm_set1_epi8(']'), sp = _mm_set1_epi8(0x20);
   for (; i + 16 <= n; i += 16) {
@@ -380,8 +423,11 @@ void SemiXmlFast::end_tag() {
 void SemiXmlFast::start_tag() {
   if (root_done_) decline("a second root element");
   // The whole tag first (a '>' outside quotes), so that views into it stay valid.
+  // Line ends are counted on the way (most tags have none).
   std::size_t i = pos_ + 1;
   char quote = 0;
+  int lines = 0;
+  bool cr = false;
   for (;;) {
     if (i == end_ && !more(i)) decline("a truncated start tag");
     const char c = buf_[i];
@@ -395,11 +441,14 @@ void SemiXmlFast::start_tag() {
     } else if (c == '<') {
       decline("'<' inside a tag");
     }
+    lines += c == '\n';
+    cr |= c == '\r';
     ++i;
   }
   std::string_view tag(buf_.data() + pos_ + 1, i - pos_ - 1);
-  for (std::size_t r = tag.find('\r'); r != std::string_view::npos; r = tag.find('\r', r + 1))
-    if (r + 1 >= tag.size() || tag[r + 1] != '\n') decline("a lone CR in a tag");
+  if (cr)
+    for (std::size_t r = tag.find('\r'); r != std::string_view::npos; r = tag.find('\r', r + 1))
+      if (r + 1 >= tag.size() || tag[r + 1] != '\n') decline("a lone CR in a tag");
   const bool empty = !tag.empty() && tag.back() == '/';
   if (empty) tag.remove_suffix(1);
   // The qualified name.
@@ -456,7 +505,7 @@ void SemiXmlFast::start_tag() {
         decline("two prefixed attributes of one local name");
   }
   // libxml2 gives an element the line of the '>' ending its start tag.
-  cur_line_ += static_cast<int>(std::count(buf_.data() + pos_, buf_.data() + i, '\n'));
+  cur_line_ += lines;
   pos_ = i + 1;
   line_ = cur_line_;
   cur_name_.assign(qname.substr(prefix_len ? prefix_len + 1 : 0));

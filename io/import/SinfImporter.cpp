@@ -1,5 +1,7 @@
 #include "io/import/SinfImporter.hpp"
 
+#include "io/import/SimdLevel.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <tmmintrin.h>
 #endif
@@ -114,10 +116,10 @@ __attribute__((target("ssse3"))) std::size_t decode_sinf_blocks(const unsigned c
   }
   return i;
 }
-const bool kSsse3 = __builtin_cpu_supports("ssse3");
+bool ssse3_blocks() { return use_ssse3(); }  // SimdLevel.hpp: run-time check, tests force it off
 #else
 std::size_t decode_sinf_blocks(const unsigned char*, std::size_t, std::int16_t*) { return 0; }
-const bool kSsse3 = false;
+bool ssse3_blocks() { return false; }
 #endif
 
 std::string upper(std::string_view s) {
@@ -184,7 +186,7 @@ class SinfImport {
       const std::int16_t* t = pair_table().v;
       unsigned bad = 0;
       // Whole blocks of 16 dies followed by a separator first (SSSE3), the rest below.
-      std::size_t i = kSsse3 && k > 16 ? decode_sinf_blocks(p, k - 1, o) : 0;
+      std::size_t i = k > 16 && ssse3_blocks() ? decode_sinf_blocks(p, k - 1, o) : 0;
       for (p += 3 * i; i < k; ++i, p += 3) {
         const std::int16_t v = t[p[0] << 8 | p[1]];
         bad |= static_cast<unsigned>(v == kNotCode) | static_cast<unsigned>(i + 1 < k && p[2] != ' ');

@@ -10,6 +10,7 @@
 #include "TestPaths.hpp"
 #include "import/RecordingSink.hpp"
 #include "io/import/SemiMapImporter.hpp"
+#include "io/import/SimdLevel.hpp"
 #include "support/TempDir.hpp"
 
 using yf::import::ImportError;
@@ -82,16 +83,23 @@ void require_same(const Outcome& a, const Outcome& b) {
 
 // Both readings of one file: the fast one reads it (expect_fast) or declines it, and
 // import_e142 gives libxml2's result either way.
+// Both SIMD levels (SimdLevel.hpp): the scanner's and the decoder's AVX2 loops and their
+// portable twins must read alike.
 void check_file(const std::string& path, bool expect_fast) {
   INFO(path);
-  const Outcome safe = by_libxml2(path), fast = by_fast(path), chosen = by_default(path);
-  require_same(chosen, safe);
-  if (expect_fast) {
-    INFO("declined: " << fast.declined.value_or("-"));
-    REQUIRE_FALSE(fast.declined);
-    require_same(fast, safe);
-  } else {
-    CHECK(fast.declined);
+  const Outcome safe = by_libxml2(path);
+  for (const auto level : {yf::import::SimdLevel::avx2, yf::import::SimdLevel::sse2}) {
+    yf::import::ScopedSimdLevel force(level);
+    INFO("SIMD level " << static_cast<int>(yf::import::simd_level()));
+    const Outcome fast = by_fast(path), chosen = by_default(path);
+    require_same(chosen, safe);
+    if (expect_fast) {
+      INFO("declined: " << fast.declined.value_or("-"));
+      REQUIRE_FALSE(fast.declined);
+      require_same(fast, safe);
+    } else {
+      CHECK(fast.declined);
+    }
   }
 }
 
@@ -292,4 +300,79 @@ TEST_CASE("E142 fast reading: rows across the 1 MiB read buffer and many wafers"
   }
   t += "</SubstrateMaps></MapData>\n";
   check_file(write(dir, "big.xml", t), true);
+}
+
+namespace {
+
+// Every call a sink receives, in order, as text (the bins of a wafer's map included).
+struct CallLog : yf::import::ImportSink {
+  std::string text;
+  int wafers = 0;
+  void add_product(const yf::ProductGeometry& p) override {
+    text += "product " + p.name + " " + std::to_string(p.cols) + "x" + std::to_string(p.rows) + "\n";
+  }
+  void add_defect_classes(const std::vector<yf::DefectClass>& c) override {
+    text += "classes " + std::to_string(c.size()) + "\n";
+  }
+  void add_bins(const std::vector<yf::BinDef>& bins) override {
+    for (const auto& b : bins) text += "bin " + std::to_string(b.bin) + " " + b.name + (b.pass ? " pass\n" : " fail\n");
+  }
+  void add_wafer(yf::WaferRecord w) override {
+    ++wafers;
+    text += "wafer " + w.meta.wafer_id + " " + w.meta.lot_id;
+    if (w.binmap)
+      for (auto b : w.binmap->bins) text += " " + std::to_string(b);
+    text += "\n";
+  }
+  void warning(const std::string& where, const std::string& message) override {
+    text += "warning " + where + ": " + message + "\n";
+  }
+};
+
+// n wafers of two rows; wafer `odd` (if any) holds a row the fast reading declines.
+std::string wafers_file(int n, int odd) {
+  std::string t = "<?xml version=\"1.0\"?>\n<MapData xmlns=\"urn:semi-org:xsd.E142-1.V1005.SubstrateMap\">\n"
+                  "<Layouts><Layout LayoutId=\"D\"><Dimension X=\"3\" Y=\"2\"/></Layout></Layouts><SubstrateMaps>\n";
+  for (int w = 0; w < n; ++w) {
+    t += "<SubstrateMap SubstrateId=\"W" + std::to_string(w) + "\"><Overlay><BinCodeMap BinType=\"HexaDecimal\" "
+         "NullBin=\"FF\"><BinDefinitions><BinDefinition BinCode=\"01\" BinQuality=\"Pass\" BinCount=\"9\"/>"
+         "</BinDefinitions>\n";
+    t += w == odd ? "<BinCode><![CDATA[0102FF]]></BinCode>\n" : "<BinCode>0102FF</BinCode>\n";
+    t += "<BinCode>" + std::string(w % 2 ? "FF0101" : "010101") + "</BinCode>\n</BinCodeMap></Overlay></SubstrateMap>\n";
+  }
+  return t + "</SubstrateMaps></MapData>\n";
+}
+
+}  // namespace
+
+TEST_CASE("E142: a file the fast reading declines after some wafers: libxml2's calls, each once, in order",
+          "[SemiXmlFast]") {
+  yf::test::TempDir dir;
+  // Wafer 3 of 5 holds CDATA: the fast reading has delivered wafers 0-2 (and their
+  // warnings: BinCount 9 is wrong) when it declines.
+  const std::string path = write(dir, "late.xml", wafers_file(5, 3));
+  CallLog safe, fast, chosen;
+  yf::import::import_e142_libxml2(path, {}, safe);
+  REQUIRE(safe.wafers == 5);
+  REQUIRE(yf::import::import_e142_fast(path, {}, fast).has_value());  // declined
+  CHECK(fast.wafers == 3);
+  // What the fast reading delivered before declining is the start of libxml2's calls...
+  REQUIRE(safe.text.compare(0, fast.text.size(), fast.text) == 0);
+  // ...so the default reading (fast, then libxml2 skipping those calls) gives libxml2's calls.
+  yf::import::import_e142(path, {}, chosen);
+  CHECK(chosen.wafers == 5);
+  CHECK(chosen.text == safe.text);
+}
+
+TEST_CASE("E142: an error of the destination sink ends the import (no second reading)", "[SemiXmlFast]") {
+  yf::test::TempDir dir;
+  const std::string path = write(dir, "five.xml", wafers_file(5, -1));
+  struct Refusing : CallLog {
+    void add_wafer(yf::WaferRecord w) override {
+      CallLog::add_wafer(std::move(w));
+      if (wafers == 2) throw ImportError("destination: no room for a second wafer");
+    }
+  } sink;
+  REQUIRE_THROWS_WITH(yf::import::import_e142(path, {}, sink), "destination: no room for a second wafer");
+  CHECK(sink.wafers == 2);  // not read again past the refused wafer
 }
