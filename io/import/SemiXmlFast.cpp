@@ -422,6 +422,22 @@ void SemiXmlFast::end_tag() {
 
 void SemiXmlFast::start_tag() {
   if (root_done_) decline("a second root element");
+  // The same bare tag as the last one read in full (<BinCode> on every row of a map):
+  // no attributes, no prefix, no blank or line end, so nothing to check again.
+  const std::size_t bare = bare_tag_.size();
+  if (bare > 0 && end_ - pos_ > bare && std::memcmp(buf_.data() + pos_ + 1, bare_tag_.data(), bare) == 0) {
+    attrs_.clear();
+    decoded_.clear();
+    pos_ += 1 + bare;
+    line_ = cur_line_;
+    cur_name_.assign(bare_tag_, 0, bare - 1);
+    name_ = cur_name_;
+    start_ = true;
+    empty_ = false;
+    stack_.push_back({names_.size(), static_cast<std::uint16_t>(bare - 1), 0, line_, prefixes_.size()});
+    names_.append(cur_name_);
+    return;
+  }
   // The whole tag first (a '>' outside quotes), so that views into it stay valid.
   // Line ends are counted on the way (most tags have none).
   std::size_t i = pos_ + 1;
@@ -521,6 +537,7 @@ void SemiXmlFast::start_tag() {
     stack_.push_back({names_.size(), static_cast<std::uint16_t>(qname.size()), static_cast<std::uint16_t>(prefix_len),
                       line_, ns_before});
     names_.append(qname);
+    if (attrs_.empty() && prefix_len == 0 && tag.size() == qname.size()) bare_tag_.assign(qname).push_back('>');
   }
 }
 

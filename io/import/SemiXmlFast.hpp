@@ -89,6 +89,7 @@ class SemiXmlFast {
   std::deque<std::string> decoded_;  // attribute values with entities (a deque: no moves)
   std::string text_;                 // a text with entities or CRs, decoded
   std::string cur_name_;  // the current element's local name (stable across refills)
+  std::string bare_tag_;  // "NAME>" of the last start tag without attributes or prefix read in full
 };
 
 }  // namespace yf::import
