@@ -62,6 +62,19 @@ void SemiMapBuilder::leave_cells() {
   cells_mode_ = false;
 }
 
+bool SemiMapBuilder::add_packed_row(std::string_view text) {
+  const std::size_t n = text.size() / 2, start = ncells_;
+  if (!cells_mode_ || text.empty() || text.size() % 2 != 0 || row_end_.size() >= static_cast<std::size_t>(kMaxMapSide) ||
+      n > static_cast<std::size_t>(kMaxMapSide))
+    return false;  // add_row decides (and words any error)
+  if (cells_.capacity() == 0) cells_.reserve(std::max(cells_hint_, start + n));
+  if (cells_.size() < start + n) cells_.resize(start + n);
+  if (!decode_hex2_cells(text.data(), n, null16_, cells_.data() + start)) return false;
+  ncells_ = start + n;
+  row_end_.push_back(ncells_);
+  return true;
+}
+
 void SemiMapBuilder::add_row(std::string_view text, int line) {
   if (cells_mode_) {  // packed 2-character hexadecimal codes: straight to 16-bit cells, counted
     const std::string_view t = trim(text);

@@ -35,6 +35,9 @@ class SemiMapBuilder {
                   std::optional<std::int64_t> count, int line);
   // One row of the map, top row first.
   void add_row(std::string_view text, int line);
+  // A row that is exactly packed 2-character hexadecimal codes (nothing around them), on
+  // a HexaDecimal map: added as add_row would, true. Anything else: false, nothing added.
+  bool add_packed_row(std::string_view text);
   bool has_rows() const { return !row_end_.empty(); }
 
   // A map given die by die (E142 MapType Coordinate): a cols x rows grid without

@@ -87,7 +87,13 @@ class E142Import {
         const int line = xml_.line();
         if (xml_.has_attr("X") || xml_.has_attr("Y")) add_coordinate_die(line);
         else if (coordinate_map_) throw ImportError(xml_.where() + ": BinCode without X and Y in a Coordinate map");
-        else builder_.add_row(xml_.text(), line), has_rows_ = true;
+        else {
+          // A row of packed hexadecimal codes goes from the reader's buffer to the map
+          // (SemiXmlFast::text_if); any other row through text() and add_row.
+          if (!xml_.text_if([&](std::string_view raw) { return builder_.add_packed_row(raw); }))
+            builder_.add_row(xml_.text(), line);
+          has_rows_ = true;
+        }
       }
     }
     if (wafers_ == 0) throw ImportError(xml_.path() + ": no SubstrateMap with a BinCodeMap: nothing to import");

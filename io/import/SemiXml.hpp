@@ -30,6 +30,11 @@ class SemiXml {
   bool has_attr(const char* name) const { return attr(name).has_value(); }
   // The text (and CDATA) inside the current start element; moves to its end.
   std::string text();
+  // SemiXmlFast's shortcut; libxml2's reading always takes text().
+  template <class Take>
+  bool text_if(Take&&) {
+    return false;
+  }
 
   const std::string& path() const { return path_; }
   std::string where() const { return path_ + ": line " + std::to_string(line()); }

@@ -573,6 +573,45 @@ bool SemiXmlFast::has_attr(const char* name) const {
   return false;
 }
 
+// With i at the '<' ending the current element's text: checks that the element's end
+// tag is there and sets j to its '>' (reading more as needed; i and j follow a move of
+// the buffer). Returns why not, or nullptr.
+const char* SemiXmlFast::end_tag_follows(std::size_t& i, std::size_t& j) {
+  const Open& top = stack_.back();
+  const std::size_t qlen = top.qname_len;
+  j = i + 2 + qlen;
+  while (j >= end_) {
+    if (!more(i)) return "the file ends inside an element";
+    j = i + 2 + qlen;
+  }
+  if (buf_[i + 1] != '/' || std::memcmp(buf_.data() + i + 2, names_.data() + top.qname_off, qlen) != 0)
+    return "an element holding more than a text";
+  for (;;) {
+    if (j == end_) {
+      const std::size_t before = i;
+      if (!more(i)) return "a truncated end tag";
+      j -= before - i;
+      continue;
+    }
+    if (buf_[j] == '>') return nullptr;
+    if (!is_blank(buf_[j]) || buf_[j] == '\r') return "an end tag that does not match, or a CR in it";
+    ++j;
+  }
+}
+
+// Consumes the text [pos_, i) holding `lines` line ends and the end tag [i, j]; the
+// cursor stays on this element (as SemiXml's).
+void SemiXmlFast::consume_text(std::size_t i, std::size_t j, int lines) {
+  const Open& top = stack_.back();
+  cur_line_ += lines + static_cast<int>(std::count(buf_.data() + i, buf_.data() + j, '\n'));
+  pos_ = j + 1;
+  start_ = false;
+  prefixes_.resize(top.ns_declared);
+  names_.resize(top.qname_off);
+  stack_.pop_back();
+  if (stack_.empty()) root_done_ = true;
+}
+
 std::string_view SemiXmlFast::text() {
   if (!start_ || empty_) return {};
   std::size_t i = pos_;
@@ -591,26 +630,8 @@ std::string_view SemiXmlFast::text() {
     ++i;
   }
   // The end tag of this element must follow: children, comments, CDATA: libxml2.
-  const Open& top = stack_.back();
-  const std::size_t qlen = top.qname_len;
-  std::size_t j = i + 2 + qlen;
-  while (j >= end_) {
-    if (!more(i)) decline("the file ends inside an element");
-    j = i + 2 + qlen;
-  }
-  if (buf_[i + 1] != '/' || std::memcmp(buf_.data() + i + 2, names_.data() + top.qname_off, qlen) != 0)
-    decline("an element holding more than a text");
-  for (;;) {
-    if (j == end_) {
-      const std::size_t before = i;
-      if (!more(i)) decline("a truncated end tag");
-      j -= before - i;
-      continue;
-    }
-    if (buf_[j] == '>') break;
-    if (!is_blank(buf_[j]) || buf_[j] == '\r') decline("an end tag that does not match, or a CR in it");
-    ++j;
-  }
+  std::size_t j = 0;
+  if (const char* why = end_tag_follows(i, j)) decline(why);
   std::string_view out(buf_.data() + pos_, i - pos_);
   if (!plain) {
     bool decode = false;
@@ -620,15 +641,22 @@ std::string_view SemiXmlFast::text() {
       out = text_;
     }
   }
-  // Consume the text and the end tag; the cursor stays on this element (as SemiXml's).
-  cur_line_ += lines + static_cast<int>(std::count(buf_.data() + i, buf_.data() + j, '\n'));
-  pos_ = j + 1;
-  start_ = false;
-  prefixes_.resize(top.ns_declared);
-  names_.resize(top.qname_off);
-  stack_.pop_back();
-  if (stack_.empty()) root_done_ = true;
+  consume_text(i, j, lines);
   return out;
+}
+
+bool SemiXmlFast::raw_text(std::size_t& i, std::size_t& j) {
+  if (!start_ || empty_) return false;
+  i = pos_;
+  for (;;) {
+    if (const void* lt = std::memchr(buf_.data() + i, '<', end_ - i)) {
+      i = static_cast<std::size_t>(static_cast<const char*>(lt) - buf_.data());
+      break;
+    }
+    i = end_;
+    if (!more(i)) return false;
+  }
+  return end_tag_follows(i, j) == nullptr;
 }
 
 }  // namespace yf::import

@@ -47,6 +47,19 @@ class SemiXmlFast {
   // normalised; valid until the next call. Declines when the element holds child
   // elements, comments, CDATA or processing instructions.
   std::string_view text();
+  // The same text for a caller that checks every byte itself: `take(raw)` gets the
+  // bytes up to the next '<' before any XML check, and must return true only if each
+  // of them stands for itself in a text and is allowed there (a row of hexadecimal
+  // digits: the decoder checks them anyway, so text()'s scan of them is saved). Then
+  // the text and its end tag are consumed as by text(), and text_if returns true;
+  // otherwise nothing is consumed (call text()).
+  template <class Take>
+  bool text_if(Take&& take) {
+    std::size_t i = 0, j = 0;
+    if (!raw_text(i, j) || !take(std::string_view(buf_.data() + pos_, i - pos_))) return false;
+    consume_text(i, j, 0);
+    return true;
+  }
 
   const std::string& path() const { return in_.path(); }
   std::string where() const { return path() + ": line " + std::to_string(line_); }
@@ -71,6 +84,9 @@ class SemiXmlFast {
   void end_tag();
   void skip_comment();
   void decode(std::string_view raw, bool attribute, std::string& out) const;
+  const char* end_tag_follows(std::size_t& i, std::size_t& j);
+  void consume_text(std::size_t i, std::size_t j, int lines);
+  bool raw_text(std::size_t& i, std::size_t& j);  // text_if's search: false when not a text
   bool prefix_declared(std::string_view prefix) const;
 
   InputFile in_;

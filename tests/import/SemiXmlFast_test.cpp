@@ -232,6 +232,26 @@ TEST_CASE("E142 fast reading equals libxml2's on the subset's variations", "[Sem
     d.rows[1] = "<BinCode>FF01ZZ</BinCode>";
     cases.emplace_back("bad code", d);
   }
+  {
+    // Rows that are not bare packed hex codes (read through text(), not text_if): character
+    // references, lower case, separators, then packed rows after them in the same map.
+    Doc d;
+    d.rows = {"<BinCode>&#x30;1&#48;A ff</BinCode>", "<BinCode>0a,01 FF</BinCode>", "<BinCode>FF0101</BinCode>",
+              "<BinCode>0a0aff</BinCode>"};
+    cases.emplace_back("rows text_if leaves to text()", d);
+  }
+  {
+    Doc d;  // an odd number of hex digits: the same error from both readings
+    d.rows[1] = "<BinCode>FF010</BinCode>";
+    cases.emplace_back("odd row", d);
+  }
+  {
+    Doc d;  // a Decimal map: packed rows of digits are not hex codes
+    d.bincodemap_attrs = "BinType=\"Decimal\" NullBin=\"255\"";
+    d.defs = "<BinDefinition BinCode=\"001\" BinQuality=\"Pass\"/><BinDefinition BinCode=\"010\" BinQuality=\"Fail\"/>";
+    d.rows = {"<BinCode>001010255</BinCode>", "<BinCode>255001001</BinCode>"};
+    cases.emplace_back("decimal", d);
+  }
   for (const auto& [name, d] : cases) {
     INFO(name);
     check_file(write(dir, "ok.xml", d.text()), true);
@@ -264,6 +284,8 @@ TEST_CASE("E142 fast reading declines what is outside its subset, and libxml2 re
   with("relative namespace", [](Doc& d) { d.root_open = "<MapData xmlns=\"E142\">"; });
   with("invalid UTF-8", [](Doc& d) { d.lot = "L\xC3("; });
   with("control byte", [](Doc& d) { d.lot = "L\x01"; });
+  with("vertical tab around a row", [](Doc& d) { d.rows[0] = "<BinCode>\x0B" "010AFF</BinCode>"; });
+  with("NUL in a row", [](Doc& d) { d.rows[1] = std::string("<BinCode>FF01") + '\0' + "1</BinCode>"; });
   with("mismatched tags", [](Doc& d) { d.rows[0] = "<BinCode>010AFF</Bincode>"; });
   with("unknown entity", [](Doc& d) { d.lot = "L&nbsp;1"; });
   with("]]> in a text", [](Doc& d) { d.lot = "L]]>1"; });
