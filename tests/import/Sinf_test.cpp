@@ -143,7 +143,7 @@ TEST_CASE("SINF long rows: every code kind at every position of a block", "[Sinf
   const std::vector<std::int16_t> values = {1, 0x1F, 0xA0, -1, -1, -1, -1, 0x7E, 0, 0x0A};
   std::string text = "DEVICE:D\nBCEQU:01\n";
   std::vector<std::int16_t> expected;
-  const int cols = 53;  // three blocks of 16 and a tail of 5
+  const int cols = 117;  // AVX2: three blocks of 32, then SSSE3: one of 16, then a tail of 5
   for (int r = 0; r < 7; ++r) {
     text += "RowData:";
     for (int c = 0; c < cols; ++c) {
@@ -163,8 +163,9 @@ TEST_CASE("SINF long rows: every code kind at every position of a block", "[Sinf
   text += "\n";
   std::string bad = "DEVICE:D\nRowData:";
   for (int c = 0; c < 40; ++c) bad += (c ? " " : "") + std::string(c == 21 ? "0G" : "01");
-  // The SSSE3 block decoder (when the CPU has it) and the portable table decoder alike.
-  for (const auto level : {yf::import::SimdLevel::avx2, yf::import::SimdLevel::sse2}) {
+  // The AVX2 and SSSE3 block decoders (when the CPU has them) and the portable table
+  // decoder alike.
+  for (const auto level : {yf::import::SimdLevel::avx2, yf::import::SimdLevel::ssse3, yf::import::SimdLevel::sse2}) {
     yf::import::ScopedSimdLevel force(level);
     INFO("SIMD level " << static_cast<int>(yf::import::simd_level()));
     const auto s = import(write(dir, "long.inf", text));
@@ -173,5 +174,9 @@ TEST_CASE("SINF long rows: every code kind at every position of a block", "[Sinf
     CHECK(s.wafers[0].binmap->bins == expected);
     // A bad code inside a block: the error names it.
     CHECK_THAT(error_of(write(dir, "bad.inf", bad + "\n")), Catch::Contains("bad.inf: line 2: RowData: '0G' is not a hexadecimal"));
+    // ...and after two good blocks of 32.
+    std::string late = "DEVICE:D\nRowData:";
+    for (int c = 0; c < 100; ++c) late += (c ? " " : "") + std::string(c == 70 ? "G1" : "01");
+    CHECK_THAT(error_of(write(dir, "late.inf", late + "\n")), Catch::Contains("late.inf: line 2: RowData: 'G1' is not a hexadecimal"));
   }
 }
