@@ -6,7 +6,6 @@
 
 #include "io/import/BinCodes.hpp"
 #include "io/import/ImportSink.hpp"
-
 #include "io/import/SimdLevel.hpp"
 
 #if defined(__SSE2__)
@@ -55,10 +54,6 @@ const char* next_name_value(std::string_view text, std::size_t& k, std::string_v
   return nullptr;
 }
 
-// First position in p[0, n) of a byte that a text cannot simply pass over: '<' (its
-// end), '&', ']', a control byte (line feeds and tabs included: the caller counts and
-// skips them) or a non-ASCII byte. SSE2 compares 16 bytes at a time (signed: bytes
-// >= 0x80 are below 0x20).
 #if defined(YF_AVX2_TARGET)
 // 0xFF in each byte of p[0, 32) that find_special stops at.
 __attribute__((target("avx2"))) inline __m256i special32(const char* p) {
@@ -70,8 +65,9 @@ __attribute__((target("avx2"))) inline __m256i special32(const char* p) {
 }
 
 // find_special's loop on 32 bytes at a time (AVX2, chosen at run time); returns the
-// position found, or where it stopped (the last n % 32 bytes are left).
-__attribute__((target("avx2"))) std::size_t find_special_avx2(const char* p, std::size_t n) {
+// position found (`found` set), or where it stopped (the last n % 32 bytes are left).
+__attribute__((target("avx2"))) std::size_t find_special_avx2(const char* p, std::size_t n, bool& found) {
+  found = true;
   std::size_t i = 0;
   // 64 bytes a round, one test for both halves: a row of codes is hundreds of bytes.
   for (; i + 64 <= n; i += 64) {
@@ -85,16 +81,22 @@ __attribute__((target("avx2"))) std::size_t find_special_avx2(const char* p, std
   for (; i + 32 <= n; i += 32)
     if (const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(special32(p + i))))
       return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  found = false;
   return i;
 }
 #endif
 
+// First position in p[0, n) of a byte that a text cannot simply pass over: '<' (its
+// end), '&', ']', a control byte (line feeds and tabs included: the caller counts and
+// skips them) or a non-ASCII byte. SSE2 compares 16 bytes at a time (signed: bytes
+// >= 0x80 are below 0x20).
 std::size_t find_special(const char* p, std::size_t n) {
   std::size_t i = 0;
 #if defined(YF_AVX2_TARGET)
   if (use_avx2()) {
-    i = find_special_avx2(p, n);
-    if (i + 32 <= n) return i;  // found
+    bool found = false;
+    i = find_special_avx2(p, n, found);
+    if (found) return i;
   }
 #endif
 #if defined(__SSE2__)

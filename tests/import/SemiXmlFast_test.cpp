@@ -240,6 +240,14 @@ TEST_CASE("E142 fast reading equals libxml2's on the subset's variations", "[Sem
               "<BinCode>0a0aff</BinCode>"};
     cases.emplace_back("rows text_if leaves to text()", d);
   }
+  for (int at : {0, 15, 16, 31, 32, 33, 63, 64, 65, 95, 127, 128}) {
+    // A long text with a reference, a tab or a line end at each edge of the scanner's
+    // 16-, 32- and 64-byte steps.
+    Doc d;
+    const char* special = at % 3 == 0 ? "&amp;" : at % 3 == 1 ? "\t" : "\n";
+    d.lot = std::string(static_cast<std::size_t>(at), 'L') + special + std::string(140, 'M');
+    cases.emplace_back("long text, special at " + std::to_string(at), d);
+  }
   {
     Doc d;  // an odd number of hex digits: the same error from both readings
     d.rows[1] = "<BinCode>FF010</BinCode>";
