@@ -1,0 +1,103 @@
+#include "stages/PatternForest.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+namespace yf {
+
+std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& nodes, const std::vector<int>& roots,
+                                                  int features, int classes) {
+  if (features <= 0 || features > 256 || classes <= 0 || classes > 256) return std::nullopt;
+  const auto count = static_cast<int>(nodes.size());
+  std::vector<char> seen(nodes.size(), 0);
+  struct Tree {
+    std::vector<Node> nodes;
+    int depth = 0;  // of its deepest leaf (root 0): the steps a walk takes at most
+  };
+  std::vector<Tree> trees;
+  trees.reserve(roots.size());
+  struct Todo {
+    int in, depth, parent;  // parent: the node whose `right` this one is (-1: a left child or the root)
+  };
+  std::vector<Todo> stack;
+  for (const int root : roots) {
+    if (root < 0 || root >= count) return std::nullopt;
+    Tree t;
+    stack.assign(1, Todo{root, 0, -1});
+    // Depth first, left before right: a left child lands just after its parent.
+    while (!stack.empty()) {
+      const Todo todo = stack.back();
+      stack.pop_back();
+      if (seen[static_cast<std::size_t>(todo.in)] || t.nodes.size() > std::numeric_limits<std::uint16_t>::max() ||
+          todo.depth > 255)
+        return std::nullopt;
+      seen[static_cast<std::size_t>(todo.in)] = 1;
+      const auto self = static_cast<std::uint16_t>(t.nodes.size());
+      if (todo.parent >= 0) t.nodes[static_cast<std::size_t>(todo.parent)].right = self;
+      const InputNode& in = nodes[static_cast<std::size_t>(todo.in)];
+      if (in.var < 0) {
+        if (in.label < 0 || in.label >= classes) return std::nullopt;
+        t.nodes.push_back(Node{static_cast<float>(in.label), 0, 0, self});
+        t.depth = std::max(t.depth, todo.depth);
+        continue;
+      }
+      if (in.var >= features || in.left < 0 || in.left >= count || in.right < 0 || in.right >= count)
+        return std::nullopt;
+      t.nodes.push_back(Node{in.threshold, static_cast<std::uint8_t>(in.var), 1, 0});
+      stack.push_back(Todo{in.right, todo.depth + 1, self});
+      stack.push_back(Todo{in.left, todo.depth + 1, -1});
+    }
+    trees.push_back(std::move(t));
+  }
+  // The deepest tree first: at level d the trees still walking are a prefix.
+  std::vector<std::size_t> order(trees.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return trees[a].depth > trees[b].depth; });
+  PatternForest f;
+  for (const std::size_t i : order) {
+    f.base_.push_back(static_cast<std::uint32_t>(f.nodes_.size()));
+    f.nodes_.insert(f.nodes_.end(), trees[i].nodes.begin(), trees[i].nodes.end());
+  }
+  const int depth = trees.empty() ? 0 : trees[order.front()].depth;
+  for (int d = 0; d < depth; ++d) {
+    std::uint32_t n = 0;
+    for (const Tree& t : trees) n += t.depth > d;
+    f.active_.push_back(n);
+  }
+  return f;
+}
+
+void PatternForest::vote(const float* x, int* counts) const {
+  constexpr std::size_t kChunk = 128;  // trees walked together (positions on the stack)
+  const Node* nodes = nodes_.data();
+  const std::size_t trees = base_.size();
+  for (std::size_t c0 = 0; c0 < trees; c0 += kChunk) {
+    const std::size_t n = std::min(kChunk, trees - c0);
+    const std::uint32_t* base = base_.data() + c0;
+    std::uint16_t pos[kChunk] = {};
+    for (const std::uint32_t active : active_) {
+      if (active <= c0) break;
+      const std::size_t walking = std::min<std::size_t>(active - c0, n);
+      for (std::size_t t = 0; t < walking; ++t) {
+        const std::uint32_t at = pos[t];
+        const Node nd = nodes[base[t] + at];
+        // A mask, not a branch: which way a tree goes is as good as random, and a
+        // mispredicted branch would also stop the other trees' loads of this level.
+        std::uint32_t left = -static_cast<std::uint32_t>(x[nd.var] <= nd.threshold);
+        // Hides that `left` is 0 or ~0 from the optimiser, which would turn the mask
+        // back into a branch (GCC 12 does).
+        __asm__("" : "+r"(left));
+        const std::uint32_t next = ((at + nd.step) & left) | (nd.right & ~left);
+        pos[t] = static_cast<std::uint16_t>(next);
+        // Fetched while the other trees take this level: the load of the next level is
+        // then a hit instead of a miss the whole walk waits on.
+        __builtin_prefetch(nodes + base[t] + next);
+      }
+    }
+    for (std::size_t t = 0; t < n; ++t) ++counts[static_cast<int>(nodes[base[t] + pos[t]].threshold)];  // a leaf's class
+  }
+}
+
+}  // namespace yf
