@@ -8,19 +8,22 @@ namespace yf {
 
 std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& nodes, const std::vector<int>& roots,
                                                   int features, int classes) {
-  if (features <= 0 || features > 256 || classes <= 0 || classes > 256) return std::nullopt;
+  // A leaf's class doubles as the feature its (never used) comparison reads.
+  if (features <= 0 || features > 256 || classes <= 0 || classes > features) return std::nullopt;
   const auto count = static_cast<int>(nodes.size());
+  if (count >= (1 << 24)) return std::nullopt;
   std::vector<char> seen(nodes.size(), 0);
   struct Tree {
-    std::vector<Node> nodes;
-    int depth = 0;  // of its deepest leaf (root 0): the steps a walk takes at most
+    std::vector<Node> nodes;  // `link` holds indices within the tree until the trees are placed
+    int depth = 0;            // of its deepest leaf (root 0): the steps a walk takes at most
   };
   std::vector<Tree> trees;
   trees.reserve(roots.size());
   struct Todo {
-    int in, depth, parent;  // parent: the node whose `right` this one is (-1: a left child or the root)
+    int in, depth, parent;  // parent: the node whose right child this one is (-1: a left child or the root)
   };
   std::vector<Todo> stack;
+  const float leaf = std::numeric_limits<float>::quiet_NaN();
   for (const int root : roots) {
     if (root < 0 || root >= count) return std::nullopt;
     Tree t;
@@ -29,23 +32,21 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
     while (!stack.empty()) {
       const Todo todo = stack.back();
       stack.pop_back();
-      if (seen[static_cast<std::size_t>(todo.in)] || t.nodes.size() > std::numeric_limits<std::uint16_t>::max() ||
-          todo.depth > 255)
-        return std::nullopt;
+      if (seen[static_cast<std::size_t>(todo.in)] || todo.depth > 255) return std::nullopt;
       seen[static_cast<std::size_t>(todo.in)] = 1;
-      const auto self = static_cast<std::uint16_t>(t.nodes.size());
-      if (todo.parent >= 0) t.nodes[static_cast<std::size_t>(todo.parent)].right = self;
+      const auto self = static_cast<std::uint32_t>(t.nodes.size());
+      if (todo.parent >= 0) t.nodes[static_cast<std::size_t>(todo.parent)].link |= self << 8;
       const InputNode& in = nodes[static_cast<std::size_t>(todo.in)];
       if (in.var < 0) {
         if (in.label < 0 || in.label >= classes) return std::nullopt;
-        t.nodes.push_back(Node{static_cast<float>(in.label), 0, 0, self});
+        t.nodes.push_back(Node{leaf, static_cast<std::uint32_t>(in.label) | self << 8});
         t.depth = std::max(t.depth, todo.depth);
         continue;
       }
       if (in.var >= features || in.left < 0 || in.left >= count || in.right < 0 || in.right >= count)
         return std::nullopt;
-      t.nodes.push_back(Node{in.threshold, static_cast<std::uint8_t>(in.var), 1, 0});
-      stack.push_back(Todo{in.right, todo.depth + 1, self});
+      t.nodes.push_back(Node{in.threshold, static_cast<std::uint32_t>(in.var)});
+      stack.push_back(Todo{in.right, todo.depth + 1, static_cast<int>(self)});
       stack.push_back(Todo{in.left, todo.depth + 1, -1});
     }
     trees.push_back(std::move(t));
@@ -57,8 +58,12 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
                    [&](std::size_t a, std::size_t b) { return trees[a].depth > trees[b].depth; });
   PatternForest f;
   for (const std::size_t i : order) {
-    f.base_.push_back(static_cast<std::uint32_t>(f.nodes_.size()));
-    f.nodes_.insert(f.nodes_.end(), trees[i].nodes.begin(), trees[i].nodes.end());
+    const auto base = static_cast<std::uint32_t>(f.nodes_.size());
+    f.base_.push_back(base);
+    for (Node n : trees[i].nodes) {
+      n.link = (n.link & 0xFF) | ((n.link >> 8) + base) << 8;  // the right child's index in the forest
+      f.nodes_.push_back(n);
+    }
   }
   const int depth = trees.empty() ? 0 : trees[order.front()].depth;
   for (int d = 0; d < depth; ++d) {
@@ -75,28 +80,28 @@ void PatternForest::vote(const float* x, int* counts) const {
   const std::size_t trees = base_.size();
   for (std::size_t c0 = 0; c0 < trees; c0 += kChunk) {
     const std::size_t n = std::min(kChunk, trees - c0);
-    const std::uint32_t* base = base_.data() + c0;
-    std::uint16_t pos[kChunk] = {};
+    std::uint32_t pos[kChunk];
+    std::copy_n(base_.data() + c0, n, pos);  // the roots
     for (const std::uint32_t active : active_) {
       if (active <= c0) break;
       const std::size_t walking = std::min<std::size_t>(active - c0, n);
       for (std::size_t t = 0; t < walking; ++t) {
         const std::uint32_t at = pos[t];
-        const Node nd = nodes[base[t] + at];
+        const Node nd = nodes[at];
         // A mask, not a branch: which way a tree goes is as good as random, and a
         // mispredicted branch would also stop the other trees' loads of this level.
-        std::uint32_t left = -static_cast<std::uint32_t>(x[nd.var] <= nd.threshold);
+        std::uint32_t left = -static_cast<std::uint32_t>(x[nd.link & 0xFF] <= nd.threshold);
         // Hides that `left` is 0 or ~0 from the optimiser, which would turn the mask
         // back into a branch (GCC 12 does).
         __asm__("" : "+r"(left));
-        const std::uint32_t next = ((at + nd.step) & left) | (nd.right & ~left);
-        pos[t] = static_cast<std::uint16_t>(next);
+        const std::uint32_t next = ((at + 1) & left) | ((nd.link >> 8) & ~left);
+        pos[t] = next;
         // Fetched while the other trees take this level: the load of the next level is
         // then a hit instead of a miss the whole walk waits on.
-        __builtin_prefetch(nodes + base[t] + next);
+        __builtin_prefetch(nodes + next);
       }
     }
-    for (std::size_t t = 0; t < n; ++t) ++counts[static_cast<int>(nodes[base[t] + pos[t]].threshold)];  // a leaf's class
+    for (std::size_t t = 0; t < n; ++t) ++counts[nodes[pos[t]].link & 0xFF];  // a leaf's class
   }
 }
 

@@ -28,9 +28,9 @@ class PatternForest {
     int label = 0;
   };
 
-  // Nullopt when the trees cannot be laid out here (a tree of more than 65,536 nodes
-  // or deeper than 255 levels, a feature index >= 256 or >= `features`, a label
-  // outside [0, classes), a child index out of range, a node reached twice).
+  // Nullopt when the trees cannot be laid out here (more than 2^24 nodes, a tree deeper
+  // than 255 levels, more classes than features, a feature index >= `features` (at most
+  // 256), a label outside [0, classes), a child index out of range, a node reached twice).
   static std::optional<PatternForest> build(const std::vector<InputNode>& nodes, const std::vector<int>& roots,
                                             int features, int classes);
 
@@ -43,18 +43,16 @@ class PatternForest {
   int max_depth() const { return static_cast<int>(active_.size()); }
 
  private:
-  // 8 bytes. Inner node: go to this + step (= +1, the left child) when
-  // x[var] <= threshold, else to tree + right. Leaf: var 0, step 0 and right = itself,
-  // so that a walk that reached it stays there whichever way x[0] compares; its
-  // threshold is the class it votes for (the vote then reads no other array).
+  // 8 bytes. Inner node: go to the next node (its left child) when x[var] <= threshold,
+  // else to node `right`; link = var | right << 8. Leaf: threshold NaN, so that every
+  // comparison fails and the walk goes "right" to the leaf itself and stays there;
+  // link = class | itself << 8 (the class, < features, is also a valid x index).
   struct Node {
     float threshold;
-    std::uint8_t var;
-    std::uint8_t step;
-    std::uint16_t right;  // index within the tree
+    std::uint32_t link;
   };
   std::vector<Node> nodes_;
-  std::vector<std::uint32_t> base_;   // each tree's first node, the deepest tree first
+  std::vector<std::uint32_t> base_;   // each tree's root, the deepest tree first
   std::vector<std::uint32_t> active_;  // active_[d]: trees with a leaf deeper than d
 };
 

@@ -21,8 +21,9 @@ using Node = yf::PatternForest::InputNode;
 Node split(int var, float threshold, int left, int right) { return Node{var, threshold, left, right, 0}; }
 Node leaf(int label) { return Node{-1, 0, -1, -1, label}; }
 
-std::vector<int> vote(const yf::PatternForest& f, const std::vector<float>& x, int classes = 4) {
+std::vector<int> vote(const yf::PatternForest& f, std::vector<float> x, int classes = 4) {
   std::vector<int> counts(static_cast<std::size_t>(classes), 0);
+  x.resize(4, 0.0f);  // the trees read x0..x2; the forests below take 4 features
   f.vote(x.data(), counts.data());
   return counts;
 }
@@ -41,7 +42,7 @@ const std::vector<int> kRoots = {0, 5, 6};
 }  // namespace
 
 TEST_CASE("flat forest: hand-built trees vote as drawn, a tie at a threshold goes left", "[PatternForest]") {
-  const auto f = yf::PatternForest::build(kNodes, kRoots, 3, 4);
+  const auto f = yf::PatternForest::build(kNodes, kRoots, 4, 4);
   REQUIRE(f);
   CHECK(f->trees() == 3);
   CHECK(f->nodes() == 13);
@@ -72,7 +73,7 @@ TEST_CASE("flat forest: more trees than one lockstep chunk, of different depths"
     }
     roots.push_back(copy);
   }
-  const auto f = yf::PatternForest::build(nodes, roots, 3, 4);
+  const auto f = yf::PatternForest::build(nodes, roots, 4, 4);
   REQUIRE(f);
   CHECK(f->trees() == 300);
   CHECK(vote(*f, {0.1f, 5.0f, 0.0f}) == std::vector<int>{100, 100, 100, 0});
@@ -80,28 +81,29 @@ TEST_CASE("flat forest: more trees than one lockstep chunk, of different depths"
 }
 
 TEST_CASE("flat forest: trees it cannot hold are refused", "[PatternForest]") {
-  CHECK(yf::PatternForest::build(kNodes, kRoots, 3, 4));
-  CHECK_FALSE(yf::PatternForest::build(kNodes, {0, 5, 13}, 3, 4));  // root out of range
-  CHECK_FALSE(yf::PatternForest::build(kNodes, kRoots, 2, 4));      // feature 2 of 2
-  CHECK_FALSE(yf::PatternForest::build(kNodes, kRoots, 3, 3));      // class 3 of 3
+  CHECK(yf::PatternForest::build(kNodes, kRoots, 4, 4));
+  CHECK_FALSE(yf::PatternForest::build(kNodes, {0, 5, 13}, 4, 4));  // root out of range
+  CHECK_FALSE(yf::PatternForest::build(kNodes, kRoots, 4, 3));      // class 3 of 3
+  CHECK_FALSE(yf::PatternForest::build(kNodes, kRoots, 3, 4));      // more classes than features
+  CHECK_FALSE(yf::PatternForest::build({split(4, 0.0f, 1, 2), leaf(0), leaf(1)}, {0}, 4, 2));  // feature 4 of 4
   auto cycle = kNodes;
   cycle[1].right = 0;  // back to the root
-  CHECK_FALSE(yf::PatternForest::build(cycle, kRoots, 3, 4));
+  CHECK_FALSE(yf::PatternForest::build(cycle, kRoots, 4, 4));
   auto shared = kNodes;
   shared[7].left = 2;  // tree C borrows a leaf of tree A
-  CHECK_FALSE(yf::PatternForest::build(shared, kRoots, 3, 4));
+  CHECK_FALSE(yf::PatternForest::build(shared, kRoots, 4, 4));
   auto dangling = kNodes;
   dangling[8].right = 99;
-  CHECK_FALSE(yf::PatternForest::build(dangling, kRoots, 3, 4));
+  CHECK_FALSE(yf::PatternForest::build(dangling, kRoots, 4, 4));
   // A chain 300 levels deep (one split a level).
   std::vector<Node> chain(601);
   for (int i = 0; i < 300; ++i) chain[static_cast<std::size_t>(2 * i)] = split(0, static_cast<float>(i), 2 * i + 1, 2 * i + 2);
   for (int i = 0; i < 300; ++i) chain[static_cast<std::size_t>(2 * i + 1)] = leaf(1);
   chain[600] = leaf(0);
-  CHECK_FALSE(yf::PatternForest::build(chain, {0}, 1, 2));
+  CHECK_FALSE(yf::PatternForest::build(chain, {0}, 2, 2));
   chain.resize(2 * 200 + 1);
   chain[400] = leaf(0);
-  const auto ok = yf::PatternForest::build(chain, {0}, 1, 2);
+  const auto ok = yf::PatternForest::build(chain, {0}, 2, 2);
   REQUIRE(ok);
   CHECK(ok->max_depth() == 200);
   CHECK(vote(*ok, {150.5f}, 2) == std::vector<int>{0, 1});  // left at the split of 151
