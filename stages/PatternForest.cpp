@@ -1,6 +1,7 @@
 #include "stages/PatternForest.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -75,33 +76,41 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
 }
 
 void PatternForest::vote(const float* x, int* counts) const {
-  constexpr std::size_t kChunk = 128;  // trees walked together (positions on the stack)
+  constexpr std::size_t kChunk = 256;  // trees walked together (positions on the stack)
   const Node* nodes = nodes_.data();
   const std::size_t trees = base_.size();
   for (std::size_t c0 = 0; c0 < trees; c0 += kChunk) {
-    const std::size_t n = std::min(kChunk, trees - c0);
+    std::size_t walking = std::min(kChunk, trees - c0);
     std::uint32_t pos[kChunk];
-    std::copy_n(base_.data() + c0, n, pos);  // the roots
-    for (const std::uint32_t active : active_) {
-      if (active <= c0) break;
-      const std::size_t walking = std::min<std::size_t>(active - c0, n);
+    std::uint8_t label[kChunk];  // the class of each leaf reached, in the order reached
+    std::size_t done = 0;
+    std::copy_n(base_.data() + c0, walking, pos);  // the roots
+    while (walking > 0) {
+      // One level of every tree still walking. A tree on a leaf records its class and
+      // leaves the walk, the others go down one level and stay (in place: kept <= t).
+      // No branch: which way a tree goes is as good as random, and a mispredicted
+      // branch would also stop the other trees' loads of this level.
+      std::size_t kept = 0;
       for (std::size_t t = 0; t < walking; ++t) {
         const std::uint32_t at = pos[t];
         const Node nd = nodes[at];
-        // A mask, not a branch: which way a tree goes is as good as random, and a
-        // mispredicted branch would also stop the other trees' loads of this level.
+        std::uint32_t leaf = std::isnan(nd.threshold) ? 1u : 0u;
         std::uint32_t left = -static_cast<std::uint32_t>(x[nd.link & 0xFF] <= nd.threshold);
-        // Hides that `left` is 0 or ~0 from the optimiser, which would turn the mask
-        // back into a branch (GCC 12 does).
-        __asm__("" : "+r"(left));
+        // Hide that these are 0/1 and 0/~0 from the optimiser, which would turn them
+        // back into branches (GCC 12 does).
+        __asm__("" : "+r"(leaf), "+r"(left));
+        label[done] = static_cast<std::uint8_t>(nd.link);
+        done += leaf;
         const std::uint32_t next = ((at + 1) & left) | ((nd.link >> 8) & ~left);
-        pos[t] = next;
+        pos[kept] = next;
+        kept += 1 - leaf;
         // Fetched while the other trees take this level: the load of the next level is
         // then a hit instead of a miss the whole walk waits on.
         __builtin_prefetch(nodes + next);
       }
+      walking = kept;
     }
-    for (std::size_t t = 0; t < n; ++t) ++counts[nodes[pos[t]].link & 0xFF];  // a leaf's class
+    for (std::size_t t = 0; t < done; ++t) ++counts[label[t]];
   }
 }
 
