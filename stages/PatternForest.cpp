@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 namespace yf {
 
@@ -52,25 +51,15 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
     }
     trees.push_back(std::move(t));
   }
-  // The deepest tree first: at level d the trees still walking are a prefix.
-  std::vector<std::size_t> order(trees.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return trees[a].depth > trees[b].depth; });
   PatternForest f;
-  for (const std::size_t i : order) {
+  for (const Tree& t : trees) {
     const auto base = static_cast<std::uint32_t>(f.nodes_.size());
     f.base_.push_back(base);
-    for (Node n : trees[i].nodes) {
+    for (Node n : t.nodes) {
       n.link = (n.link & 0xFF) | ((n.link >> 8) + base) << 8;  // the right child's index in the forest
       f.nodes_.push_back(n);
     }
-  }
-  const int depth = trees.empty() ? 0 : trees[order.front()].depth;
-  for (int d = 0; d < depth; ++d) {
-    std::uint32_t n = 0;
-    for (const Tree& t : trees) n += t.depth > d;
-    f.active_.push_back(n);
+    f.depth_ = std::max(f.depth_, t.depth);
   }
   return f;
 }
