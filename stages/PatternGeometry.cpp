@@ -254,13 +254,19 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
         if (B[j] != 0) consider(B[j], B[j - 3] + B[j + 3]);
     }
   }
-  // Leave the histogram all zero for the next call.
-  if (n * kAngles < hist_size / 4) {
+  // Leave the histogram all zero for the next call: each point's bins, or each angle's
+  // range of bins (all that can hold a point), whichever is fewer.
+  std::size_t ranges = 0;
+  for (std::size_t k = 0; k < kAngles; ++k) ranges += static_cast<std::size_t>(hi[k] - lo[k] + 1);
+  if (n * kAngles < ranges) {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t k = 0; k < kAngles; ++k)
         hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bins_of[i * kAngles + k])] = 0;
   } else {
-    std::fill(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(hist_size), 0);
+    for (std::size_t k = 0; k < kAngles; ++k) {
+      const auto from = hist.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(lo[k]));
+      std::fill(from, from + (hi[k] - lo[k] + 1), 0);
+    }
   }
   out.excess = 0.5 * static_cast<double>(best2);
   out.z = std::sqrt(static_cast<double>(z_num) / static_cast<double>(z_den));
