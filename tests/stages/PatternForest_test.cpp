@@ -55,6 +55,8 @@ TEST_CASE("flat forest: hand-built trees vote as drawn, a tie at a threshold goe
   CHECK(vote(*f, {std::nextafter(0.5f, 1.0f), 3.0f, std::nextafter(-1.0f, 0.0f)}) == std::vector<int>{1, 0, 0, 2});
   // C's deepest left branch: x1 <= 0 -> 2 (A: x0 1 > 0.5 -> 3).
   CHECK(vote(*f, {1.0f, 0.0f, 7.0f}) == std::vector<int>{1, 0, 1, 1});
+  // A NaN feature compares false, as in OpenCV (value <= c): right at every split.
+  CHECK(vote(*f, {std::nanf(""), std::nanf(""), std::nanf("")}) == std::vector<int>{1, 0, 0, 2});
 }
 
 TEST_CASE("flat forest: more trees than one lockstep chunk, of different depths", "[PatternForest]") {
