@@ -41,6 +41,13 @@ class PatternForest {
   // `features` values. Thread-safe (const, locals only).
   void vote(const float* x, int* counts) const;
 
+  // Asks for every tree's root node in the cache, so that the first level of a vote
+  // that follows a while later (after the features) does not wait on memory (~0.25 us
+  // a bench wafer; the top three levels instead cost more than they saved).
+  void prefetch_roots() const {
+    for (const std::uint32_t r : base_) __builtin_prefetch(nodes_.data() + r);
+  }
+
   int trees() const { return static_cast<int>(base_.size()); }
   int nodes() const { return static_cast<int>(nodes_.size()); }
   int max_depth() const { return depth_; }  // of the deepest leaf (a root alone: 0)

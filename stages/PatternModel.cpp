@@ -181,6 +181,7 @@ PatternVerdict PatternModel::classify(const FailMap& map) const {
       return classify_features(pattern_features(map));  // which throws the size error
     return no_fail_verdict_;
   }
+  if (impl_->flat) impl_->flat->prefetch_roots();  // they arrive while the features are worked out
   return classify_features(pattern_features(map));
 }
 
