@@ -64,6 +64,7 @@ void PatternModel::Impl::prepare() {
     }
     if (nd.split >= static_cast<int>(splits.size())) return;
     const auto& sp = splits[static_cast<std::size_t>(nd.split)];
+    if (sp.varIdx < 0 || sp.varIdx >= n) return;  // (a negative one would read as a leaf)
     o.var = sp.varIdx, o.threshold = sp.c, o.left = nd.left, o.right = nd.right;
   }
   auto built = PatternForest::build(in, forest->getRoots(), n, classes);
@@ -158,9 +159,9 @@ PatternVerdict verdict_of(const int* counts, std::size_t classes) {
 }  // namespace
 
 PatternVerdict PatternModel::classify_features(const std::vector<float>& features) const {
-  if (impl_->flat) {
+  std::array<int, 16> counts{};  // per class: no allocation on the pipeline's path
+  if (impl_->flat && pattern_classes().size() <= counts.size()) {
     check_length(features);
-    std::array<int, 16> counts{};
     impl_->flat_votes(features.data(), counts.data());
     return verdict_of(counts.data(), pattern_classes().size());
   }
