@@ -4,6 +4,7 @@
 // from the bin map, pattern_features(), and the forest's vote with the shipped model.
 #include <benchmark/benchmark.h>
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +92,33 @@ void BM_PatternClassifyFromBins(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+double thread_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// The same with 2 MB of other data touched between two wafers, as the rest of a wafer's
+// work does in the pipeline: the forest and the feature buffers start out of the
+// caches (the case the forest's lockstep vote is written for; docs/patterns.md "Speed").
+void BM_PatternClassifyCold(benchmark::State& state) {
+  const Maps& m = maps();
+  const auto model = yf::PatternModel::load(kModel);
+  std::vector<char> other(2 << 20, 1);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    for (std::size_t j = 0; j < other.size(); j += 64) other[j] = static_cast<char>(other[j] + 1);
+    benchmark::ClobberMemory();
+    const yf::FailMap& map = m.fail[i++ % m.fail.size()];
+    // The thread's CPU time, not the wall clock: the machine is shared (the sweep's
+    // cost is left out either way).
+    const double t0 = thread_seconds();
+    benchmark::DoNotOptimize(model->classify(map));
+    state.SetIterationTime(thread_seconds() - t0);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 // Once per run: reading the shipped model.
 void BM_PatternModelLoad(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(yf::PatternModel::load(kModel));
@@ -101,6 +129,7 @@ BENCHMARK(BM_PatternFeatures);
 BENCHMARK(BM_PatternFeaturesByPattern)->DenseRange(0, 8);
 BENCHMARK(BM_PatternVote);
 BENCHMARK(BM_PatternClassifyFromBins);
+BENCHMARK(BM_PatternClassifyCold)->UseManualTime();
 BENCHMARK(BM_PatternModelLoad)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace

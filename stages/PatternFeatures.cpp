@@ -6,6 +6,10 @@
 #include <numbers>
 #include <stdexcept>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "stages/PatternGeometry.hpp"
 #include "stages/SortYieldStage.hpp"
 
@@ -239,6 +243,93 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
     }
 }
 
+// Totals of a pooled map: every die and fail, and the (pooled) die and failing cells.
+struct PoolCounts {
+  int dies = 0, fails = 0, cells = 0, failing = 0;
+};
+
+// A block of d dies and fl fails of `area` cells -> padded cell i: a die cell when at
+// least half the block is on the wafer, failing when at least half its dies fail.
+inline void emit_block(std::size_t i, int d, int fl, int area, std::uint8_t* st, std::uint16_t* dc, std::uint16_t* fc,
+                       PoolCounts& n) {
+  const bool die = 2 * d >= area;
+  const bool failing = die && 2 * fl >= d;
+  st[i] = static_cast<std::uint8_t>(die ? (failing ? 2 : 1) : 0);
+  dc[i] = static_cast<std::uint16_t>(die ? d : 0);
+  fc[i] = static_cast<std::uint16_t>(die ? fl : 0);
+  n.dies += die ? d : 0, n.fails += die ? fl : 0, n.cells += die, n.failing += failing;
+}
+
+// 2 x 2 pooling, the pipeline's case (the bench product's 55 x 60 maps): eight blocks at
+// a time in SSE2 (x86-64's baseline, so no run-time check), the rest one block at a
+// time with emit_block(); the same integers either way. The scalar loops written for
+// any block size cost ~40 k instructions a bench map, this ~5 k.
+void pool_2x2(const std::int8_t* in, int map_rows, int map_cols, int W, std::uint8_t* st, std::uint16_t* dc,
+              std::uint16_t* fc, PoolCounts& n) {
+  const int rows = (map_rows + 1) / 2, full = map_cols / 2;  // full-width blocks; a last 1-column one after them
+  auto die = [](std::int8_t x) { return x >= 0 ? 1 : 0; };  // -1 none, 0 pass, 1 fail
+  auto fail = [](std::int8_t x) { return x == 1 ? 1 : 0; };
+#if defined(__SSE2__)
+  const __m128i one8 = _mm_set1_epi8(1), none8 = _mm_set1_epi8(-1), low = _mm_set1_epi16(0x00FF);
+  const __m128i one16 = _mm_set1_epi16(1);
+  __m128i acc_dies = _mm_setzero_si128(), acc_fails = acc_dies, acc_cells = acc_dies, acc_failing = acc_dies;
+#endif
+  for (int r = 0; r < rows; ++r) {
+    const int bh = std::min(2, map_rows - 2 * r);
+    const std::int8_t* row0 = in + static_cast<std::size_t>(2 * r) * map_cols;
+    const std::int8_t* row1 = bh == 2 ? row0 + map_cols : nullptr;
+    const std::size_t base = static_cast<std::size_t>(r + 1) * W + 1;
+    int c = 0;
+#if defined(__SSE2__)
+    // Lanes stay far below 2^15: at most 4 a block and 3,000 / 8 blocks a lane.
+    const __m128i area_minus_1 = _mm_set1_epi16(static_cast<short>(2 * bh - 1));
+    for (; c + 8 <= full; c += 8) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row0 + 2 * c));
+      __m128i d8 = _mm_and_si128(_mm_cmpgt_epi8(a, none8), one8);
+      __m128i f8 = _mm_and_si128(_mm_cmpeq_epi8(a, one8), one8);
+      if (row1) {
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row1 + 2 * c));
+        d8 = _mm_add_epi8(d8, _mm_and_si128(_mm_cmpgt_epi8(b, none8), one8));
+        f8 = _mm_add_epi8(f8, _mm_and_si128(_mm_cmpeq_epi8(b, one8), one8));
+      }
+      // Each block's two columns are a byte pair: their sum in a 16-bit lane.
+      const __m128i d = _mm_add_epi16(_mm_and_si128(d8, low), _mm_srli_epi16(d8, 8));
+      const __m128i f = _mm_add_epi16(_mm_and_si128(f8, low), _mm_srli_epi16(f8, 8));
+      const __m128i is_die = _mm_cmpgt_epi16(_mm_slli_epi16(d, 1), area_minus_1);  // 2d >= area
+      const __m128i is_failing = _mm_and_si128(is_die, _mm_cmpgt_epi16(_mm_slli_epi16(f, 1), _mm_sub_epi16(d, one16)));
+      const __m128i dv = _mm_and_si128(d, is_die), fv = _mm_and_si128(f, is_die);
+      const __m128i die1 = _mm_and_si128(is_die, one16), failing1 = _mm_and_si128(is_failing, one16);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dc + base + c), dv);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(fc + base + c), fv);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(st + base + c), _mm_packus_epi16(_mm_add_epi16(die1, failing1), dv));
+      acc_dies = _mm_add_epi16(acc_dies, dv), acc_fails = _mm_add_epi16(acc_fails, fv);
+      acc_cells = _mm_add_epi16(acc_cells, die1), acc_failing = _mm_add_epi16(acc_failing, failing1);
+    }
+#endif
+    for (; c < full; ++c) {
+      int d = die(row0[2 * c]) + die(row0[2 * c + 1]), fl = fail(row0[2 * c]) + fail(row0[2 * c + 1]);
+      if (row1) d += die(row1[2 * c]) + die(row1[2 * c + 1]), fl += fail(row1[2 * c]) + fail(row1[2 * c + 1]);
+      emit_block(base + c, d, fl, 2 * bh, st, dc, fc, n);
+    }
+    if (2 * full < map_cols) {
+      const int last = map_cols - 1;
+      int d = die(row0[last]), fl = fail(row0[last]);
+      if (row1) d += die(row1[last]), fl += fail(row1[last]);
+      emit_block(base + full, d, fl, bh, st, dc, fc, n);
+    }
+  }
+#if defined(__SSE2__)
+  auto sum = [](__m128i v) {
+    alignas(16) std::uint16_t lanes[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), v);
+    int t = 0;
+    for (const std::uint16_t x : lanes) t += x;
+    return t;
+  };
+  n.dies += sum(acc_dies), n.fails += sum(acc_fails), n.cells += sum(acc_cells), n.failing += sum(acc_failing);
+#endif
+}
+
 // Per-thread working memory: after the first maps nothing is allocated but the result.
 struct Scratch {
   // A few die layouts: the pipeline alternates a wafer's sort map (tested dies) and
@@ -250,6 +341,7 @@ struct Scratch {
   std::vector<std::uint8_t> state;   // padded: 0 no die, 1 pass, 2 fail (a pooled block: half its dies)
   std::vector<std::uint16_t> acc_d, acc_f;  // pooling: dies and fails down each column of a band
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
+  std::vector<std::uint8_t> nb;     // padded x 3: failing 4-neighbours, failing 8-neighbours, 4-neighbour dies
   int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
   std::vector<int> pixels, labels, parent, hist, bins;
   std::vector<Blob> blobs;
@@ -306,16 +398,12 @@ std::vector<float> pattern_features(const FailMap& map) {
       }
     }
     n_cells = n_dies, n_bfail = n_fail;
+  } else if (block == 2) {
+    PoolCounts n;
+    pool_2x2(reinterpret_cast<const std::int8_t*>(map.cells.data()), map.rows, map.cols, W, st, dc, fc, n);
+    n_dies = n.dies, n_fail = n.fails, n_cells = n.cells, n_bfail = n.failing;
   } else {
-    // A block of d dies and fl fails -> one cell.
-    auto emit = [&](std::size_t i, int d, int fl, int area) {
-      const bool die = 2 * d >= area;  // at least half the block on the wafer
-      const bool failing = die && 2 * fl >= d;
-      st[i] = static_cast<std::uint8_t>(die ? (failing ? 2 : 1) : 0);
-      dc[i] = static_cast<std::uint16_t>(die ? d : 0);
-      fc[i] = static_cast<std::uint16_t>(die ? fl : 0);
-      n_dies += die ? d : 0, n_fail += die ? fl : 0, n_cells += die, n_bfail += failing;
-    };
+    PoolCounts n;
     // A band of `block` rows at a time: first its dies and fails summed down each column
     // (contiguous, vectorised), then across each block's columns.
     s.acc_d.assign(static_cast<std::size_t>(map.cols) + 1, 0), s.acc_f.assign(static_cast<std::size_t>(map.cols) + 1, 0);
@@ -338,21 +426,18 @@ std::vector<float> pattern_features(const FailMap& map) {
         }
       }
       const std::size_t base = static_cast<std::size_t>(r + 1) * W + 1;
-      if (block == 2) {
-        for (int c = 0; c < full; ++c) emit(base + c, vd[2 * c] + vd[2 * c + 1], vf[2 * c] + vf[2 * c + 1], 2 * bh);
-      } else {
-        for (int c = 0; c < full; ++c) {
-          int d = 0, fl = 0;
-          for (int j = c * block; j < (c + 1) * block; ++j) d += vd[j], fl += vf[j];
-          emit(base + c, d, fl, block * bh);
-        }
+      for (int c = 0; c < full; ++c) {
+        int d = 0, fl = 0;
+        for (int j = c * block; j < (c + 1) * block; ++j) d += vd[j], fl += vf[j];
+        emit_block(base + c, d, fl, block * bh, st, dc, fc, n);
       }
       if (full < cols) {
         int d = 0, fl = 0;
         for (int j = full * block; j < map.cols; ++j) d += vd[j], fl += vf[j];
-        emit(base + full, d, fl, (map.cols - full * block) * bh);
+        emit_block(base + full, d, fl, (map.cols - full * block) * bh, st, dc, fc, n);
       }
     }
+    n_dies = n.dies, n_fail = n.fails, n_cells = n.cells, n_bfail = n.failing;
   }
   if (n_cells == 0) return out;
   DieGeometry* hit = nullptr;
@@ -380,32 +465,84 @@ std::vector<float> pattern_features(const FailMap& map) {
   int interior_clean = 0;
   s.pixels.clear();
   s.lx.clear(), s.ly.clear();
+  // Failing 4- and 8-neighbours and 4-neighbour dies of every cell, sixteen cells at a
+  // time (SSE2; read only at failing cells below).
+  s.nb.resize(3 * cells);
+  std::uint8_t* nbf4 = s.nb.data();
+  std::uint8_t* nbf8 = nbf4 + cells;
+  std::uint8_t* nbd4 = nbf8 + cells;
   for (int r = 1; r <= rows; ++r) {
-    for (int c = 1; c <= cols; ++c) {
+    int c = 1;
+#if defined(__SSE2__)
+    const __m128i two = _mm_set1_epi8(2), zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+    // The last sixteen overlap the ones before when cols is not a multiple of 16 (the
+    // same values written twice).
+    for (; cols >= 16 && c <= cols; c += 16) {
+      const int c0 = std::min(c, cols - 15);
+      const std::uint8_t* q0 = st + r * W + c0;
+      auto at = [](const std::uint8_t* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+      auto fails = [&](const std::uint8_t* q) { return _mm_and_si128(_mm_cmpeq_epi8(at(q), two), one); };
+      auto dies = [&](const std::uint8_t* q) { return _mm_andnot_si128(_mm_cmpeq_epi8(at(q), zero), one); };
+      const __m128i f4 = _mm_add_epi8(_mm_add_epi8(fails(q0 - 1), fails(q0 + 1)), _mm_add_epi8(fails(q0 - W), fails(q0 + W)));
+      const __m128i diag = _mm_add_epi8(_mm_add_epi8(fails(q0 - W - 1), fails(q0 - W + 1)),
+                                        _mm_add_epi8(fails(q0 + W - 1), fails(q0 + W + 1)));
+      const __m128i d4 = _mm_add_epi8(_mm_add_epi8(dies(q0 - 1), dies(q0 + 1)), _mm_add_epi8(dies(q0 - W), dies(q0 + W)));
+      const std::size_t i = static_cast<std::size_t>(r * W + c0);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(nbf4 + i), f4);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(nbf8 + i), _mm_add_epi8(f4, diag));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(nbd4 + i), d4);
+    }
+#endif
+    for (; c <= cols; ++c) {
       const int i = r * W + c;
-      const int n = fc[i];  // fails in the cell (0/1 unpooled)
-      if (n == 0) continue;
-      const Code& k = g.code[static_cast<std::size_t>(i)];
-      ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
-      if (k.outer) osec_f[k.oct] += n;
-      if (k.rim != 255) rim_f[k.rim] += n;
-      const double rho = fr.rho[static_cast<std::size_t>(i)];
-      rho_sum += n * rho, rho_sum2 += n * rho * rho;
-      if (st[i] != 2) continue;  // the shape is that of the failing cells
       const int f4 = (st[i - 1] == 2) + (st[i + 1] == 2) + (st[i - W] == 2) + (st[i + W] == 2);
-      const int d4 = (st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0);
-      joins_ff2 += f4, joins_fp += d4 - f4;
-      const int nb8 = f4 + (st[i - W - 1] == 2) + (st[i - W + 1] == 2) + (st[i + W - 1] == 2) + (st[i + W + 1] == 2);
-      if (nb8 == 0) continue;
-      s.clean[static_cast<std::size_t>(i)] = 1;
-      s.pixels.push_back(i);
-      if (D[i] < 3) continue;  // the line score leaves the two outermost layers out (see below)
-      ++interior_clean;
-      if (nb8 <= 4) {  // and the inside of blobs, where a scratch cannot be told apart
-        s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
-        s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
+      nbf4[i] = static_cast<std::uint8_t>(f4);
+      nbf8[i] = static_cast<std::uint8_t>(f4 + (st[i - W - 1] == 2) + (st[i - W + 1] == 2) + (st[i + W - 1] == 2) +
+                                          (st[i + W + 1] == 2));
+      nbd4[i] = static_cast<std::uint8_t>((st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0));
+    }
+  }
+  auto visit = [&](int r, int c) {
+    const int i = r * W + c;
+    const int n = fc[i];  // fails in the cell (0/1 unpooled), > 0
+    const Code& k = g.code[static_cast<std::size_t>(i)];
+    ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
+    if (k.outer) osec_f[k.oct] += n;
+    if (k.rim != 255) rim_f[k.rim] += n;
+    const double rho = fr.rho[static_cast<std::size_t>(i)];
+    rho_sum += n * rho, rho_sum2 += n * rho * rho;
+    if (st[i] != 2) return;  // the shape is that of the failing cells
+    const int f4 = nbf4[i], nb8 = nbf8[i];
+    joins_ff2 += f4, joins_fp += nbd4[i] - f4;
+    if (nb8 == 0) return;
+    s.clean[static_cast<std::size_t>(i)] = 1;
+    s.pixels.push_back(i);
+    if (D[i] < 3) return;  // the line score leaves the two outermost layers out (see below)
+    ++interior_clean;
+    if (nb8 <= 4) {  // and the inside of blobs, where a scratch cannot be told apart
+      s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
+      s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
+    }
+  };
+  // The cells with a fail, in scan order (the sums above depend on the order). Eight
+  // cells at a time: a bit mask of those with a fail, then its set bits, so that the
+  // cells without one cost neither a visit nor a mispredicted branch.
+  for (int r = 1; r <= rows; ++r) {
+    int c = 1;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    for (; c + 8 <= cols + 1; c += 8) {
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fc + r * W + c));
+      const __m128i none = _mm_cmpeq_epi16(n, zero);
+      auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
+      while (bits) {
+        visit(r, c + __builtin_ctz(bits));
+        bits &= bits - 1;
       }
     }
+#endif
+    for (; c <= cols; ++c)
+      if (fc[r * W + c] != 0) visit(r, c);
   }
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
   const int isolated = n_bfail - static_cast<int>(s.pixels.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace yf::pattern_detail {
@@ -190,33 +191,40 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
   if (hist.size() < hist_size) hist.assign(hist_size, 0);
   // |projection| <= sqrt(2) * radius_dies < half, so truncation after the offset is floor.
   const float offset = static_cast<float>(half) + 0.5f;
-  std::array<int, kAngles> lo, hi;
-  lo.fill(bins), hi.fill(-1);
   // Every angle of one point at a time: the bin arithmetic vectorises, and successive
   // increments go to different histograms instead of waiting on each other. Each
   // point's bins are kept (point-major) to visit and clear only those of a sparse map.
+  // The range of bins per angle comes from the extreme projections: the bin is a
+  // non-decreasing function of the projection (truncation, then clamping), so the bin
+  // of the smallest projection is the smallest bin.
   bins_of.resize(x.size() * kAngles);
+  std::array<float, kAngles> pmin, pmax;
+  pmin.fill(std::numeric_limits<float>::infinity()), pmax.fill(-std::numeric_limits<float>::infinity());
   for (std::size_t i = 0; i < x.size(); ++i) {
     int* b = &bins_of[i * kAngles];
-    for (std::size_t k = 0; k < kAngles; ++k)
-      b[k] = std::clamp(static_cast<int>(x[i] * trig[0][k] + y[i] * trig[1][k] + offset), 0, bins - 1);
     for (std::size_t k = 0; k < kAngles; ++k) {
-      ++hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
-      lo[k] = std::min(lo[k], b[k]), hi[k] = std::max(hi[k], b[k]);
+      const float p = x[i] * trig[0][k] + y[i] * trig[1][k] + offset;
+      pmin[k] = std::min(pmin[k], p), pmax[k] = std::max(pmax[k], p);
+      b[k] = std::clamp(static_cast<int>(p), 0, bins - 1);
     }
+    for (std::size_t k = 0; k < kAngles; ++k) ++hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
   }
+  std::array<int, kAngles> lo, hi;
+  for (std::size_t k = 0; k < kAngles; ++k)
+    lo[k] = std::clamp(static_cast<int>(pmin[k]), 0, bins - 1), hi[k] = std::clamp(static_cast<int>(pmax[k]), 0, bins - 1);
   // In integers: 2 x spike = 2 x band - (the two side bands), and the largest
   // spike^2 / (side + 1) by cross-multiplication, with one square root at the end.
   std::int64_t best2 = 0, z_num = 0, z_den = 1;
   const std::size_t n = x.size();
+  // Band j (bins j and j + 1; 0 unless 0 <= j <= bins - 2) of the angle at hand, for j
+  // from lo - 4 to hi + 3, at band[j - lo + 4]: zeros around the bands that can hold a
+  // point, so that a side band three away needs no bounds check.
+  thread_local std::vector<int> band_buf;
+  if (band_buf.size() < static_cast<std::size_t>(bins) + 8) band_buf.resize(static_cast<std::size_t>(bins) + 8);
   for (std::size_t k = 0; k < kAngles; ++k) {
     const int* h = &hist[k * static_cast<std::size_t>(bins)];
     auto band = [&](int j) { return (j >= 0 && j + 1 < bins) ? h[j] + h[j + 1] : 0; };
-    // Only bands that hold a point can peak: band j holds bins j and j + 1.
-    auto visit = [&](int j) {
-      const int here = band(j);
-      if (here == 0) return;
-      const int sides = band(j - 3) + band(j + 3);
+    auto consider = [&](int here, int sides) {
       const std::int64_t spike2 = 2 * here - sides;
       if (spike2 <= 0) return;
       best2 = std::max(best2, spike2);
@@ -226,22 +234,39 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
     // A sparse map visits the two bands of each point (a band seen twice changes
     // nothing: both comparisons are strict maxima), a dense one every band in range.
     if (2 * n < static_cast<std::size_t>(hi[k] - lo[k] + 2)) {
+      auto visit = [&](int j) {
+        const int here = band(j);
+        if (here != 0) consider(here, band(j - 3) + band(j + 3));
+      };
       for (std::size_t i = 0; i < n; ++i) {
         const int b = bins_of[i * kAngles + k];
         if (b >= 1) visit(b - 1);
         if (b + 1 < bins) visit(b);
       }
     } else {
-      for (int j = std::max(lo[k] - 1, 0); j <= hi[k] && j + 1 < bins; ++j) visit(j);
+      const int j0 = std::max(lo[k] - 1, 0), j1 = std::min(hi[k], bins - 2);  // the bands that can hold a point
+      if (j0 > j1) continue;
+      int* B = band_buf.data() + 3 - j0;  // B[j] for j0 - 3 <= j <= j1 + 3
+      for (int j = j0 - 3; j < j0; ++j) B[j] = 0;
+      for (int j = j0; j <= j1; ++j) B[j] = h[j] + h[j + 1];
+      for (int j = j1 + 1; j <= j1 + 3; ++j) B[j] = 0;
+      for (int j = j0; j <= j1; ++j)
+        if (B[j] != 0) consider(B[j], B[j - 3] + B[j + 3]);
     }
   }
-  // Leave the histogram all zero for the next call.
-  if (n * kAngles < hist_size / 4) {
+  // Leave the histogram all zero for the next call: each point's bins, or each angle's
+  // range of bins (all that can hold a point), whichever is fewer.
+  std::size_t ranges = 0;
+  for (std::size_t k = 0; k < kAngles; ++k) ranges += static_cast<std::size_t>(hi[k] - lo[k] + 1);
+  if (n * kAngles < ranges) {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t k = 0; k < kAngles; ++k)
         hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bins_of[i * kAngles + k])] = 0;
   } else {
-    std::fill(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(hist_size), 0);
+    for (std::size_t k = 0; k < kAngles; ++k) {
+      const auto from = hist.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(lo[k]));
+      std::fill(from, from + (hi[k] - lo[k] + 1), 0);
+    }
   }
   out.excess = 0.5 * static_cast<double>(best2);
   out.z = std::sqrt(static_cast<double>(z_num) / static_cast<double>(z_den));

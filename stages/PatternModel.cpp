@@ -1,6 +1,7 @@
 #include "stages/PatternModel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -44,57 +45,54 @@ std::vector<int> opencv_votes(const cv::ml::RTrees& forest, const cv::Mat& row) 
 }  // namespace
 
 void PatternModel::Impl::prepare() {
-  flat.clear(), roots.clear();
+  flat.reset();
   const auto& nodes = forest->getNodes();
   const auto& splits = forest->getSplits();
   const int n = forest->getVarCount();
+  const int classes = static_cast<int>(pattern_classes().size());
   // Class label of each normalised class index: the first row of getVotes lists them.
   cv::Mat labels;
   forest->getVotes(cv::Mat::zeros(1, n, CV_32F), labels, 0);
-  std::vector<Node> out(nodes.size());
+  std::vector<PatternForest::InputNode> in(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto& nd = nodes[i];
-    Node& o = out[i];
+    PatternForest::InputNode& o = in[i];
     if (nd.split < 0) {
       if (nd.classIdx < 0 || nd.classIdx >= labels.cols) return;
       o.label = labels.at<int>(0, nd.classIdx);
       continue;
     }
+    if (nd.split >= static_cast<int>(splits.size())) return;
     const auto& sp = splits[static_cast<std::size_t>(nd.split)];
-    if (sp.varIdx < 0 || sp.varIdx >= n || nd.left < 0 || nd.right < 0) return;
+    if (sp.varIdx < 0 || sp.varIdx >= n) return;  // (a negative one would read as a leaf)
     o.var = sp.varIdx, o.threshold = sp.c, o.left = nd.left, o.right = nd.right;
   }
+  auto built = PatternForest::build(in, forest->getRoots(), n, classes);
+  if (!built) return;
   // Check the walk against OpenCV on rows whose features take the forest's own
   // thresholds (so splits go both ways, ties included) or values just around them.
   std::vector<std::vector<float>> cuts(static_cast<std::size_t>(n));
-  for (const Node& o : out)
+  for (const auto& o : in)
     if (o.var >= 0) cuts[static_cast<std::size_t>(o.var)].push_back(o.threshold);
-  flat = std::move(out);
-  roots = forest->getRoots();
   cv::RNG rng(0x5EED);
   cv::Mat row(1, n, CV_32F);
+  std::vector<int> got(static_cast<std::size_t>(classes));
   for (int probe = 0; probe < 256; ++probe) {
     for (int j = 0; j < n; ++j) {
       const auto& c = cuts[static_cast<std::size_t>(j)];
       const float t = c.empty() ? 0.0f : c[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(c.size())))];
       row.at<float>(j) = probe % 3 == 0 ? t : (probe % 3 == 1 ? std::nextafter(t, 1e30f) : rng.uniform(0.0f, 1.0f));
     }
-    if (flat_votes(row.ptr<float>()) != opencv_votes(*forest, row)) {
-      flat.clear(), roots.clear();
-      return;
-    }
+    std::fill(got.begin(), got.end(), 0);
+    built->vote(row.ptr<float>(), got.data());
+    if (got != opencv_votes(*forest, row)) return;
   }
+  flat = std::move(built);
 }
 
-std::vector<int> PatternModel::Impl::flat_votes(const float* x) const {
-  std::vector<int> votes(pattern_classes().size(), 0);
-  const Node* nodes = flat.data();
-  for (const int root : roots) {
-    const Node* nd = nodes + root;
-    while (nd->var >= 0) nd = nodes + (x[nd->var] <= nd->threshold ? nd->left : nd->right);
-    if (nd->label >= 0 && static_cast<std::size_t>(nd->label) < votes.size()) ++votes[static_cast<std::size_t>(nd->label)];
-  }
-  return votes;
+void PatternModel::Impl::flat_votes(const float* x, int* counts) const {
+  std::fill(counts, counts + pattern_classes().size(), 0);
+  flat->vote(x, counts);
 }
 
 PatternModel::PatternModel(std::shared_ptr<Impl> impl) {
@@ -105,7 +103,7 @@ PatternModel::PatternModel(std::shared_ptr<Impl> impl) {
   no_fail_verdict_ = classify_features(std::vector<float>(pattern_feature_names().size(), 0.0f));
 }
 
-bool PatternModel::fast_path() const { return !impl_->flat.empty(); }
+bool PatternModel::fast_path() const { return impl_->flat.has_value(); }
 
 int PatternModel::trees() const { return static_cast<int>(impl_->forest->getRoots().size()); }
 
@@ -136,12 +134,37 @@ std::vector<double> PatternModel::reference_votes(const std::vector<float>& feat
 }
 
 std::vector<double> PatternModel::votes(const std::vector<float>& features) const {
-  if (impl_->flat.empty()) return reference_votes(features);
+  if (!impl_->flat) return reference_votes(features);
   check_length(features);
-  return fractions(impl_->flat_votes(features.data()));
+  std::vector<int> counts(pattern_classes().size());
+  impl_->flat_votes(features.data(), counts.data());
+  return fractions(counts);
 }
 
+namespace {
+
+// The top class (the first of equals) and its share of the votes: what fractions()
+// gives, from the counts.
+PatternVerdict verdict_of(const int* counts, std::size_t classes) {
+  PatternVerdict verdict;
+  int total = 0;
+  for (std::size_t c = 0; c < classes; ++c) {
+    total += counts[c];
+    if (counts[c] > counts[verdict.class_id]) verdict.class_id = static_cast<int>(c);
+  }
+  verdict.confidence = total > 0 ? static_cast<double>(counts[verdict.class_id]) / total : 0.0;
+  return verdict;
+}
+
+}  // namespace
+
 PatternVerdict PatternModel::classify_features(const std::vector<float>& features) const {
+  std::array<int, 16> counts{};  // per class: no allocation on the pipeline's path
+  if (impl_->flat && pattern_classes().size() <= counts.size()) {
+    check_length(features);
+    impl_->flat_votes(features.data(), counts.data());
+    return verdict_of(counts.data(), pattern_classes().size());
+  }
   const std::vector<double> v = votes(features);
   PatternVerdict verdict;
   for (std::size_t c = 0; c < v.size(); ++c)
@@ -159,6 +182,7 @@ PatternVerdict PatternModel::classify(const FailMap& map) const {
       return classify_features(pattern_features(map));  // which throws the size error
     return no_fail_verdict_;
   }
+  if (impl_->flat) impl_->flat->prefetch_roots();  // they arrive while the features are worked out
   return classify_features(pattern_features(map));
 }
 

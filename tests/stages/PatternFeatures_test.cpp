@@ -228,6 +228,34 @@ TEST_CASE("maps of more than 3000 cells are pooled 2 x 2 before their features a
   }
 }
 
+TEST_CASE("pooling odd-sized, non-square maps: every row width and block column agree with the half-size map",
+          "[PatternFeatures]") {
+  // The pooling and the neighbour counts work eight or sixteen cells at a time (SSE2)
+  // with the rest of a row one at a time: widths of 25-46 pooled cells exercise every
+  // split, odd sizes a last 1-row / 1-column block (no die here, so it adds nothing).
+  for (const auto& [rows, cols] : {std::pair{29, 37}, std::pair{33, 24}, std::pair{24, 45}, std::pair{35, 31}}) {
+    FailMap small{rows, cols, std::vector<DieState>(static_cast<std::size_t>(rows * cols), DieState::none)};
+    auto noise = yf::test::scattered(0.08, static_cast<std::uint64_t>(rows * 100 + cols));
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        const double u = (c + 0.5) / cols * 2 - 1, v = 1 - (r + 0.5) / rows * 2;
+        if (u * u + v * v >= 1) continue;
+        const bool fail = (u > 0.55 && v > 0) || std::fabs(u - 0.5 * v) < 0.06 || noise(u, v);
+        small.cells[static_cast<std::size_t>(r * cols + c)] = fail ? DieState::fail : DieState::pass;
+      }
+    const FailMap doubled = upscale2(small);
+    FailMap big{doubled.rows + 1, doubled.cols + 1,
+                std::vector<DieState>(static_cast<std::size_t>((doubled.rows + 1) * (doubled.cols + 1)), DieState::none)};
+    for (int r = 0; r < doubled.rows; ++r)
+      for (int c = 0; c < doubled.cols; ++c)
+        big.cells[static_cast<std::size_t>(r * big.cols + c)] = doubled.at(c, r);
+    REQUIRE(big.cells.size() > 3000);
+    REQUIRE((big.rows + 1) / 2 * ((big.cols + 1) / 2) <= 3000);  // pooled 2 x 2
+    INFO(rows << " x " << cols);
+    CHECK(pattern_features(big) == pattern_features(small));
+  }
+}
+
 TEST_CASE("3000 cells or fewer are read die by die", "[PatternFeatures]") {
   // Two failing neighbours in columns 27 and 28 (two different 2 x 2 blocks) at the centre.
   for (const int n : {54, 56}) {
