@@ -17,7 +17,14 @@ struct Samples {
   std::vector<float> x, y, v;
 };
 
-Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride) {
+// The square of half-width `half` around the centre, as float, minus its slow illumination
+// (a 31x31 box mean).
+struct HighPassed {
+  cv::Rect roi;
+  cv::Mat f;
+};
+
+HighPassed high_pass(const cv::Mat& img, double cx, double cy, int half) {
   const cv::Rect roi(static_cast<int>(std::lround(cx)) - half, static_cast<int>(std::lround(cy)) - half, 2 * half + 1,
                      2 * half + 1);
   cv::Mat f;
@@ -25,6 +32,12 @@ Samples collect(const cv::Mat& img, double cx, double cy, int half, int stride) 
   cv::Mat slow;
   cv::blur(f, slow, cv::Size(31, 31), cv::Point(-1, -1), cv::BORDER_REFLECT);
   f -= slow;
+  return {roi, f};
+}
+
+Samples collect(const HighPassed& h, double cx, double cy, int stride) {
+  const cv::Rect& roi = h.roi;
+  const cv::Mat& f = h.f;
   Samples s;
   for (int r = 0; r < f.rows; r += stride) {
     const float* p = f.ptr<float>(r);
@@ -74,12 +87,98 @@ double score(const Samples& s, double deg, int half, std::vector<double>& sum, s
   return total;
 }
 
+// The coarse search's form of the samples: the region cut into strips kStripPx wide across
+// each projection axis, each strip summed along the other image axis once. A projection at
+// angle t then moves each strip's profile as a whole, by its centre's offset times sin t,
+// instead of every sample by its own: within +-kStripPx/2 of the centre the samples are
+// misplaced by at most 8 x sin 1.2 deg = 0.17 px, far below the coarse search's need
+// (0.05-degree steps, the fine search then works on every sample). Per angle: 2 x 50 x 801
+// strip bins instead of 2 x 160,000 samples.
+constexpr int kStripPx = 16;
+
+struct Strips {
+  int n = 0, len = 0;         // strips, bins a strip
+  std::vector<double> sum;    // [strip][bin]: values summed across the strip
+  std::vector<double> count;  // [strip][bin]: how many
+  std::vector<double> at;     // offset of the strip's centre from the wafer centre, along the strip axis
+  double start = 0;           // offset of bin 0 from the wafer centre, along the profile axis
+};
+
+// Strips of columns (by_columns: each bin a row's sum over the strip's columns) or of rows.
+Strips make_strips(const HighPassed& h, double cx, double cy, bool by_columns) {
+  const cv::Mat& f = h.f;
+  Strips s;
+  const int across = by_columns ? f.cols : f.rows;
+  s.len = by_columns ? f.rows : f.cols;
+  s.n = (across + kStripPx - 1) / kStripPx;
+  s.sum.assign(static_cast<std::size_t>(s.n) * s.len, 0);
+  s.count.assign(s.sum.size(), 0);
+  s.at.resize(static_cast<std::size_t>(s.n));
+  s.start = by_columns ? h.roi.y - cy : h.roi.x - cx;
+  const double origin = by_columns ? h.roi.x - cx : h.roi.y - cy;
+  for (int k = 0; k < s.n; ++k) {
+    const int a0 = k * kStripPx, a1 = std::min(across, a0 + kStripPx);
+    s.at[static_cast<std::size_t>(k)] = origin + 0.5 * (a0 + a1 - 1);
+    double* sum = s.sum.data() + static_cast<std::size_t>(k) * s.len;
+    double* cnt = s.count.data() + static_cast<std::size_t>(k) * s.len;
+    if (by_columns) {
+      for (int r = 0; r < f.rows; ++r) {
+        const float* p = f.ptr<float>(r);
+        double acc = 0;
+        for (int c = a0; c < a1; ++c) acc += p[c];
+        sum[r] = acc;
+        cnt[r] = a1 - a0;
+      }
+    } else {
+      for (int r = a0; r < a1; ++r) {
+        const float* p = f.ptr<float>(r);
+        for (int c = 0; c < f.cols; ++c) sum[c] += p[c];
+      }
+      for (int c = 0; c < f.cols; ++c) cnt[c] = a1 - a0;
+    }
+  }
+  return s;
+}
+
+// `score` on strips: row profile from the column strips (p = x sin t + y cos t), column
+// profile from the row strips (p = x cos t - y sin t).
+double strip_score(const Strips& cols, const Strips& rows, double deg, int half, std::vector<double>& sum,
+                   std::vector<double>& wt) {
+  const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
+  const auto bins = static_cast<std::size_t>(4 * half + 8);
+  sum.assign(2 * bins, 0);
+  wt.assign(2 * bins, 0);
+  auto splat = [&](const Strips& s, double along, double across, std::size_t base) {
+    // p = at * along + (start + i) * across + offset
+    for (int k = 0; k < s.n; ++k) {
+      const double p0 = s.at[static_cast<std::size_t>(k)] * along + s.start * across + 2 * half + 2;
+      const double* sv = s.sum.data() + static_cast<std::size_t>(k) * s.len;
+      const double* sc = s.count.data() + static_cast<std::size_t>(k) * s.len;
+      for (int i = 0; i < s.len; ++i) {
+        const double p = p0 + i * across;
+        const auto b = static_cast<std::size_t>(static_cast<int>(p));
+        const double fr = p - static_cast<double>(b);
+        sum[base + b] += (1 - fr) * sv[i];
+        wt[base + b] += (1 - fr) * sc[i];
+        sum[base + b + 1] += fr * sv[i];
+        wt[base + b + 1] += fr * sc[i];
+      }
+    }
+  };
+  splat(cols, si, co, 0);
+  splat(rows, -si, co, bins);
+  double total = 0;
+  for (std::size_t b = 0; b < 2 * bins; ++b)
+    if (wt[b] > 4) total += sum[b] * sum[b] / wt[b];
+  return total;
+}
+
 // Best angle on a grid of steps, refined by a parabola through the best and its neighbours.
-double search(const Samples& s, int half, double lo, double hi, double step, std::vector<double>* all_scores,
-              double* best_score) {
+double search(const Strips& cols, const Strips& rows, int half, double lo, double hi, double step,
+              std::vector<double>* all_scores, double* best_score) {
   std::vector<double> sum, wt, sc;
   const int n = static_cast<int>(std::lround((hi - lo) / step)) + 1;
-  for (int i = 0; i < n; ++i) sc.push_back(score(s, lo + i * step, half, sum, wt));
+  for (int i = 0; i < n; ++i) sc.push_back(strip_score(cols, rows, lo + i * step, half, sum, wt));
   const auto bi = static_cast<int>(std::max_element(sc.begin(), sc.end()) - sc.begin());
   if (all_scores) *all_scores = sc;
   if (best_score) *best_score = sc[static_cast<std::size_t>(bi)];
@@ -179,7 +278,7 @@ double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius,
   const int half = static_cast<int>(std::min({0.85 * radius, cx - 1, cy - 1, img.cols - 2 - cx, img.rows - 2 - cy}));
   if (half < 32) return deg;
   const int stride = std::max(1, static_cast<int>(std::ceil(2.0 * half / 1400)));  // at most ~1.5M samples
-  Samples s = collect(img, cx, cy, half, stride);
+  Samples s = collect(high_pass(img, cx, cy, half), cx, cy, stride);
   // Keep the disk.
   Samples d;
   const double r2 = 0.85 * 0.85 * radius * radius;
@@ -234,12 +333,13 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   half = std::min({half, static_cast<int>(cx) - 1, static_cast<int>(cy) - 1, img.cols - 2 - static_cast<int>(cx),
                    img.rows - 2 - static_cast<int>(cy)});
   if (half < 24) throw CalibrationError("images: too little of the wafer in view to measure the grid rotation");
-  // Coarse search on every 2nd pixel, fine search on all of them.
-  const Samples coarse = collect(img, cx, cy, half, 2);
+  // Coarse search on strips of the region, fine search on every pixel.
+  const HighPassed region = high_pass(img, cx, cy, half);
   std::vector<double> scores;
   double best_score = 0;
   const double r = o.search_half_range_deg;
-  const double c = search(coarse, half, start_deg - r, start_deg + r, 0.05, &scores, &best_score);
+  const double c = search(make_strips(region, cx, cy, true), make_strips(region, cx, cy, false), half,
+                          start_deg - r, start_deg + r, 0.05, &scores, &best_score);
   std::vector<double> sorted = scores;
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
   const double med = sorted[sorted.size() / 2];
@@ -247,7 +347,7 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   out.sharpness = med > 0 ? best_score / med : 0;
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
-  const Samples fine = collect(img, cx, cy, half, 1);
+  const Samples fine = collect(region, cx, cy, 1);
   const double searched = climb(fine, half, c - 0.06, c + 0.06, 0.01);
   const double refined = refine_by_halves(img, cx, cy, radius, searched);
   // The refinement only corrects what the search could not resolve: a large jump means the

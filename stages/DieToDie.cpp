@@ -19,10 +19,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <string>
 #include <vector>
 
+#include "stages/CubicWarp.hpp"
 #include "stages/ImageDetection.hpp"
 #include "stages/MiddleValues.hpp"
 
@@ -200,8 +202,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   std::vector<int> index;
   std::vector<cv::Mat> stack;  // a die is resampled when first needed: most only once, after registration
   auto resample = [&](std::size_t d) {
-    cv::warpAffine(image, stack[d], frames[d].die_to_image(), framed_size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_REPLICATE);
+    warp_affine_cubic(image, stack[d], frames[d].die_to_image(), framed_size);
   };
   auto ensure = [&](std::size_t d) {
     if (stack[d].empty()) resample(d);
@@ -295,7 +296,6 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     }
   }
   median_stack(stack, ref);
-
   // 4. Where the dies disagree anyway.
   const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma);
   stack.clear();
@@ -308,6 +308,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   cv::Mat valid = cv::Mat::zeros(image.size(), CV_8U);
   cv::Mat die_of = cv::Mat(image.size(), CV_32S, cv::Scalar(-1));
   const cv::Rect whole(0, 0, image.cols, image.rows);
+  cv::Mat ref_box, factor_box;  // reused across dies
   for (std::size_t d = 0; d < frames.size(); ++d) {
     const DieFrame& f = frames[d];
     const double w = framed_size.width - 1.0, h = framed_size.height - 1.0;
@@ -318,15 +319,74 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     const int y1 = static_cast<int>(std::ceil(std::max({c0.y, c1.y, c2.y, c3.y})));
     const cv::Rect box = cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1) & whole;
     const cv::Matx23d m = f.box_to_die(box.tl());
-    cv::Mat ref_box, factor_box;
-    cv::warpAffine(ref, ref_box, m, box.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    // A die owns the pixels whose centre lies within half a pixel of its sampled frame:
+    // with die_size_px = ceil(pitch) the dies tile the image. On a row of the box those
+    // are one run of columns (u and v are linear in the column).
+    auto owns = [&](int c, int r) {
+      const double u = m(0, 0) * c + m(0, 1) * r + m(0, 2) - kMargin;
+      const double v = m(1, 0) * c + m(1, 1) * r + m(1, 2) - kMargin;
+      return !(u < -0.5 || v < -0.5 || u >= die.width - 0.5 || v >= die.height - 0.5);
+    };
+    auto owned_run = [&](int r, int& lo, int& hi) {  // [lo, hi), empty when lo >= hi
+      double from = -1e300, to = 1e300;  // c within [from, to]: from u and v, each linear in c
+      auto clip = [&](double slope, double at0, double min, double max) {
+        if (slope > 0) {
+          from = std::max(from, (min - at0) / slope);
+          to = std::min(to, (max - at0) / slope);
+        } else if (slope < 0) {
+          from = std::max(from, (max - at0) / slope);
+          to = std::min(to, (min - at0) / slope);
+        } else if (at0 < min || at0 >= max) {
+          from = 1, to = 0;
+        }
+      };
+      clip(m(0, 0), m(0, 1) * r + m(0, 2) - kMargin, -0.5, die.width - 0.5);
+      clip(m(1, 0), m(1, 1) * r + m(1, 2) - kMargin, -0.5, die.height - 0.5);
+      lo = static_cast<int>(std::clamp(std::ceil(from), -1.0, static_cast<double>(box.width)));
+      hi = static_cast<int>(std::clamp(std::floor(to), -1.0, static_cast<double>(box.width - 1))) + 1;
+      lo = std::max(lo, 0);
+      // The exact test at the ends (the division above may round either way).
+      while (lo > 0 && owns(lo - 1, r)) --lo;
+      while (lo < hi && !owns(lo, r)) ++lo;
+      while (hi < box.width && hi > lo && owns(hi, r)) ++hi;
+      while (hi > lo && !owns(hi - 1, r)) --hi;
+    };
+    if (!tolerant) {
+      // One pass over the owned pixels: the levelled reference (bicubic) and the spread
+      // factor (bilinear) sampled at each pixel's position in the die frame exactly as
+      // warpAffine would (stages/CubicWarp.hpp), the difference over the factor, the factor,
+      // the die and the compared mask.
+      const float offset = offsets[d];
+      AffineSampler at(m);
+      for (int r = 0; r < box.height; ++r) {
+        int lo = 0, hi = 0;
+        owned_run(r, lo, hi);
+        if (lo >= hi) continue;
+        at.row(r);
+        const float* raw = image.ptr<float>(box.y + r) + box.x;
+        float* od = diff.ptr<float>(box.y + r) + box.x;
+        float* of = factor_img.ptr<float>(box.y + r) + box.x;
+        std::memset(valid.ptr<std::uint8_t>(box.y + r) + box.x + lo, 255, static_cast<std::size_t>(hi - lo));
+        std::fill(die_of.ptr<int>(box.y + r) + box.x + lo, die_of.ptr<int>(box.y + r) + box.x + hi, index[d]);
+        for (int c = lo; c < hi; ++c) {
+          int ix = 0, iy = 0, phase = 0;
+          at.at(c, ix, iy, phase);
+          const float fac = linear_at_inside(factor, ix, iy, phase);
+          of[c] = fac;
+          od[c] = (raw[c] - (cubic_at(ref, ix, iy, phase) + offset)) / fac;
+        }
+      }
+      continue;
+    }
+    warp_affine_cubic(ref, ref_box, m, box.size());
     cv::warpAffine(factor, factor_box, m, box.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
     ref_box += offsets[d];
     const cv::Mat raw_box = image(box);
     const cv::Mat plain_box = raw_box - ref_box;
-    const cv::Mat diff_box =
-        tolerant ? tolerant_difference(raw_box, ref_box, options.die_edge_tolerance_px) : plain_box;
+    const cv::Mat diff_box = tolerant_difference(raw_box, ref_box, options.die_edge_tolerance_px);
     for (int r = 0; r < box.height; ++r) {
+      int lo = 0, hi = 0;
+      owned_run(r, lo, hi);
       const float* pd = plain_box.ptr<float>(r);
       const float* dd = diff_box.ptr<float>(r);
       const float* fb = factor_box.ptr<float>(r);
@@ -335,12 +395,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
       float* of = factor_img.ptr<float>(box.y + r) + box.x;
       std::uint8_t* ov = valid.ptr<std::uint8_t>(box.y + r) + box.x;
       int* oi = die_of.ptr<int>(box.y + r) + box.x;
-      for (int c = 0; c < box.width; ++c) {
-        const double u = m(0, 0) * c + m(0, 1) * r + m(0, 2) - kMargin;
-        const double v = m(1, 0) * c + m(1, 1) * r + m(1, 2) - kMargin;
-        // A die owns the pixels whose centre lies within half a pixel of its
-        // sampled frame: with die_size_px = ceil(pitch) the dies tile the image.
-        if (u < -0.5 || v < -0.5 || u >= die.width - 0.5 || v >= die.height - 0.5) continue;
+      for (int c = lo; c < hi; ++c) {
         op[c] = pd[c];
         od[c] = dd[c];
         of[c] = fb[c];
@@ -353,7 +408,8 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   // 6. Noise of the plain difference (a tolerant one is mostly exact zeros)
   // in units of the spread factor - the noise where dies agree, not inflated
   // by pattern edges - then the threshold scaled by the spread, and blobs.
-  cv::divide(plain, factor_img, plain);
+  // (Without tolerance `diff` is `plain`, already divided in step 5.)
+  if (tolerant) cv::divide(plain, factor_img, plain);
   out.noise_sigma = robust_sigma(plain, valid);
   plain.release();
   const double sigma = std::max(out.noise_sigma, options.min_noise_sigma);

@@ -1,0 +1,94 @@
+// warp_affine_cubic and the single-pixel samplers against OpenCV's own warpAffine: the
+// die-to-die comparison relies on them giving the same values to the last bit (the
+// quality figures of docs/detection.md were measured with OpenCV's).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+#include "stages/CubicWarp.hpp"
+
+namespace {
+
+cv::Mat random_image(int w, int h, std::mt19937& rng) {
+  cv::Mat m(h, w, CV_32F);
+  std::uniform_real_distribution<float> u(0.f, 255.f);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) m.at<float>(r, c) = u(rng);
+  return m;
+}
+
+// A rotation by `deg` and an offset, destination -> source.
+cv::Matx23d rotation(double deg, double ox, double oy) {
+  const double t = deg * CV_PI / 180, c = std::cos(t), s = std::sin(t);
+  return {c, s, ox, -s, c, oy};
+}
+
+int differing(const cv::Mat& a, const cv::Mat& b) {
+  REQUIRE(a.size() == b.size());
+  int n = 0;
+  for (int r = 0; r < a.rows; ++r)
+    for (int c = 0; c < a.cols; ++c)
+      if (std::memcmp(&a.at<float>(r, c), &b.at<float>(r, c), sizeof(float)) != 0) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and at the border",
+          "[detection][warp]") {
+  std::mt19937 rng(7);
+  const cv::Mat src = random_image(90, 70, rng);
+  std::uniform_real_distribution<double> angle(-1.5, 1.5), off(-6, 30);
+  for (int k = 0; k < 40; ++k) {
+    // Offsets reach beyond the source on both sides (replicated border) and fall on
+    // every 1/32-px phase; one case per kind is plain.
+    const cv::Matx23d m = k == 0 ? rotation(0, 0, 0) : k == 1 ? rotation(0, 3.5, -2.25)
+                                                              : rotation(angle(rng), off(rng), off(rng));
+    const cv::Size size(66, 79);
+    cv::Mat want, got;
+    cv::warpAffine(src, want, m, size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    yf::warp_affine_cubic(src, got, m, size);
+    INFO("case " << k);
+    CHECK(differing(want, got) == 0);
+    // The single-pixel path gives the same values.
+    yf::AffineSampler at(m);
+    int bad = 0;
+    for (int y = 0; y < size.height; ++y) {
+      at.row(y);
+      for (int x = 0; x < size.width; ++x) {
+        int ix = 0, iy = 0, phase = 0;
+        at.at(x, ix, iy, phase);
+        const float v = yf::cubic_at(src, ix, iy, phase);
+        if (std::memcmp(&v, &want.at<float>(y, x), sizeof v) != 0) ++bad;
+      }
+    }
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the source", "[detection][warp]") {
+  std::mt19937 rng(11);
+  const cv::Mat src = random_image(40, 40, rng);
+  const cv::Matx23d m = rotation(0.7, 3.3, 4.1);  // stays 2+ px inside: no border involved
+  const cv::Size size(30, 30);
+  cv::Mat want;
+  cv::warpAffine(src, want, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  yf::AffineSampler at(m);
+  int bad = 0;
+  double worst = 0;
+  for (int y = 0; y < size.height; ++y) {
+    at.row(y);
+    for (int x = 0; x < size.width; ++x) {
+      int ix = 0, iy = 0, phase = 0;
+      at.at(x, ix, iy, phase);
+      const float v = yf::linear_at_inside(src, ix, iy, phase);
+      worst = std::max(worst, static_cast<double>(std::abs(v - want.at<float>(y, x))));
+      if (std::memcmp(&v, &want.at<float>(y, x), sizeof v) != 0) ++bad;
+    }
+  }
+  INFO("largest difference " << worst);
+  CHECK(bad == 0);
+}
