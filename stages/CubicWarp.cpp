@@ -2,6 +2,7 @@
 #include "stages/CubicWarp.hpp"
 
 #include <emmintrin.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +15,7 @@ constexpr int kTab = 32;  // OpenCV's INTER_TAB_SIZE: positions in 1/32 px
 struct Tables {
   std::array<float, kTab * kTab * 16> cubic{};
   std::array<float, kTab * kTab * 4> linear{};
+  std::array<float, kTab * 4> cubic1d{};  // the 1-D kernels: cubic[(i, j)][k1 * 4 + k2] = [i][k1] * [j][k2]
   Tables() {
     // The 1-D kernels at x = i / 32, as OpenCV's interpolateCubic (A = -0.75) and
     // interpolateLinear compute them in float; the 2-D weight of (k1, k2) is the
@@ -27,6 +29,7 @@ struct Tables {
       c[i][1] = ((A + 2) * x - (A + 3)) * x * x + 1;
       c[i][2] = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
       c[i][3] = 1.f - c[i][0] - c[i][1] - c[i][2];
+      for (int k = 0; k < 4; ++k) cubic1d[static_cast<std::size_t>(i * 4 + k)] = c[i][k];
       l[i][0] = 1.f - x;
       l[i][1] = x;
     }
@@ -81,12 +84,65 @@ float cubic_border(const cv::Mat& src, int sx, int sy, const float* w) {
 
 int AffineSampler::round_to_int(double v) { return _mm_cvtsd_si32(_mm_set_sd(v)); }
 
-AffineSampler::AffineSampler(const cv::Matx23d& m) : m_(m) {}
+AffineSampler::AffineSampler(const cv::Matx23d& m, int width)
+    : m_(m), ad_(static_cast<std::size_t>(std::max(width, 0))), bd_(ad_.size()) {
+  // As warpAffine's adelta and bdelta: M[0] x and M[3] x in 1/1024 px.
+  for (int x = 0; x < width; ++x) {
+    ad_[static_cast<std::size_t>(x)] = round_to_int(m(0, 0) * x * 1024);
+    bd_[static_cast<std::size_t>(x)] = round_to_int(m(1, 0) * x * 1024);
+  }
+}
 
 void AffineSampler::row(int y) {
   // As warpAffine: (M[1] y + M[2]) in 1/1024 px, plus half a 1/32 step so the >> 5 rounds.
   x0_ = round_to_int((m_(0, 1) * y + m_(0, 2)) * 1024) + 16;
   y0_ = round_to_int((m_(1, 1) * y + m_(1, 2)) * 1024) + 16;
+}
+
+void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) const {
+  CV_Assert(src.type() == CV_32FC1);
+  const unsigned w1 = static_cast<unsigned>(std::max(src.cols - 3, 0));
+  const unsigned h1 = static_cast<unsigned>(std::max(src.rows - 3, 0));
+  const std::size_t step = src.step1();
+  const float* base = src.ptr<float>();
+  const float* k1d = tables().cubic1d.data();
+  int x = lo;
+  for (; x + 4 <= hi; x += 4) {
+    int ix[4], iy[4], ph[4];
+    for (int p = 0; p < 4; ++p) at(x + p, ix[p], iy[p], ph[p]);
+    const int sx = ix[0] - 1, sy = iy[0] - 1;
+    const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
+                          ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
+    if (together && sx >= 0 && static_cast<unsigned>(sx + 3) < w1 && static_cast<unsigned>(sy) < h1) {
+      // Lane p is pixel x + p, each with its own phase: its 16 weights are the products
+      // of its y and x kernels (the table's very products), then the same products and
+      // sums in the same order as cubic_inside.
+      __m128 ky[4], kx[4];
+      for (int p = 0; p < 4; ++p) {
+        ky[p] = _mm_loadu_ps(k1d + (ph[p] >> 5) * 4);
+        kx[p] = _mm_loadu_ps(k1d + (ph[p] & 31) * 4);
+      }
+      _MM_TRANSPOSE4_PS(ky[0], ky[1], ky[2], ky[3]);  // ky[k]: the lanes' k-th y weight
+      _MM_TRANSPOSE4_PS(kx[0], kx[1], kx[2], kx[3]);
+      const float* s = base + static_cast<std::size_t>(sy) * step + sx;
+      __m128 sum = _mm_setzero_ps();
+      for (int i = 0; i < 4; ++i, s += step) {
+        __m128 r = _mm_mul_ps(_mm_loadu_ps(s), _mm_mul_ps(ky[i], kx[0]));
+        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 1), _mm_mul_ps(ky[i], kx[1])));
+        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 2), _mm_mul_ps(ky[i], kx[2])));
+        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 3), _mm_mul_ps(ky[i], kx[3])));
+        sum = i == 0 ? r : _mm_add_ps(sum, r);
+      }
+      _mm_storeu_ps(out + (x - lo), sum);
+      continue;
+    }
+    for (int p = 0; p < 4; ++p) out[x - lo + p] = cubic_at(src, ix[p], iy[p], ph[p]);
+  }
+  for (; x < hi; ++x) {
+    int ix = 0, iy = 0, ph = 0;
+    at(x, ix, iy, ph);
+    out[x - lo] = cubic_at(src, ix, iy, ph);
+  }
 }
 
 const float* cubic_weights(int phase) { return tables().cubic.data() + static_cast<std::size_t>(phase) * 16; }
@@ -104,30 +160,10 @@ float cubic_at(const cv::Mat& src, int ix, int iy, int phase) {
 void warp_affine_cubic(const cv::Mat& src, cv::Mat& dst, const cv::Matx23d& m, cv::Size size) {
   CV_Assert(src.type() == CV_32FC1 && src.data != dst.data);
   dst.create(size, CV_32F);
-  // The columns' share of the position, once for all rows (warpAffine's adelta, bdelta).
-  std::vector<int> ad(static_cast<std::size_t>(size.width)), bd(ad.size());
-  for (int x = 0; x < size.width; ++x) {
-    ad[static_cast<std::size_t>(x)] = AffineSampler::round_to_int(m(0, 0) * x * 1024);
-    bd[static_cast<std::size_t>(x)] = AffineSampler::round_to_int(m(1, 0) * x * 1024);
-  }
-  const unsigned w1 = static_cast<unsigned>(std::max(src.cols - 3, 0));
-  const unsigned h1 = static_cast<unsigned>(std::max(src.rows - 3, 0));
-  const std::size_t step = src.step1();
-  const float* base = src.ptr<float>();
-  const float* tab = tables().cubic.data();
+  AffineSampler at(m, size.width);
   for (int y = 0; y < size.height; ++y) {
-    const int x0 = AffineSampler::round_to_int((m(0, 1) * y + m(0, 2)) * 1024) + 16;
-    const int y0 = AffineSampler::round_to_int((m(1, 1) * y + m(1, 2)) * 1024) + 16;
-    float* d = dst.ptr<float>(y);
-    for (int x = 0; x < size.width; ++x) {
-      const int X = (x0 + ad[static_cast<std::size_t>(x)]) >> 5;
-      const int Y = (y0 + bd[static_cast<std::size_t>(x)]) >> 5;
-      const int sx = (X >> 5) - 1, sy = (Y >> 5) - 1;
-      const float* w = tab + static_cast<std::size_t>((Y & 31) * 32 + (X & 31)) * 16;
-      d[x] = static_cast<unsigned>(sx) < w1 && static_cast<unsigned>(sy) < h1
-                 ? cubic_inside(base + static_cast<std::size_t>(sy) * step + sx, step, w)
-                 : cubic_border(src, sx, sy, w);
-    }
+    at.row(y);
+    at.cubic_row(src, 0, size.width, dst.ptr<float>(y));
   }
 }
 

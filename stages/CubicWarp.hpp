@@ -7,27 +7,34 @@
 // access to single pixels: die-to-die resamples the reference only at the pixels a die
 // owns. Tests compare every function with OpenCV's.
 #include <opencv2/core/mat.hpp>
+#include <vector>
 
 namespace yf {
 
-// The source position of destination pixel (x, y) under `m` (destination -> source),
-// quantised as warpAffine does: ix, iy the integer part, phase = 32 * fy_32 + fx_32.
+// The source positions of destination pixels (x, y), x in [0, width), under `m`
+// (destination -> source), quantised as warpAffine does: ix, iy the integer part,
+// phase = 32 * (fy in 1/32) + (fx in 1/32).
 class AffineSampler {
  public:
-  explicit AffineSampler(const cv::Matx23d& m);
-  // Starts destination row y: the columns' positions follow from x alone.
+  AffineSampler(const cv::Matx23d& m, int width);
+  // Starts destination row y: the columns' shares of the positions are computed once.
   void row(int y);
   void at(int x, int& ix, int& iy, int& phase) const {
-    const int X = (x0_ + round_to_int(m_(0, 0) * x * 1024)) >> 5;
-    const int Y = (y0_ + round_to_int(m_(1, 0) * x * 1024)) >> 5;
+    const int X = (x0_ + ad_[static_cast<std::size_t>(x)]) >> 5;
+    const int Y = (y0_ + bd_[static_cast<std::size_t>(x)]) >> 5;
     ix = X >> 5;
     iy = Y >> 5;
     phase = (Y & 31) * 32 + (X & 31);
   }
+  // Bicubic values of `src` (CV_32F, border replicated) at columns [lo, hi) of the row:
+  // four pixels at a time where they share a phase and a source row (most of them when
+  // the rotation is small), the same values as one at a time.
+  void cubic_row(const cv::Mat& src, int lo, int hi, float* out) const;
   static int round_to_int(double v);  // cvRound: to nearest, ties to even
 
  private:
   cv::Matx23d m_;
+  std::vector<int> ad_, bd_;
   int x0_ = 0, y0_ = 0;
 };
 

@@ -309,6 +309,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   cv::Mat die_of = cv::Mat(image.size(), CV_32S, cv::Scalar(-1));
   const cv::Rect whole(0, 0, image.cols, image.rows);
   cv::Mat ref_box, factor_box;  // reused across dies
+  std::vector<float> ref_row;
   for (std::size_t d = 0; d < frames.size(); ++d) {
     const DieFrame& f = frames[d];
     const double w = framed_size.width - 1.0, h = framed_size.height - 1.0;
@@ -357,12 +358,14 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
       // warpAffine would (stages/CubicWarp.hpp), the difference over the factor, the factor,
       // the die and the compared mask.
       const float offset = offsets[d];
-      AffineSampler at(m);
+      AffineSampler at(m, box.width);
       for (int r = 0; r < box.height; ++r) {
         int lo = 0, hi = 0;
         owned_run(r, lo, hi);
         if (lo >= hi) continue;
         at.row(r);
+        ref_row.resize(static_cast<std::size_t>(hi - lo));
+        at.cubic_row(ref, lo, hi, ref_row.data());
         const float* raw = image.ptr<float>(box.y + r) + box.x;
         float* od = diff.ptr<float>(box.y + r) + box.x;
         float* of = factor_img.ptr<float>(box.y + r) + box.x;
@@ -373,7 +376,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
           at.at(c, ix, iy, phase);
           const float fac = linear_at_inside(factor, ix, iy, phase);
           of[c] = fac;
-          od[c] = (raw[c] - (cubic_at(ref, ix, iy, phase) + offset)) / fac;
+          od[c] = (raw[c] - (ref_row[static_cast<std::size_t>(c - lo)] + offset)) / fac;
         }
       }
       continue;

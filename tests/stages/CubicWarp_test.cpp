@@ -7,6 +7,7 @@
 #include <cstring>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <vector>
 
 #include "stages/CubicWarp.hpp"
 
@@ -45,8 +46,11 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
   for (int k = 0; k < 40; ++k) {
     // Offsets reach beyond the source on both sides (replicated border) and fall on
     // every 1/32-px phase; one case per kind is plain.
-    const cv::Matx23d m = k == 0 ? rotation(0, 0, 0) : k == 1 ? rotation(0, 3.5, -2.25)
-                                                              : rotation(angle(rng), off(rng), off(rng));
+    // Small rotations (most pixels four at a time) as well as larger ones.
+    const cv::Matx23d m = k == 0   ? rotation(0, 0, 0)
+                          : k == 1 ? rotation(0, 3.5, -2.25)
+                          : k < 8  ? rotation(0.1 * k - 0.4, off(rng), off(rng))
+                                   : rotation(angle(rng), off(rng), off(rng));
     const cv::Size size(66, 79);
     cv::Mat want, got;
     cv::warpAffine(src, want, m, size, cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
@@ -54,8 +58,8 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
     INFO("case " << k);
     CHECK(differing(want, got) == 0);
     // The single-pixel path gives the same values.
-    yf::AffineSampler at(m);
-    int bad = 0;
+    yf::AffineSampler at(m, size.width);
+    int bad = 0, bad_runs = 0;
     for (int y = 0; y < size.height; ++y) {
       at.row(y);
       for (int x = 0; x < size.width; ++x) {
@@ -64,8 +68,15 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
         const float v = yf::cubic_at(src, ix, iy, phase);
         if (std::memcmp(&v, &want.at<float>(y, x), sizeof v) != 0) ++bad;
       }
+      // A part of the row (as die-to-die asks for a die's own pixels).
+      const int lo = (y * 7) % 13, hi = size.width - (y * 5) % 11;
+      std::vector<float> part(static_cast<std::size_t>(hi - lo));
+      at.cubic_row(src, lo, hi, part.data());
+      for (int x = lo; x < hi; ++x)
+        if (std::memcmp(&part[static_cast<std::size_t>(x - lo)], &want.at<float>(y, x), sizeof(float)) != 0) ++bad_runs;
     }
     CHECK(bad == 0);
+    CHECK(bad_runs == 0);
   }
 }
 
@@ -76,7 +87,7 @@ TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the sour
   const cv::Size size(30, 30);
   cv::Mat want;
   cv::warpAffine(src, want, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-  yf::AffineSampler at(m);
+  yf::AffineSampler at(m, size.width);
   int bad = 0;
   double worst = 0;
   for (int y = 0; y < size.height; ++y) {
