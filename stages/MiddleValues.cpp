@@ -8,12 +8,16 @@
 // among that bucket's values only - typically a few percent of them. The result
 // is the same value as a full selection: only the work differs. When the middle
 // falls into an end bucket (a poor guess) or the sample has no spread, it falls
-// back to std::nth_element on all values.
+// back to std::nth_element on all values. The keys are computed four at a time and the
+// bucket's values found sixteen keys at a time (SSE2, the x86-64 baseline).
 #include "stages/MiddleValues.hpp"
+
+#include <emmintrin.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace yf {
@@ -44,18 +48,40 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   const float inv = 1.0f / width, base = guess - 128 * width;
   scratch.keys.resize(n);
   std::uint8_t* key = scratch.keys.data();
-  for (std::size_t i = 0; i < n; ++i) {
+  // Keys four at a time (SSE2, the baseline: the same float operations as the scalar tail;
+  // max/min take 0 for NaN as the scalar comparisons do, truncation as static_cast).
+  std::size_t i0 = 0;
+  {
+    const __m128 vb = _mm_set1_ps(base), vi = _mm_set1_ps(inv), lo = _mm_setzero_ps(), hi = _mm_set1_ps(255.0f);
+    for (; i0 + 4 <= n; i0 += 4) {
+      const __m128 q = _mm_min_ps(_mm_max_ps(_mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(v + i0), vb), vi), lo), hi);
+      const __m128i k = _mm_cvttps_epi32(q);
+      const __m128i k16 = _mm_packs_epi32(k, k);
+      const int packed = _mm_cvtsi128_si32(_mm_packus_epi16(k16, k16));
+      std::memcpy(key + i0, &packed, 4);
+    }
+  }
+  for (std::size_t i = i0; i < n; ++i) {
     float q = (v[i] - base) * inv;
     q = q < 0.0f ? 0.0f : q;
     q = q > 255.0f ? 255.0f : q;
     key[i] = static_cast<std::uint8_t>(static_cast<int>(q));
   }
-  std::array<std::uint32_t, 256> count{};
-  for (std::size_t i = 0; i < n; ++i) ++count[key[i]];
+  // Two partial counts: consecutive equal keys do not wait on each other's increment.
+  std::array<std::uint32_t, 2 * 256> counts{};
+  {
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      ++counts[key[i]];
+      ++counts[256 + key[i + 1]];
+    }
+    for (; i < n; ++i) ++counts[key[i]];
+  }
+  auto count = [&](std::size_t b) { return counts[b] + counts[256 + b]; };
   const std::size_t k = n / 2;
   const bool even = n % 2 == 0;
   std::size_t bucket = 0, below = 0;
-  while (below + count[bucket] <= k) below += count[bucket++];
+  while (below + count(bucket) <= k) below += count(bucket++);
   // The middle value must not lie in an end bucket (those hold the clamped outliers: still
   // exact, but possibly large). For even n the lower middle value is either in the same
   // bucket or, when the bucket starts at the middle, the largest value below it.
@@ -64,7 +90,19 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   float* w = scratch.window.data();
   std::size_t m = 0;
   const auto b = static_cast<std::uint8_t>(bucket);
-  for (std::size_t i = 0; i < n; ++i) {
+  // The bucket holds a few percent of the values: 16 keys are compared at once and only
+  // the blocks holding one of its values are looked into (the same values, in order).
+  std::size_t i = 0;
+  const __m128i vb = _mm_set1_epi8(static_cast<char>(b));
+  for (; i + 16 <= n; i += 16) {
+    auto hits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key + i)), vb)));
+    while (hits != 0) {
+      w[m++] = v[i + static_cast<std::size_t>(__builtin_ctz(hits))];
+      hits &= hits - 1;
+    }
+  }
+  for (; i < n; ++i) {
     w[m] = v[i];
     m += key[i] == b;
   }
@@ -74,8 +112,8 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   if (!even) return {hi, hi};
   if (j > 0) return {*std::max_element(w, w + j), hi};
   float below_max = -std::numeric_limits<float>::infinity();  // rare: one more pass
-  for (std::size_t i = 0; i < n; ++i)
-    if (key[i] < b) below_max = std::max(below_max, v[i]);
+  for (std::size_t t = 0; t < n; ++t)
+    if (key[t] < b) below_max = std::max(below_max, v[t]);
   return {below_max, hi};
 }
 
