@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "stages/CubicWarp.hpp"
+#include "stages/ImageDetection.hpp"
 
 namespace {
 
@@ -102,4 +103,15 @@ TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the sour
   }
   INFO("largest difference " << worst);
   CHECK(bad == 0);
+}
+
+TEST_CASE("shift_image: OpenCV's warpAffine of the forward shift, bit for bit", "[detection][warp]") {
+  std::mt19937 rng(5);
+  const cv::Mat src = random_image(70, 66, rng);
+  for (const cv::Point2d s : {cv::Point2d(0, 0), cv::Point2d(0.37, -1.21), cv::Point2d(-2.5, 0.03125), cv::Point2d(1.49, 1.51)}) {
+    cv::Mat want;
+    cv::warpAffine(src, want, cv::Matx23d(1, 0, s.x, 0, 1, s.y), src.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    INFO("shift " << s);
+    CHECK(differing(want, yf::shift_image(src, s)) == 0);
+  }
 }
