@@ -99,22 +99,47 @@ void AffineSampler::row(int y) {
   y0_ = round_to_int((m_(1, 1) * y + m_(1, 2)) * 1024) + 16;
 }
 
-void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) const {
+void AffineSampler::positions(int lo, int hi) {
+  const auto n = static_cast<std::size_t>(std::max(hi - lo, 0));
+  ix_.resize(n);
+  iy_.resize(n);
+  ph_.resize(n);
+  lo_ = lo;
+  hi_ = hi;
+  // As at(), four columns at a time (SSE2 integer adds and arithmetic shifts).
+  std::size_t i = 0;
+  const __m128i x0 = _mm_set1_epi32(x0_), y0 = _mm_set1_epi32(y0_), m31 = _mm_set1_epi32(31);
+  for (; i + 4 <= n; i += 4) {
+    const std::size_t x = static_cast<std::size_t>(lo) + i;
+    const __m128i X = _mm_srai_epi32(_mm_add_epi32(x0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&ad_[x]))), 5);
+    const __m128i Y = _mm_srai_epi32(_mm_add_epi32(y0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&bd_[x]))), 5);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&ix_[i]), _mm_srai_epi32(X, 5));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&iy_[i]), _mm_srai_epi32(Y, 5));
+    const __m128i ph = _mm_add_epi32(_mm_slli_epi32(_mm_and_si128(Y, m31), 5), _mm_and_si128(X, m31));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&ph_[i]), ph);
+  }
+  for (; i < n; ++i) at(lo + static_cast<int>(i), ix_[i], iy_[i], ph_[i]);
+}
+
+void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
   CV_Assert(src.type() == CV_32FC1);
+  positions(lo, hi);
   const unsigned w1 = static_cast<unsigned>(std::max(src.cols - 3, 0));
   const unsigned h1 = static_cast<unsigned>(std::max(src.rows - 3, 0));
   const std::size_t step = src.step1();
   const float* base = src.ptr<float>();
   const float* k1d = tables().cubic1d.data();
-  int x = lo;
-  for (; x + 4 <= hi; x += 4) {
-    int ix[4], iy[4], ph[4];
-    for (int p = 0; p < 4; ++p) at(x + p, ix[p], iy[p], ph[p]);
+  const int n = std::max(hi - lo, 0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int* ix = &ix_[static_cast<std::size_t>(i)];
+    const int* iy = &iy_[static_cast<std::size_t>(i)];
+    const int* ph = &ph_[static_cast<std::size_t>(i)];
     const int sx = ix[0] - 1, sy = iy[0] - 1;
     const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
                           ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
     if (together && sx >= 0 && static_cast<unsigned>(sx + 3) < w1 && static_cast<unsigned>(sy) < h1) {
-      // Lane p is pixel x + p, each with its own phase: its 16 weights are the products
+      // Lane p is pixel i + p, each with its own phase: its 16 weights are the products
       // of its y and x kernels (the table's very products), then the same products and
       // sums in the same order as cubic_inside.
       __m128 ky[4], kx[4];
@@ -126,23 +151,27 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) co
       _MM_TRANSPOSE4_PS(kx[0], kx[1], kx[2], kx[3]);
       const float* s = base + static_cast<std::size_t>(sy) * step + sx;
       __m128 sum = _mm_setzero_ps();
-      for (int i = 0; i < 4; ++i, s += step) {
-        __m128 r = _mm_mul_ps(_mm_loadu_ps(s), _mm_mul_ps(ky[i], kx[0]));
-        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 1), _mm_mul_ps(ky[i], kx[1])));
-        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 2), _mm_mul_ps(ky[i], kx[2])));
-        r = _mm_add_ps(r, _mm_mul_ps(_mm_loadu_ps(s + 3), _mm_mul_ps(ky[i], kx[3])));
-        sum = i == 0 ? r : _mm_add_ps(sum, r);
+      for (int r = 0; r < 4; ++r, s += step) {
+        __m128 t = _mm_mul_ps(_mm_loadu_ps(s), _mm_mul_ps(ky[r], kx[0]));
+        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 1), _mm_mul_ps(ky[r], kx[1])));
+        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 2), _mm_mul_ps(ky[r], kx[2])));
+        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 3), _mm_mul_ps(ky[r], kx[3])));
+        sum = r == 0 ? t : _mm_add_ps(sum, t);
       }
-      _mm_storeu_ps(out + (x - lo), sum);
+      _mm_storeu_ps(out + i, sum);
       continue;
     }
-    for (int p = 0; p < 4; ++p) out[x - lo + p] = cubic_at(src, ix[p], iy[p], ph[p]);
+    for (int p = 0; p < 4; ++p) out[i + p] = cubic_at(src, ix[p], iy[p], ph[p]);
   }
-  for (; x < hi; ++x) {
-    int ix = 0, iy = 0, ph = 0;
-    at(x, ix, iy, ph);
-    out[x - lo] = cubic_at(src, ix, iy, ph);
+  for (; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    out[i] = cubic_at(src, ix_[k], iy_[k], ph_[k]);
   }
+}
+
+void AffineSampler::linear_row_inside(const cv::Mat& src, int lo, int hi, float* out) const {
+  CV_Assert(src.type() == CV_32FC1 && lo == lo_ && hi == hi_);
+  for (std::size_t i = 0; i < ix_.size(); ++i) out[i] = linear_at_inside(src, ix_[i], iy_[i], ph_[i]);
 }
 
 const float* cubic_weights(int phase) { return tables().cubic.data() + static_cast<std::size_t>(phase) * 16; }

@@ -27,15 +27,22 @@ class AffineSampler {
     phase = (Y & 31) * 32 + (X & 31);
   }
   // Bicubic values of `src` (CV_32F, border replicated) at columns [lo, hi) of the row:
-  // four pixels at a time where they share a phase and a source row (most of them when
-  // the rotation is small), the same values as one at a time.
-  void cubic_row(const cv::Mat& src, int lo, int hi, float* out) const;
+  // four pixels at a time where they share a source row and lie on consecutive source
+  // columns (most of them when the rotation is small), the same values as one at a time.
+  void cubic_row(const cv::Mat& src, int lo, int hi, float* out);
+  // Bilinear values of `src` at the positions of the last cubic_row (the same lo, hi);
+  // each 2x2 footprint must lie inside `src`.
+  void linear_row_inside(const cv::Mat& src, int lo, int hi, float* out) const;
   static int round_to_int(double v);  // cvRound: to nearest, ties to even
 
  private:
+  void positions(int lo, int hi);  // ix_, iy_, ph_ of [lo, hi), four columns at a time
+
   cv::Matx23d m_;
   std::vector<int> ad_, bd_;
   int x0_ = 0, y0_ = 0;
+  std::vector<int> ix_, iy_, ph_;  // of the columns [lo_, hi_), from index 0
+  int lo_ = 0, hi_ = 0;
 };
 
 // The 16 bicubic and 4 bilinear weights of each of the 32 x 32 phases (float, as OpenCV's).

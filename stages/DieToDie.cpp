@@ -309,7 +309,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   cv::Mat die_of = cv::Mat(image.size(), CV_32S, cv::Scalar(-1));
   const cv::Rect whole(0, 0, image.cols, image.rows);
   cv::Mat ref_box, factor_box;  // reused across dies
-  std::vector<float> ref_row;
+  std::vector<float> ref_row, factor_row;
   for (std::size_t d = 0; d < frames.size(); ++d) {
     const DieFrame& f = frames[d];
     const double w = framed_size.width - 1.0, h = framed_size.height - 1.0;
@@ -365,18 +365,19 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
         if (lo >= hi) continue;
         at.row(r);
         ref_row.resize(static_cast<std::size_t>(hi - lo));
+        factor_row.resize(ref_row.size());
         at.cubic_row(ref, lo, hi, ref_row.data());
+        at.linear_row_inside(factor, lo, hi, factor_row.data());
         const float* raw = image.ptr<float>(box.y + r) + box.x;
         float* od = diff.ptr<float>(box.y + r) + box.x;
         float* of = factor_img.ptr<float>(box.y + r) + box.x;
         std::memset(valid.ptr<std::uint8_t>(box.y + r) + box.x + lo, 255, static_cast<std::size_t>(hi - lo));
         std::fill(die_of.ptr<int>(box.y + r) + box.x + lo, die_of.ptr<int>(box.y + r) + box.x + hi, index[d]);
         for (int c = lo; c < hi; ++c) {
-          int ix = 0, iy = 0, phase = 0;
-          at.at(c, ix, iy, phase);
-          const float fac = linear_at_inside(factor, ix, iy, phase);
+          const auto k = static_cast<std::size_t>(c - lo);
+          const float fac = factor_row[k];
           of[c] = fac;
-          od[c] = (raw[c] - (ref_row[static_cast<std::size_t>(c - lo)] + offset)) / fac;
+          od[c] = (raw[c] - (ref_row[k] + offset)) / fac;
         }
       }
       continue;

@@ -103,6 +103,17 @@ TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the sour
   }
   INFO("largest difference " << worst);
   CHECK(bad == 0);
+  // The row form, at the positions of a cubic_row over the same columns.
+  int bad_rows = 0;
+  std::vector<float> cubic(24), linear(24);
+  for (int y = 0; y < size.height; ++y) {
+    at.row(y);
+    at.cubic_row(src, 3, 27, cubic.data());
+    at.linear_row_inside(src, 3, 27, linear.data());
+    for (int x = 3; x < 27; ++x)
+      if (std::memcmp(&linear[static_cast<std::size_t>(x - 3)], &want.at<float>(y, x), sizeof(float)) != 0) ++bad_rows;
+  }
+  CHECK(bad_rows == 0);
 }
 
 TEST_CASE("shift_image: OpenCV's warpAffine of the forward shift, bit for bit", "[detection][warp]") {
