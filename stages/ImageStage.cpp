@@ -282,9 +282,16 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
 
   // Flat field, then die-to-die.
   const cv::Mat flat = flat_field(img, tool, w, rep.warnings);
-  cv::Mat corrected;
-  img.convertTo(corrected, CV_32F);
-  cv::divide(corrected, cv::max(flat, 0.05), corrected);
+  // image / max(flat, 0.05) in one pass (the values of convertTo, max and divide; a NaN
+  // flat counts as 0.05, as max's vector code takes it).
+  if (flat.type() != CV_32FC1 || flat.size() != img.size()) throw std::logic_error("run_image_stage: flat field not float of the image's size");
+  cv::Mat corrected(img.size(), CV_32F);
+  for (int r = 0; r < img.rows; ++r) {
+    const std::uint8_t* s = img.ptr<std::uint8_t>(r);
+    const float* fl = flat.ptr<float>(r);
+    float* d = corrected.ptr<float>(r);
+    for (int c = 0; c < img.cols; ++c) d[c] = static_cast<float>(s[c]) / (fl[c] > 0.05f ? fl[c] : 0.05f);
+  }
   const DieCells cells = die_cells(g, w, img.size());
   Rim rim{w.center_x_px, w.center_y_px, w.radius_px};
   rim.set_notch(cal.notch_found, cal.notch_angle_rad, (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px));
