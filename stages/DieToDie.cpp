@@ -75,34 +75,6 @@ cv::Mat checked_float(const cv::Mat& image) {
   return f;
 }
 
-// Every 2nd pixel of every 2nd row of `m` (CV_32F): the per-die statistics below (a level
-// offset, a robust sigma) are fits over thousands of pixels, a quarter of them gives them
-// to well under a tenth of the noise.
-void quarter_sample(const cv::Mat& m, std::vector<float>& out) {
-  out.clear();
-  for (int r = 0; r < m.rows; r += 2) {
-    const float* p = m.ptr<float>(r);
-    for (int c = 0; c < m.cols; c += 2) out.push_back(p[c]);
-  }
-}
-
-// robust_sigma (1.4826 x MAD) of the quarter sample of `m`.
-double quarter_robust_sigma(const cv::Mat& m, std::vector<float>& v, MiddleScratch& scratch) {
-  quarter_sample(m, v);
-  std::size_t n = 0;
-  for (float x : v)
-    if (std::isfinite(x)) v[n++] = x;
-  v.resize(n);
-  if (v.empty()) return 0;
-  auto median = [&] {
-    const auto [lo, hi] = middle_values(v.data(), v.size(), scratch);
-    return v.size() % 2 == 0 ? 0.5 * (static_cast<double>(hi) + lo) : static_cast<double>(hi);
-  };
-  const double med = median();
-  for (auto& x : v) x = static_cast<float>(std::abs(x - med));
-  return 1.4826 * median();
-}
-
 // Per-pixel median over the stack (all of the same size), into `out`: the mean of the
 // two middle values for an even count. Exact (middle_values).
 void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
@@ -130,11 +102,9 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
 // edges keeps its full sensitivity.
 cv::Mat spread_factor(const std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma) {
   std::vector<cv::Mat> z(stack.size());
-  std::vector<float> sample;
-  MiddleScratch scratch;
   for (std::size_t d = 0; d < stack.size(); ++d) {
     const cv::Mat diff = stack[d] - ref;
-    const double sigma = std::max(quarter_robust_sigma(diff, sample, scratch), min_sigma);
+    const double sigma = std::max(robust_sigma(diff), min_sigma);
     z[d] = cv::abs(diff) * (1.4826 / sigma);
   }
   cv::Mat spread;
@@ -319,11 +289,9 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   {
     MiddleScratch scratch;
     cv::Mat level_diff;
-    std::vector<float> sample;
     for (std::size_t d = 0; d < stack.size(); ++d) {
       cv::subtract(stack[d], ref, level_diff);
-      quarter_sample(level_diff, sample);
-      offsets[d] = middle_values(sample.data(), sample.size(), scratch).second;  // the upper middle
+      offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
       stack[d] -= offsets[d];
     }
   }
