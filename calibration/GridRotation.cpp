@@ -50,43 +50,6 @@ Samples collect(const HighPassed& h, double cx, double cy, int stride) {
   return s;
 }
 
-// Sharpness of the two projection profiles at rotation `deg`: sum over 1-px bins of
-// (bin sum)^2 / (bin weight), with linear splatting so the score is smooth in angle.
-// Both profiles in one pass over the samples (each bin's sums in the same order as two
-// passes would add them).
-double score(const Samples& s, double deg, int half, std::vector<double>& sum, std::vector<double>& wt) {
-  const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
-  const auto bins = static_cast<std::size_t>(4 * half + 8);
-  // [0, bins): rows of the grid (wafer x) run along (cos t, -sin t) in the image: project on
-  // (sin t, cos t); [bins, 2 bins): columns run along (sin t, cos t): project on (cos t, -sin t).
-  sum.assign(2 * bins, 0);
-  wt.assign(2 * bins, 0);
-  double* const sum_r = sum.data();
-  double* const wt_r = wt.data();
-  double* const sum_c = sum.data() + bins;
-  double* const wt_c = wt.data() + bins;
-  for (std::size_t i = 0; i < s.v.size(); ++i) {
-    const double x = s.x[i], y = s.y[i], v = s.v[i];
-    const double pr = x * si + y * co + 2 * half + 2;  // as written before: the same rounding
-    const double pc = x * co + y * -si + 2 * half + 2;
-    const auto br = static_cast<std::size_t>(static_cast<int>(pr));
-    const auto bc = static_cast<std::size_t>(static_cast<int>(pc));
-    const double fr = pr - static_cast<double>(br), fc = pc - static_cast<double>(bc);
-    sum_r[br] += (1 - fr) * v;
-    wt_r[br] += 1 - fr;
-    sum_r[br + 1] += fr * v;
-    wt_r[br + 1] += fr;
-    sum_c[bc] += (1 - fc) * v;
-    wt_c[bc] += 1 - fc;
-    sum_c[bc + 1] += fc * v;
-    wt_c[bc + 1] += fc;
-  }
-  double total = 0;
-  for (std::size_t b = 0; b < 2 * bins; ++b)
-    if (wt[b] > 4) total += sum[b] * sum[b] / wt[b];
-  return total;
-}
-
 // The coarse search's form of the samples (every 2nd pixel of every 2nd row, as the search
 // always used): the region cut into strips kStripPx wide across each projection axis, each
 // strip's samples summed along the other image axis once. A projection at angle t then
@@ -97,32 +60,36 @@ double score(const Samples& s, double deg, int half, std::vector<double>& sum, s
 // Per angle: 2 x 50 x 400 strip bins instead of 2 x 160,000 samples.
 constexpr int kStripPx = 16;
 constexpr int kCoarseStride = 2;
+// The fine search's strips: every pixel, 4 px wide (misplaced by at most 2 x sin 1.2 deg =
+// 0.04 px; at the angles it scores, near the grid's, far less).
+constexpr int kFineStripPx = 4;
 
 struct Strips {
   int n = 0, len = 0;         // strips, bins a strip (one per sampled row or column)
   std::vector<double> sum;    // [strip][bin]: samples summed across the strip
   std::vector<double> count;  // [strip][bin]: how many
   std::vector<double> at;     // offset of the strip's samples' centre from the wafer centre, along the strip axis
-  double start = 0;           // offset of bin 0 from the wafer centre, along the profile axis (bins kCoarseStride apart)
+  double start = 0;           // offset of bin 0 from the wafer centre, along the profile axis
+  int stride = 1;             // bins this many pixels apart
 };
 
 // Strips of columns (by_columns: each bin a sampled row's sum over the strip's sampled
 // columns) or of rows.
-Strips make_strips(const HighPassed& h, double cx, double cy, bool by_columns) {
+Strips make_strips(const HighPassed& h, double cx, double cy, bool by_columns, int st, int width) {
   const cv::Mat& f = h.f;
-  constexpr int st = kCoarseStride;
   Strips s;
+  s.stride = st;
   const int across = by_columns ? f.cols : f.rows;
   const int along = by_columns ? f.rows : f.cols;
   s.len = (along + st - 1) / st;
-  s.n = (across + kStripPx - 1) / kStripPx;
+  s.n = (across + width - 1) / width;
   s.sum.assign(static_cast<std::size_t>(s.n) * static_cast<std::size_t>(s.len), 0);
   s.count.assign(s.sum.size(), 0);
   s.at.resize(static_cast<std::size_t>(s.n));
   s.start = by_columns ? h.roi.y - cy : h.roi.x - cx;
   const double origin = by_columns ? h.roi.x - cx : h.roi.y - cy;
   for (int k = 0; k < s.n; ++k) {
-    const int a0 = k * kStripPx, a1 = std::min(across, a0 + kStripPx);  // a0 is a multiple of the stride
+    const int a0 = k * width, a1 = std::min(across, a0 + width);  // a0 is a multiple of the stride
     int samples = 0;
     double mean = 0;
     for (int a = a0; a < a1; a += st, ++samples) mean += a;
@@ -147,8 +114,10 @@ Strips make_strips(const HighPassed& h, double cx, double cy, bool by_columns) {
   return s;
 }
 
-// `score` on strips: row profile from the column strips (p = x sin t + y cos t), column
-// profile from the row strips (p = x cos t - y sin t).
+// Sharpness of the two projection profiles at rotation `deg`: sum over 1-px bins of
+// (bin sum)^2 / (bin weight), with linear splatting so the score is smooth in angle. The
+// row profile from the column strips (p = x sin t + y cos t), the column profile from the
+// row strips (p = x cos t - y sin t).
 double strip_score(const Strips& cols, const Strips& rows, double deg, int half, std::vector<double>& sum,
                    std::vector<double>& wt) {
   const double t = deg * kDegToRad, co = std::cos(t), si = std::sin(t);
@@ -162,7 +131,7 @@ double strip_score(const Strips& cols, const Strips& rows, double deg, int half,
       const double* sv = s.sum.data() + static_cast<std::size_t>(k) * s.len;
       const double* sc = s.count.data() + static_cast<std::size_t>(k) * s.len;
       for (int i = 0; i < s.len; ++i) {
-        const double p = p0 + (i * kCoarseStride) * across;
+        const double p = p0 + (i * s.stride) * across;
         const auto b = static_cast<std::size_t>(static_cast<int>(p));
         const double fr = p - static_cast<double>(b);
         sum[base + b] += (1 - fr) * sv[i];
@@ -203,13 +172,13 @@ double search(const Strips& cols, const Strips& rows, int half, double lo, doubl
 // maximum instead of scoring every step: over the fine search's +-0.06 degrees around the
 // coarse peak (whose width is some 0.3 degrees) the score is unimodal, so this lands on the
 // same step - scoring 3-5 angles instead of 13.
-double climb(const Samples& s, int half, double lo, double hi, double step) {
+double climb(const Strips& cols, const Strips& rows, int half, double lo, double hi, double step) {
   std::vector<double> sum, wt;
   const int n = static_cast<int>(std::lround((hi - lo) / step)) + 1;
   std::vector<double> sc(static_cast<std::size_t>(n), -1);  // scores are >= 0; -1: not yet scored
   auto at = [&](int i) {
     double& v = sc[static_cast<std::size_t>(i)];
-    if (v < 0) v = score(s, lo + i * step, half, sum, wt);
+    if (v < 0) v = strip_score(cols, rows, lo + i * step, half, sum, wt);
     return v;
   };
   int bi = n / 2;
@@ -345,7 +314,8 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   std::vector<double> scores;
   double best_score = 0;
   const double r = o.search_half_range_deg;
-  const double c = search(make_strips(region, cx, cy, true), make_strips(region, cx, cy, false), half,
+  const double c = search(make_strips(region, cx, cy, true, kCoarseStride, kStripPx),
+                          make_strips(region, cx, cy, false, kCoarseStride, kStripPx), half,
                           start_deg - r, start_deg + r, 0.05, &scores, &best_score);
   std::vector<double> sorted = scores;
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
@@ -354,8 +324,8 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
   out.sharpness = med > 0 ? best_score / med : 0;
   if (!(best_score > 0) || out.sharpness < 1.05)
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
-  const Samples fine = collect(region, cx, cy, 1);
-  const double searched = climb(fine, half, c - 0.06, c + 0.06, 0.01);
+  const double searched = climb(make_strips(region, cx, cy, true, 1, kFineStripPx),
+                                make_strips(region, cx, cy, false, 1, kFineStripPx), half, c - 0.06, c + 0.06, 0.01);
   const double refined = refine_by_halves(img, cx, cy, radius, searched);
   // The refinement only corrects what the search could not resolve: a large jump means the
   // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.
