@@ -200,32 +200,45 @@ double climb(const Strips& cols, const Strips& rows, int half, double lo, double
   return best;
 }
 
-// Profile of the samples projected on `t` (bins of `bin` px), for the samples whose
-// along-axis coordinate lies in [lo, hi). Returns bin means (0 where empty) and the mean along-axis position.
-std::vector<double> strip_profile(const Samples& s, double ax, double ay, double bx, double by, double lo, double hi,
-                                  double tmin, int bins, double bin, double& mean_along) {
-  std::vector<double> sum(static_cast<std::size_t>(bins) + 1, 0), wt(sum.size(), 0);
-  double along = 0;
-  int n = 0;
+// Profiles of the samples projected on (ax, ay) (bins of `bin` px from tmin), one of the
+// samples whose along-axis coordinate (on (bx, by)) is below -gap and one of those at or
+// above +gap, in one pass. Each: bin means (0 where empty) and the mean along-axis position.
+struct HalfProfile {
+  std::vector<double> prof;
+  double mean_along = 0;
+};
+
+std::pair<HalfProfile, HalfProfile> half_profiles(const Samples& s, double ax, double ay, double bx, double by,
+                                                  double gap, double tmin, int bins, double bin) {
+  const auto size = static_cast<std::size_t>(bins) + 1;
+  std::vector<double> sum[2] = {std::vector<double>(size, 0), std::vector<double>(size, 0)};
+  std::vector<double> wt[2] = {std::vector<double>(size, 0), std::vector<double>(size, 0)};
+  double along[2] = {0, 0};
+  int n[2] = {0, 0};
   for (std::size_t i = 0; i < s.v.size(); ++i) {
     const double a = s.x[i] * bx + s.y[i] * by;
-    if (a < lo || a >= hi) continue;
+    const int h = a < -gap ? 0 : a >= gap ? 1 : -1;
+    if (h < 0) continue;
     const double p = (s.x[i] * ax + s.y[i] * ay - tmin) / bin;
     const int b = static_cast<int>(p);
     if (b < 0 || b >= bins) continue;
     const double f = p - b;
-    sum[static_cast<std::size_t>(b)] += (1 - f) * s.v[i];
-    wt[static_cast<std::size_t>(b)] += 1 - f;
-    sum[static_cast<std::size_t>(b + 1)] += f * s.v[i];
-    wt[static_cast<std::size_t>(b + 1)] += f;
-    along += a;
-    ++n;
+    sum[h][static_cast<std::size_t>(b)] += (1 - f) * s.v[i];
+    wt[h][static_cast<std::size_t>(b)] += 1 - f;
+    sum[h][static_cast<std::size_t>(b + 1)] += f * s.v[i];
+    wt[h][static_cast<std::size_t>(b + 1)] += f;
+    along[h] += a;
+    ++n[h];
   }
-  mean_along = n ? along / n : 0;
-  std::vector<double> prof(static_cast<std::size_t>(bins), 0);
-  for (int b = 0; b < bins; ++b)
-    if (wt[static_cast<std::size_t>(b)] > 2) prof[static_cast<std::size_t>(b)] = sum[static_cast<std::size_t>(b)] / wt[static_cast<std::size_t>(b)];
-  return prof;
+  HalfProfile out[2];
+  for (int h = 0; h < 2; ++h) {
+    out[h].mean_along = n[h] ? along[h] / n[h] : 0;
+    out[h].prof.assign(static_cast<std::size_t>(bins), 0);
+    for (int b = 0; b < bins; ++b)
+      if (wt[h][static_cast<std::size_t>(b)] > 2)
+        out[h].prof[static_cast<std::size_t>(b)] = sum[h][static_cast<std::size_t>(b)] / wt[h][static_cast<std::size_t>(b)];
+  }
+  return {std::move(out[0]), std::move(out[1])};
 }
 
 // Sub-bin shift d maximising sum p(t) q(t + d) (|d| <= max_bins), parabola-refined.
@@ -274,10 +287,9 @@ double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius,
     int n = 0;
     // Rows: profile across (si, co), halves along (co, -si).
     {
-      double aL = 0, aR = 0;
-      const auto pL = strip_profile(d, si, co, co, -si, -1e9, -gap, tmin, bins, bin, aL);
-      const auto pR = strip_profile(d, si, co, co, -si, gap, 1e9, tmin, bins, bin, aR);
-      const double delta = profile_shift(pL, pR, 8) * bin;  // t_R - t_L
+      const auto [L, R] = half_profiles(d, si, co, co, -si, gap, tmin, bins, bin);
+      const double aL = L.mean_along, aR = R.mean_along;
+      const double delta = profile_shift(L.prof, R.prof, 8) * bin;  // t_R - t_L
       if (aR - aL > 1) {
         sum += -delta / (aR - aL);
         ++n;
@@ -285,10 +297,9 @@ double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius,
     }
     // Columns: profile across (co, -si), halves along (si, co).
     {
-      double bT = 0, bB = 0;
-      const auto pT = strip_profile(d, co, -si, si, co, -1e9, -gap, tmin, bins, bin, bT);
-      const auto pB = strip_profile(d, co, -si, si, co, gap, 1e9, tmin, bins, bin, bB);
-      const double delta = profile_shift(pT, pB, 8) * bin;  // t1(bottom) - t1(top)
+      const auto [T, B] = half_profiles(d, co, -si, si, co, gap, tmin, bins, bin);
+      const double bT = T.mean_along, bB = B.mean_along;
+      const double delta = profile_shift(T.prof, B.prof, 8) * bin;  // t1(bottom) - t1(top)
       if (bB - bT > 1) {
         sum += delta / (bB - bT);
         ++n;
