@@ -16,6 +16,7 @@ struct Tables {
   std::array<float, kTab * kTab * 16> cubic{};
   std::array<float, kTab * kTab * 4> linear{};
   std::array<float, kTab * 4> cubic1d{};  // the 1-D kernels: cubic[(i, j)][k1 * 4 + k2] = [i][k1] * [j][k2]
+  std::array<float, kTab * 2> linear1d{};  // linear[(i, j)][k1 * 2 + k2] = [i][k1] * [j][k2]
   Tables() {
     // The 1-D kernels at x = i / 32, as OpenCV's interpolateCubic (A = -0.75) and
     // interpolateLinear compute them in float; the 2-D weight of (k1, k2) is the
@@ -32,6 +33,8 @@ struct Tables {
       for (int k = 0; k < 4; ++k) cubic1d[static_cast<std::size_t>(i * 4 + k)] = c[i][k];
       l[i][0] = 1.f - x;
       l[i][1] = x;
+      linear1d[static_cast<std::size_t>(i * 2)] = l[i][0];
+      linear1d[static_cast<std::size_t>(i * 2 + 1)] = l[i][1];
     }
     for (int i = 0; i < kTab; ++i)
       for (int j = 0; j < kTab; ++j) {
@@ -171,7 +174,40 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
 
 void AffineSampler::linear_row_inside(const cv::Mat& src, int lo, int hi, float* out) const {
   CV_Assert(src.type() == CV_32FC1 && lo == lo_ && hi == hi_);
-  for (std::size_t i = 0; i < ix_.size(); ++i) out[i] = linear_at_inside(src, ix_[i], iy_[i], ph_[i]);
+  const std::size_t n = ix_.size(), step = src.step1();
+  const float* base = src.ptr<float>();
+  const float* k1d = tables().linear1d.data();
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int* ix = &ix_[i];
+    const int* iy = &iy_[i];
+    const int* ph = &ph_[i];
+    if (iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 && ix[2] == ix[0] + 2 &&
+        ix[3] == ix[0] + 3) {
+      // Four pixels of one source row pair: each lane's weights are its y and x kernels'
+      // products (the table's own), summed in linear_at_inside's order.
+      alignas(16) float wy0[4], wy1[4], wx0[4], wx1[4];
+      for (int p = 0; p < 4; ++p) {
+        const float* ky = k1d + (ph[p] >> 5) * 2;
+        const float* kx = k1d + (ph[p] & 31) * 2;
+        wy0[p] = ky[0];
+        wy1[p] = ky[1];
+        wx0[p] = kx[0];
+        wx1[p] = kx[1];
+      }
+      const __m128 y0 = _mm_load_ps(wy0), y1 = _mm_load_ps(wy1), x0 = _mm_load_ps(wx0), x1 = _mm_load_ps(wx1);
+      const float* s0 = base + static_cast<std::size_t>(iy[0]) * step + ix[0];
+      const float* s1 = s0 + step;
+      __m128 t = _mm_mul_ps(_mm_loadu_ps(s0), _mm_mul_ps(y0, x0));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s0 + 1), _mm_mul_ps(y0, x1)));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s1), _mm_mul_ps(y1, x0)));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s1 + 1), _mm_mul_ps(y1, x1)));
+      _mm_storeu_ps(out + i, t);
+      continue;
+    }
+    for (std::size_t p = 0; p < 4; ++p) out[i + p] = linear_at_inside(src, ix[p], iy[p], ph[p]);
+  }
+  for (; i < n; ++i) out[i] = linear_at_inside(src, ix_[i], iy_[i], ph_[i]);
 }
 
 const float* cubic_weights(int phase) { return tables().cubic.data() + static_cast<std::size_t>(phase) * 16; }
