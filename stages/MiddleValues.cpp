@@ -32,6 +32,27 @@ std::pair<float, float> select_all(const float* v, std::size_t n, std::vector<fl
   return {lo, hi};
 }
 
+// How many keys are below t (0 < t < 256): SSE2 byte compares (unsigned, by flipping the
+// top bit), counted in byte lanes for at most 255 blocks, then summed.
+std::size_t count_below(const std::uint8_t* key, std::size_t n, unsigned t) {
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  const __m128i thr = _mm_set1_epi8(static_cast<char>(t ^ 0x80u));
+  std::size_t total = 0, i = 0;
+  const std::size_t blocks_end = n - n % 16;
+  while (i < blocks_end) {
+    const std::size_t end = std::min(blocks_end, i + 255 * 16);
+    __m128i acc = _mm_setzero_si128();
+    for (; i < end; i += 16) {
+      const __m128i k = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key + i)), flip);
+      acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(k, thr));
+    }
+    const __m128i sad = _mm_sad_epu8(acc, _mm_setzero_si128());
+    total += static_cast<std::size_t>(_mm_cvtsi128_si32(sad)) + static_cast<std::size_t>(_mm_extract_epi16(sad, 4));
+  }
+  for (; i < n; ++i) total += key[i] < t ? 1 : 0;
+  return total;
+}
+
 }  // namespace
 
 std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScratch& scratch) {
@@ -67,21 +88,25 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
     q = q > 255.0f ? 255.0f : q;
     key[i] = static_cast<std::uint8_t>(static_cast<int>(q));
   }
-  // Two partial counts: consecutive equal keys do not wait on each other's increment.
-  std::array<std::uint32_t, 2 * 256> counts{};
-  {
-    std::size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-      ++counts[key[i]];
-      ++counts[256 + key[i + 1]];
-    }
-    for (; i < n; ++i) ++counts[key[i]];
-  }
-  auto count = [&](std::size_t b) { return counts[b] + counts[256 + b]; };
+  // The bucket holding the k-th value: the largest b with at most k keys below
+  // it, by bisection over the 256 buckets, each step counting the keys below b sixteen at a
+  // time (8 passes of byte compares cost less than one pass of scalar increments).
   const std::size_t k = n / 2;
   const bool even = n % 2 == 0;
   std::size_t bucket = 0, below = 0;
-  while (below + count(bucket) <= k) below += count(bucket++);
+  {
+    std::size_t hi = 256;
+    while (hi - bucket > 1) {
+      const std::size_t mid = (bucket + hi) / 2;
+      const std::size_t c = count_below(key, n, static_cast<unsigned>(mid));
+      if (c <= k) {
+        bucket = mid;
+        below = c;
+      } else {
+        hi = mid;
+      }
+    }
+  }
   // The middle value must not lie in an end bucket (those hold the clamped outliers: still
   // exact, but possibly large). For even n the lower middle value is either in the same
   // bucket or, when the bucket starts at the middle, the largest value below it.
