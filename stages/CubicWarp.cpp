@@ -3,8 +3,12 @@
 
 #include <emmintrin.h>
 #include <xmmintrin.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 
 namespace yf {
@@ -83,7 +87,58 @@ float cubic_border(const cv::Mat& src, int sx, int sy, const float* w) {
   return sum;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define YF_CUBIC_AVX2 1
+const bool kAvx2 = __builtin_cpu_supports("avx2");
+std::atomic<bool> avx2_allowed{true};
+
+// The 1-D cubic kernel of eight phases, computed as Tables computes it (the same float
+// operations in the same order, no FMA: the same values as the table, without gathers,
+// which are slow on some CPUs).
+__attribute__((target("avx2"))) inline void cubic_kernel8(__m256i phase32, __m256 k[4]) {
+  const __m256 A = _mm256_set1_ps(-0.75f), one = _mm256_set1_ps(1.f);
+  const __m256 x = _mm256_mul_ps(_mm256_cvtepi32_ps(phase32), _mm256_set1_ps(1.f / kTab));
+  const __m256 x1 = _mm256_add_ps(x, one);
+  // ((A (x + 1) - 5 A) (x + 1) + 8 A) (x + 1) - 4 A
+  k[0] = _mm256_sub_ps(
+      _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(A, x1), _mm256_set1_ps(5 * -0.75f)), x1),
+                                  _mm256_set1_ps(8 * -0.75f)),
+                    x1),
+      _mm256_set1_ps(4 * -0.75f));
+  // ((A + 2) x - (A + 3)) x x + 1
+  const __m256 a2 = _mm256_set1_ps(-0.75f + 2), a3 = _mm256_set1_ps(-0.75f + 3);
+  k[1] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, x), a3), x), x), one);
+  const __m256 y = _mm256_sub_ps(one, x);
+  k[2] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, y), a3), y), y), one);
+  k[3] = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(one, k[0]), k[1]), k[2]);
+}
+
+// Eight pixels of one source row band on consecutive columns: as the SSE2 path, eight
+// lanes wide (AVX2 without FMA: every product and sum rounded as there).
+__attribute__((target("avx2"))) void cubic8(const float* s, std::size_t step, const int* ph, float* out) {
+  const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ph));
+  __m256 ky[4], kx[4];
+  cubic_kernel8(_mm256_srli_epi32(p, 5), ky);
+  cubic_kernel8(_mm256_and_si256(p, _mm256_set1_epi32(31)), kx);
+  __m256 sum = _mm256_setzero_ps();
+  for (int r = 0; r < 4; ++r, s += step) {
+    __m256 t = _mm256_mul_ps(_mm256_loadu_ps(s), _mm256_mul_ps(ky[r], kx[0]));
+    t = _mm256_add_ps(t, _mm256_mul_ps(_mm256_loadu_ps(s + 1), _mm256_mul_ps(ky[r], kx[1])));
+    t = _mm256_add_ps(t, _mm256_mul_ps(_mm256_loadu_ps(s + 2), _mm256_mul_ps(ky[r], kx[2])));
+    t = _mm256_add_ps(t, _mm256_mul_ps(_mm256_loadu_ps(s + 3), _mm256_mul_ps(ky[r], kx[3])));
+    sum = r == 0 ? t : _mm256_add_ps(sum, t);
+  }
+  _mm256_storeu_ps(out, sum);
+}
+#else
+const bool kAvx2 = false;
+std::atomic<bool> avx2_allowed{false};
+#endif
+
 }  // namespace
+
+void allow_cubic_avx2(bool allowed) { avx2_allowed = allowed; }
+bool cubic_avx2_active() { return kAvx2 && avx2_allowed; }
 
 int AffineSampler::round_to_int(double v) { return _mm_cvtsd_si32(_mm_set_sd(v)); }
 
@@ -133,12 +188,27 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
   const float* base = src.ptr<float>();
   const float* k1d = tables().cubic1d.data();
   const int n = std::max(hi - lo, 0);
+  const bool wide = cubic_avx2_active();
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     const int* ix = &ix_[static_cast<std::size_t>(i)];
     const int* iy = &iy_[static_cast<std::size_t>(i)];
     const int* ph = &ph_[static_cast<std::size_t>(i)];
     const int sx = ix[0] - 1, sy = iy[0] - 1;
+#ifdef YF_CUBIC_AVX2
+    if (wide && i + 8 <= n && iy[7] == iy[0] && ix[7] == ix[0] + 7 && sx >= 0 &&
+        static_cast<unsigned>(sx + 7) < w1 && static_cast<unsigned>(sy) < h1) {
+      bool together = true;
+      for (int p = 1; p < 7; ++p) together = together && iy[p] == iy[0] && ix[p] == ix[0] + p;
+      if (together) {
+        cubic8(base + static_cast<std::size_t>(sy) * step + sx, step, ph, out + i);
+        i += 4;  // and 4 more by the loop
+        continue;
+      }
+    }
+#else
+    (void)wide;
+#endif
     const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
                           ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
     if (together && sx >= 0 && static_cast<unsigned>(sx + 3) < w1 && static_cast<unsigned>(sy) < h1) {

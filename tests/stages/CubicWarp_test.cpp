@@ -41,6 +41,10 @@ int differing(const cv::Mat& a, const cv::Mat& b) {
 
 TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and at the border",
           "[detection][warp]") {
+  // Both paths: eight pixels at a time (AVX2, when this CPU has it) and the portable one.
+  const bool avx2 = GENERATE(true, false);
+  yf::allow_cubic_avx2(avx2);
+  INFO("AVX2 " << (yf::cubic_avx2_active() ? "on" : "off"));
   std::mt19937 rng(7);
   const cv::Mat src = random_image(90, 70, rng);
   std::uniform_real_distribution<double> angle(-1.5, 1.5), off(-6, 30);
@@ -79,6 +83,7 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
     CHECK(bad == 0);
     CHECK(bad_runs == 0);
   }
+  yf::allow_cubic_avx2(true);
 }
 
 TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the source", "[detection][warp]") {
