@@ -136,9 +136,29 @@ std::pair<float, float> middle_values(const float* v, std::size_t n, MiddleScrat
   const float hi = w[j];
   if (!even) return {hi, hi};
   if (j > 0) return {*std::max_element(w, w + j), hi};
-  float below_max = -std::numeric_limits<float>::infinity();  // rare: one more pass
-  for (std::size_t t = 0; t < n; ++t)
-    if (key[t] < b) below_max = std::max(below_max, v[t]);
+  // The middle value is its bucket's smallest: the lower one is the largest value of the
+  // nearest non-empty bucket below (bucket 0 holds at least the clamped low outliers' count).
+  std::size_t lower = bucket - 1;
+  std::size_t at_or_above = below;  // keys below `bucket`
+  for (;;) {
+    const std::size_t under = lower == 0 ? 0 : count_below(key, n, static_cast<unsigned>(lower));
+    if (at_or_above > under) break;  // bucket `lower` holds at_or_above - under values
+    at_or_above = under;
+    --lower;
+  }
+  float below_max = -std::numeric_limits<float>::infinity();
+  const __m128i vl = _mm_set1_epi8(static_cast<char>(lower));
+  std::size_t t = 0;
+  for (; t + 16 <= n; t += 16) {
+    auto hits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key + t)), vl)));
+    while (hits != 0) {
+      below_max = std::max(below_max, v[t + static_cast<std::size_t>(__builtin_ctz(hits))]);
+      hits &= hits - 1;
+    }
+  }
+  for (; t < n; ++t)
+    if (key[t] == lower) below_max = std::max(below_max, v[t]);
   return {below_max, hi};
 }
 
