@@ -296,6 +296,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     }
   }
   median_stack(stack, ref);
+
   // 4. Where the dies disagree anyway.
   const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma);
   stack.clear();
