@@ -189,57 +189,77 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
   const float* k1d = tables().cubic1d.data();
   const int n = std::max(hi - lo, 0);
   const bool wide = cubic_avx2_active();
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
+  // Pixels i .. i + 3 in SSE2 lanes when they share a source row and lie on consecutive
+  // source columns inside the source; false (nothing written) otherwise.
+  auto four = [&](int i) {
     const int* ix = &ix_[static_cast<std::size_t>(i)];
     const int* iy = &iy_[static_cast<std::size_t>(i)];
     const int* ph = &ph_[static_cast<std::size_t>(i)];
     const int sx = ix[0] - 1, sy = iy[0] - 1;
+    const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
+                          ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
+    if (!together || sx < 0 || static_cast<unsigned>(sx + 3) >= w1 || static_cast<unsigned>(sy) >= h1) return false;
+    // Lane p is pixel i + p, each with its own phase: its 16 weights are the products of
+    // its y and x kernels (the table's very products), then the same products and sums in
+    // the same order as cubic_inside.
+    __m128 ky[4], kx[4];
+    for (int p = 0; p < 4; ++p) {
+      ky[p] = _mm_loadu_ps(k1d + (ph[p] >> 5) * 4);
+      kx[p] = _mm_loadu_ps(k1d + (ph[p] & 31) * 4);
+    }
+    _MM_TRANSPOSE4_PS(ky[0], ky[1], ky[2], ky[3]);  // ky[k]: the lanes' k-th y weight
+    _MM_TRANSPOSE4_PS(kx[0], kx[1], kx[2], kx[3]);
+    const float* s = base + static_cast<std::size_t>(sy) * step + sx;
+    __m128 sum = _mm_setzero_ps();
+    for (int r = 0; r < 4; ++r, s += step) {
+      __m128 t = _mm_mul_ps(_mm_loadu_ps(s), _mm_mul_ps(ky[r], kx[0]));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 1), _mm_mul_ps(ky[r], kx[1])));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 2), _mm_mul_ps(ky[r], kx[2])));
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 3), _mm_mul_ps(ky[r], kx[3])));
+      sum = r == 0 ? t : _mm_add_ps(sum, t);
+    }
+    _mm_storeu_ps(out + i, sum);
+    return true;
+  };
+  auto one = [&](int i) {
+    const auto k = static_cast<std::size_t>(i);
+    out[i] = cubic_at(src, ix_[k], iy_[k], ph_[k]);
+  };
+  int i = 0;
+  while (i + 4 <= n) {
 #ifdef YF_CUBIC_AVX2
-    if (wide && i + 8 <= n && iy[7] == iy[0] && ix[7] == ix[0] + 7 && sx >= 0 &&
-        static_cast<unsigned>(sx + 7) < w1 && static_cast<unsigned>(sy) < h1) {
-      bool together = true;
-      for (int p = 1; p < 7; ++p) together = together && iy[p] == iy[0] && ix[p] == ix[0] + p;
+    if (wide && i + 8 <= n) {
+      const int* ix = &ix_[static_cast<std::size_t>(i)];
+      const int* iy = &iy_[static_cast<std::size_t>(i)];
+      const int sx = ix[0] - 1, sy = iy[0] - 1;
+      bool together = sx >= 0 && static_cast<unsigned>(sx + 7) < w1 && static_cast<unsigned>(sy) < h1;
+      for (int p = 1; p < 8 && together; ++p) together = iy[p] == iy[0] && ix[p] == ix[0] + p;
       if (together) {
-        cubic8(base + static_cast<std::size_t>(sy) * step + sx, step, ph, out + i);
-        i += 4;  // and 4 more by the loop
+        cubic8(base + static_cast<std::size_t>(sy) * step + sx, step, &ph_[static_cast<std::size_t>(i)], out + i);
+        i += 8;
         continue;
       }
     }
 #else
     (void)wide;
 #endif
-    const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
-                          ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
-    if (together && sx >= 0 && static_cast<unsigned>(sx + 3) < w1 && static_cast<unsigned>(sy) < h1) {
-      // Lane p is pixel i + p, each with its own phase: its 16 weights are the products
-      // of its y and x kernels (the table's very products), then the same products and
-      // sums in the same order as cubic_inside.
-      __m128 ky[4], kx[4];
-      for (int p = 0; p < 4; ++p) {
-        ky[p] = _mm_loadu_ps(k1d + (ph[p] >> 5) * 4);
-        kx[p] = _mm_loadu_ps(k1d + (ph[p] & 31) * 4);
-      }
-      _MM_TRANSPOSE4_PS(ky[0], ky[1], ky[2], ky[3]);  // ky[k]: the lanes' k-th y weight
-      _MM_TRANSPOSE4_PS(kx[0], kx[1], kx[2], kx[3]);
-      const float* s = base + static_cast<std::size_t>(sy) * step + sx;
-      __m128 sum = _mm_setzero_ps();
-      for (int r = 0; r < 4; ++r, s += step) {
-        __m128 t = _mm_mul_ps(_mm_loadu_ps(s), _mm_mul_ps(ky[r], kx[0]));
-        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 1), _mm_mul_ps(ky[r], kx[1])));
-        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 2), _mm_mul_ps(ky[r], kx[2])));
-        t = _mm_add_ps(t, _mm_mul_ps(_mm_loadu_ps(s + 3), _mm_mul_ps(ky[r], kx[3])));
-        sum = r == 0 ? t : _mm_add_ps(sum, t);
-      }
-      _mm_storeu_ps(out + i, sum);
+    if (four(i)) {
+      i += 4;
       continue;
     }
-    for (int p = 0; p < 4; ++p) out[i + p] = cubic_at(src, ix[p], iy[p], ph[p]);
+    // Not four together: the pixels before the break (a new source row, a column
+    // skipped) one at a time, and the groups start again at the break; at the source's
+    // border all four one at a time.
+    int run = 1;
+    while (run < 4 && iy_[static_cast<std::size_t>(i + run)] == iy_[static_cast<std::size_t>(i)] &&
+           ix_[static_cast<std::size_t>(i + run)] == ix_[static_cast<std::size_t>(i)] + run)
+      ++run;
+    for (const int end = i + run; i < end; ++i) one(i);
   }
-  for (; i < n; ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    out[i] = cubic_at(src, ix_[k], iy_[k], ph_[k]);
-  }
+  // The last pixels: a group of four ending at the row's end (recomputing a few, the same
+  // values), else one at a time.
+  if (i < n && n >= 4 && four(n - 4)) return;
+  for (; i < n; ++i) one(i);
 }
 
 void AffineSampler::linear_row_inside(const cv::Mat& src, int lo, int hi, float* out) const {
