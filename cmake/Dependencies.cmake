@@ -3,6 +3,12 @@ find_package(Threads REQUIRED)
 find_package(TBB REQUIRED)                       # oneTBB 2021.8
 find_package(HDF5 REQUIRED COMPONENTS C)         # 1.10.8: hdf5::hdf5
 find_package(ZLIB REQUIRED)                      # results.h5 chunks deflated outside the HDF5 lock; gzip inputs of io/import
+# libdeflate (optional, libdeflate-dev): stages/ImageDecode inflates image chunks with it in
+# about half zlib's time; without it, zlib.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(LIBDEFLATE QUIET IMPORTED_TARGET libdeflate)
+endif()
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(spdlog REQUIRED)                    # uses external fmt 9
 find_package(fmt REQUIRED)

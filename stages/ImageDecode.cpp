@@ -1,6 +1,9 @@
 #include "stages/ImageDecode.hpp"
 
 #include <zlib.h>
+#ifdef YF_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -35,6 +38,27 @@ void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size
 
 namespace {
 
+#ifdef YF_HAVE_LIBDEFLATE
+// Inflates exactly `out_size` bytes; anything else is a corrupt chunk. libdeflate (a
+// whole-buffer decoder, the same bytes as zlib's) inflates an image chunk in about half
+// zlib's time; one decompressor per thread, kept.
+void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
+  struct Decompressor {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Decompressor() { libdeflate_free_decompressor(d); }
+  };
+  thread_local Decompressor dec;
+  if (dec.d == nullptr) throw std::runtime_error("images: libdeflate: out of memory");
+  std::size_t produced = 0;
+  const libdeflate_result rc = libdeflate_zlib_decompress(dec.d, in.data(), in.size(), out, out_size, &produced);
+  if (rc == LIBDEFLATE_INSUFFICIENT_SPACE)
+    throw std::runtime_error("images: corrupt compressed chunk (zlib output larger than the image)");
+  if (rc != LIBDEFLATE_SUCCESS) throw std::runtime_error("images: corrupt compressed chunk (bad zlib data)");
+  if (produced != out_size)
+    throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
+                             std::to_string(out_size));
+}
+#else
 // Inflates exactly `out_size` bytes; anything else is a corrupt chunk.
 void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
   z_stream z{};
@@ -52,6 +76,7 @@ void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::
     throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
                              std::to_string(out_size));
 }
+#endif
 
 }  // namespace
 

@@ -90,6 +90,8 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
     for (int b = -4; b <= 4; ++b)
       if (a || b) steps.push_back(a * ex + b * ey);
   std::sort(steps.begin(), steps.end(), [](const cv::Point2d& p, const cv::Point2d& q) { return p.dot(p) < q.dot(q); });
+  std::vector<double> step_len(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) step_len[i] = std::sqrt(steps[i].dot(steps[i]));
   // A cell at least partly on the wafer ends within one die diagonal of the rim; the die's
   // sampling margin and bicubic footprint (2 + 2 px) and rounding need a few pixels more.
   // Nothing beyond is read.
@@ -109,10 +111,22 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
   };
   const int y_lo = std::max(0, static_cast<int>(rim.cy - reach)), y_hi = std::min(f.rows - 1, static_cast<int>(rim.cy + reach));
   const int x_lo = std::max(0, static_cast<int>(rim.cx - reach)), x_hi = std::min(f.cols - 1, static_cast<int>(rim.cx + reach));
+  // A step lands inside only if it is at least as long as the pixel's distance beyond the
+  // landing disk (radius r - margin - 1), and, from beyond that disk, only if it points
+  // inwards: the shorter and those outward steps are skipped untried (they would all fail),
+  // the rest tried in order - the same step is found as by trying them all.
+  const double land_r = rim.r - kRimMarginPx - 1;
   auto fill = [&](int x, int y, float* row) {
     const double ddx = x - rim.cx, ddy = y - rim.cy;
-    if (ddx * ddx + ddy * ddy > reach * reach || !rim.outside(x, y, kRimMarginPx)) return;
-    for (const cv::Point2d& st : steps) {
+    const double d2 = ddx * ddx + ddy * ddy;
+    if (d2 > reach * reach || !rim.outside(x, y, kRimMarginPx)) return;
+    const double need = std::sqrt(d2) - land_r - 1e-9;
+    const std::size_t first = static_cast<std::size_t>(
+        std::lower_bound(step_len.begin(), step_len.end(), need) - step_len.begin());
+    const bool beyond = d2 > land_r * land_r;  // not so for a pixel of the notch
+    for (std::size_t i = first; i < steps.size(); ++i) {
+      const cv::Point2d& st = steps[i];
+      if (beyond && st.x * ddx + st.y * ddy <= 0) continue;
       // Inwards only: towards the centre, onto compared wafer pixels.
       const double sx = x - st.x, sy = y - st.y;
       if (sx < 0 || sy < 0 || sx > f.cols - 2 || sy > f.rows - 2 || rim.outside(sx, sy, kRimMarginPx + 1)) continue;
@@ -268,9 +282,16 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
 
   // Flat field, then die-to-die.
   const cv::Mat flat = flat_field(img, tool, w, rep.warnings);
-  cv::Mat corrected;
-  img.convertTo(corrected, CV_32F);
-  cv::divide(corrected, cv::max(flat, 0.05), corrected);
+  // image / max(flat, 0.05) in one pass (the values of convertTo, max and divide; a NaN
+  // flat counts as 0.05, as max's vector code takes it).
+  if (flat.type() != CV_32FC1 || flat.size() != img.size()) throw std::logic_error("run_image_stage: flat field not float of the image's size");
+  cv::Mat corrected(img.size(), CV_32F);
+  for (int r = 0; r < img.rows; ++r) {
+    const std::uint8_t* s = img.ptr<std::uint8_t>(r);
+    const float* fl = flat.ptr<float>(r);
+    float* d = corrected.ptr<float>(r);
+    for (int c = 0; c < img.cols; ++c) d[c] = static_cast<float>(s[c]) / (fl[c] > 0.05f ? fl[c] : 0.05f);
+  }
   const DieCells cells = die_cells(g, w, img.size());
   Rim rim{w.center_x_px, w.center_y_px, w.radius_px};
   rim.set_notch(cal.notch_found, cal.notch_angle_rad, (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px));

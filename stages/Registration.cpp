@@ -16,6 +16,7 @@
 #include <numbers>
 #include <vector>
 
+#include "stages/CubicWarp.hpp"
 #include "stages/ImageDetection.hpp"
 
 namespace yf {
@@ -163,8 +164,14 @@ cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d
 }
 
 cv::Mat shift_image(const cv::Mat& image, cv::Point2d shift) {
-  const cv::Matx23d m(1, 0, shift.x, 0, 1, shift.y);
   cv::Mat out;
+  if (image.type() == CV_32FC1) {
+    // The inverse map, as warpAffine would invert (1, 0, sx; 0, 1, sy): the same values
+    // (stages/CubicWarp.hpp), a good deal faster on die-sized images.
+    warp_affine_cubic(image, out, cv::Matx23d(1, -0.0, -shift.x, -0.0, 1, -shift.y), image.size());
+    return out;
+  }
+  const cv::Matx23d m(1, 0, shift.x, 0, 1, shift.y);
   cv::warpAffine(image, out, m, image.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
   return out;
 }

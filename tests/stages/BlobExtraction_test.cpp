@@ -228,3 +228,36 @@ TEST_CASE("DetectionOptions::validate names the bad field", "[ImageDetection]") 
   CHECK_THROWS_AS(yf::extract_blobs(d, -1.0, cv::Mat(), cv::Mat(), o), yf::ImageDetectionError);
   CHECK_THROWS_AS(yf::extract_blobs(d, 1.0, zeros(3, 3), cv::Mat(), o), yf::ImageDetectionError);
 }
+
+TEST_CASE("extract_blobs: a sigma map and mask (four pixels at a time) give what the plain sigma gives",
+          "[ImageDetection]") {
+  // Noise with discs of several strengths, NaN and infinite pixels, odd width (a scalar
+  // tail on every row): a constant sigma map and an all-valid mask must find the same
+  // blobs, to the last bit of every feature, as the global sigma without them.
+  cv::Mat diff(61, 103, CV_32F);
+  cv::RNG rng(3);
+  rng.fill(diff, cv::RNG::NORMAL, 0, 1);
+  cv::circle(diff, {20, 20}, 3, 9.0, -1);
+  cv::circle(diff, {60, 30}, 2, -6.0, -1);
+  cv::circle(diff, {90, 45}, 4, 7.0, -1);
+  diff(cv::Rect(30, 40, 20, 15)).setTo(0);
+  cv::circle(diff, {40, 47}, 3, 4.0, -1);  // grows (> 3 sigma) but never seeds (< 5): no blob
+  diff.at<float>(5, 7) = std::numeric_limits<float>::quiet_NaN();
+  diff.at<float>(40, 101) = std::numeric_limits<float>::infinity();
+  diff.at<float>(21, 21) = -std::numeric_limits<float>::infinity();
+  DetectionOptions o;
+  const double sigma = 1.0;
+  const auto plain = yf::extract_blobs(diff, sigma, cv::Mat(), cv::Mat(), o);
+  const auto mapped = yf::extract_blobs(diff, sigma, cv::Mat(diff.size(), CV_32F, cv::Scalar(sigma)),
+                                        cv::Mat(diff.size(), CV_8U, cv::Scalar(255)), o);
+  REQUIRE(plain.size() >= 3);
+  for (const auto& b : plain) CHECK(cv::norm(b.center_px - cv::Point2d(40, 47)) > 5);
+  REQUIRE(mapped.size() == plain.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    CHECK(mapped[i].center_px == plain[i].center_px);
+    CHECK(mapped[i].area_px == plain[i].area_px);
+    CHECK(mapped[i].contrast == plain[i].contrast);
+    CHECK(mapped[i].peak_snr == plain[i].peak_snr);
+    CHECK(mapped[i].bbox == plain[i].bbox);
+  }
+}

@@ -167,3 +167,25 @@ TEST_CASE("die-to-die: 8-bit input, and bad images or cells are clear errors", "
   CHECK(partial.dies_skipped == 1);
   CHECK(partial.dies_compared == 5);
 }
+
+TEST_CASE("die-to-die: the edge-tolerant comparison finds a particle in its die, nothing else", "[DieToDie]") {
+  // die_edge_tolerance_px > 0 takes the other comparison path (each die's box resampled whole,
+  // the reference's local range); the same owned pixels, the same blobs.
+  const double angle = GENERATE(0.3, -1.2);
+  SyntheticDieImage s;
+  s.angle_deg = angle;
+  const cv::Point2d particle = in_die(s, 2, 1, 34.2, 30.6);
+  s.defects = {{PlantedDefect::disc, particle, 2.0, 2.0, 0, 35}};
+  const yf::DieCells cells = cells_of(s);
+  yf::DetectionOptions o;
+  o.die_edge_tolerance_px = 1;
+  const auto result = yf::detect_die_to_die(s.render(), cells, o);
+  CHECK(result.dies_compared == static_cast<int>(cells.origins_px.size()));
+  CHECK(result.noise_sigma == Approx(s.noise_sigma).epsilon(0.2));
+  REQUIRE(result.defects.size() == 1);
+  const ImageDefect& p = result.defects[0];
+  CHECK(cv::norm(p.center_px - particle) < 0.5);
+  CHECK(p.contrast > 10);
+  REQUIRE(p.die_index >= 0);
+  CHECK(cv::norm(cells.origins_px[static_cast<std::size_t>(p.die_index)] - in_die(s, 2, 1, 0, 0)) < 1e-9);
+}
