@@ -9,7 +9,7 @@
 
 #include "fuzz/FuzzInput.hpp"
 #include "io/import/SemiMapImporter.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 namespace {
 
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The fast reading at the CPU's SIMD level and on the portable path: the same calls.
   const FastReading fast = read_fast(file.path());
   {
-    yf::import::ScopedSimdLevel portable(yf::import::SimdLevel::sse2);
+    yf::ScopedSimdLevel portable(yf::SimdLevel::sse2);
     const FastReading twin = read_fast(file.path());
     if (twin.declined != fast.declined || twin.failed != fast.failed || twin.sink.text != fast.sink.text) std::abort();
   }

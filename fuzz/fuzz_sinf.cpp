@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz/FuzzInput.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 #include "io/import/SinfImporter.hpp"
 
 namespace {
@@ -37,7 +37,7 @@ std::string read(const std::string& path) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   yf::fuzz::MemFile file(data, size);
   const std::string best = read(file.path());
-  yf::import::ScopedSimdLevel portable(yf::import::SimdLevel::sse2);
+  yf::ScopedSimdLevel portable(yf::SimdLevel::sse2);
   if (read(file.path()) != best) std::abort();
   return 0;
 }

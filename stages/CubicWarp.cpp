@@ -8,8 +8,9 @@
 #endif
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+
+#include "core/SimdLevel.hpp"
 
 namespace yf {
 namespace {
@@ -89,8 +90,6 @@ float cubic_border(const cv::Mat& src, int sx, int sy, const float* w) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define YF_CUBIC_AVX2 1
-const bool kAvx2 = __builtin_cpu_supports("avx2");
-std::atomic<bool> avx2_allowed{true};
 
 // The 1-D cubic kernel of eight phases, computed as Tables computes it (the same float
 // operations in the same order, no FMA: the same values as the table, without gathers,
@@ -130,15 +129,17 @@ __attribute__((target("avx2"))) void cubic8(const float* s, std::size_t step, co
   }
   _mm256_storeu_ps(out, sum);
 }
-#else
-const bool kAvx2 = false;
-std::atomic<bool> avx2_allowed{false};
 #endif
 
 }  // namespace
 
-void allow_cubic_avx2(bool allowed) { avx2_allowed = allowed; }
-bool cubic_avx2_active() { return kAvx2 && avx2_allowed; }
+bool cubic_avx2_active() {
+#ifdef YF_CUBIC_AVX2
+  return use_avx2();
+#else
+  return false;
+#endif
+}
 
 int AffineSampler::round_to_int(double v) { return _mm_cvtsd_si32(_mm_set_sd(v)); }
 

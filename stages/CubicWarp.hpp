@@ -59,9 +59,8 @@ inline float linear_at_inside(const cv::Mat& src, int ix, int iy, int phase) {
   return s0[0] * w[0] + s0[1] * w[1] + s1[0] * w[2] + s1[1] * w[3];
 }
 
-// Eight pixels at a time with AVX2 where the CPU has it (checked at run time; the same
-// values as the SSE2 path). Tests turn it off to check the portable path too.
-void allow_cubic_avx2(bool allowed);
+// Eight pixels at a time with AVX2 where the CPU has it and core/SimdLevel.hpp allows it
+// (the same values as the SSE2 path; tests force the portable path with ScopedSimdLevel).
 bool cubic_avx2_active();
 
 // = cv::warpAffine(src, dst, m, size, INTER_CUBIC | WARP_INVERSE_MAP, BORDER_REPLICATE)

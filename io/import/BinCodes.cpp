@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdint>
 
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -1,6 +1,6 @@
 #include "io/import/CodeCounter.hpp"
 
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

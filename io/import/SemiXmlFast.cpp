@@ -6,7 +6,7 @@
 
 #include "io/import/BinCodes.hpp"
 #include "io/import/ImportSink.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

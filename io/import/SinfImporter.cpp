@@ -1,6 +1,6 @@
 #include "io/import/SinfImporter.hpp"
 
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

@@ -11,11 +11,11 @@
 
 #include "io/import/BinCodes.hpp"
 #include "io/import/CodeCounter.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 
 using yf::import::CodeCounter;
-using yf::import::ScopedSimdLevel;
-using yf::import::SimdLevel;
+using yf::ScopedSimdLevel;
+using yf::SimdLevel;
 
 namespace {
 
@@ -44,19 +44,19 @@ bool reference_cells(const std::string& row, int null_code, std::vector<std::int
 }  // namespace
 
 TEST_CASE("SIMD level: forcing the portable path, and never above the CPU", "[ImportSimd]") {
-  const SimdLevel before = yf::import::simd_level();
+  const SimdLevel before = yf::simd_level();
   {
     ScopedSimdLevel portable(SimdLevel::sse2);
-    CHECK(yf::import::simd_level() == SimdLevel::sse2);
-    CHECK_FALSE(yf::import::use_avx2());
+    CHECK(yf::simd_level() == SimdLevel::sse2);
+    CHECK_FALSE(yf::use_avx2());
     {
       ScopedSimdLevel best(SimdLevel::avx2);
-      CHECK(yf::import::simd_level() == yf::import::cpu_simd_level());
+      CHECK(yf::simd_level() == yf::cpu_simd_level());
     }
-    CHECK(yf::import::simd_level() == SimdLevel::sse2);
+    CHECK(yf::simd_level() == SimdLevel::sse2);
   }
-  CHECK(yf::import::simd_level() == before);
-  if (yf::import::cpu_simd_level() != SimdLevel::avx2) WARN("this CPU has no AVX2: only the portable paths run");
+  CHECK(yf::simd_level() == before);
+  if (yf::cpu_simd_level() != SimdLevel::avx2) WARN("this CPU has no AVX2: only the portable paths run");
 }
 
 TEST_CASE("decode_hex2_cells: AVX2 and portable paths equal a one-code-at-a-time decoding", "[ImportSimd]") {

@@ -10,7 +10,7 @@
 #include "TestPaths.hpp"
 #include "import/RecordingSink.hpp"
 #include "io/import/SemiMapImporter.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 #include "support/TempDir.hpp"
 
 using yf::import::ImportError;
@@ -88,9 +88,9 @@ void require_same(const Outcome& a, const Outcome& b) {
 void check_file(const std::string& path, bool expect_fast) {
   INFO(path);
   const Outcome safe = by_libxml2(path);
-  for (const auto level : {yf::import::SimdLevel::avx2, yf::import::SimdLevel::sse2}) {
-    yf::import::ScopedSimdLevel force(level);
-    INFO("SIMD level " << static_cast<int>(yf::import::simd_level()));
+  for (const auto level : {yf::SimdLevel::avx2, yf::SimdLevel::sse2}) {
+    yf::ScopedSimdLevel force(level);
+    INFO("SIMD level " << static_cast<int>(yf::simd_level()));
     const Outcome fast = by_fast(path), chosen = by_default(path);
     require_same(chosen, safe);
     if (expect_fast) {

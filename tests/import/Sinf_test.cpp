@@ -5,7 +5,7 @@
 
 #include "TestPaths.hpp"
 #include "import/RecordingSink.hpp"
-#include "io/import/SimdLevel.hpp"
+#include "core/SimdLevel.hpp"
 #include "io/import/SinfImporter.hpp"
 #include "support/TempDir.hpp"
 
@@ -165,9 +165,9 @@ TEST_CASE("SINF long rows: every code kind at every position of a block", "[Sinf
   for (int c = 0; c < 40; ++c) bad += (c ? " " : "") + std::string(c == 21 ? "0G" : "01");
   // The AVX2 and SSSE3 block decoders (when the CPU has them) and the portable table
   // decoder alike.
-  for (const auto level : {yf::import::SimdLevel::avx2, yf::import::SimdLevel::ssse3, yf::import::SimdLevel::sse2}) {
-    yf::import::ScopedSimdLevel force(level);
-    INFO("SIMD level " << static_cast<int>(yf::import::simd_level()));
+  for (const auto level : {yf::SimdLevel::avx2, yf::SimdLevel::ssse3, yf::SimdLevel::sse2}) {
+    yf::ScopedSimdLevel force(level);
+    INFO("SIMD level " << static_cast<int>(yf::simd_level()));
     const auto s = import(write(dir, "long.inf", text));
     REQUIRE(s.wafers.size() == 1);
     CHECK(s.wafers[0].binmap->cols == cols);

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "core/SimdLevel.hpp"
 #include "stages/CubicWarp.hpp"
 #include "stages/ImageDetection.hpp"
 
@@ -43,7 +44,7 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
           "[detection][warp]") {
   // Both paths: eight pixels at a time (AVX2, when this CPU has it) and the portable one.
   const bool avx2 = GENERATE(true, false);
-  yf::allow_cubic_avx2(avx2);
+  const yf::ScopedSimdLevel level(avx2 ? yf::SimdLevel::avx2 : yf::SimdLevel::sse2);
   INFO("AVX2 " << (yf::cubic_avx2_active() ? "on" : "off"));
   std::mt19937 rng(7);
   const cv::Mat src = random_image(90, 70, rng);
@@ -83,7 +84,6 @@ TEST_CASE("warp_affine_cubic: OpenCV's warpAffine values bit for bit, inside and
     CHECK(bad == 0);
     CHECK(bad_runs == 0);
   }
-  yf::allow_cubic_avx2(true);
 }
 
 TEST_CASE("linear_at_inside: OpenCV's bilinear warpAffine values inside the source", "[detection][warp]") {
