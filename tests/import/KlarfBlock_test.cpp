@@ -302,3 +302,74 @@ TEST_CASE("KLARF block reader: every real file reads the same all three ways", "
   }
   CHECK(files >= 11);
 }
+
+// The AVX2 path converts a number's digits 16 at a time and its exponent by the
+// digit mask; the portable path by 8-byte runs: both must give the line reader's
+// doubles and integers for every length of integer part, fraction and exponent
+// (with and without signs, leading zeros, 'e' and 'E'), including the lengths they
+// leave to klarf_number / klarf_integer (over 15 significant digits, over 5
+// exponent digits).
+TEST_CASE("KLARF block reader: numbers of every length read as the line reader reads them", "[klarf][block]") {
+  ModeGuard guard;
+  yf::test::TempDir dir;
+  const std::string path = dir / "numbers.klarf";
+  std::mt19937_64 rng(20261129);
+  auto digits = [&](int n, bool leading_zero) {
+    std::string s;
+    for (int k = 0; k < n; ++k) s += static_cast<char>('0' + (k == 0 && !leading_zero ? 1 + rng() % 9 : rng() % 10));
+    return s;
+  };
+  auto number = [&] {
+    std::string s = rng() % 4 == 0 ? "-" : rng() % 8 == 0 ? "+" : "";
+    const int a = 1 + static_cast<int>(rng() % 4 == 0 ? rng() % 18 : rng() % 6);
+    s += digits(a, rng() % 6 == 0);
+    if (rng() % 10 < 7) s += "." + digits(static_cast<int>(rng() % 4 == 0 ? rng() % 18 : 1 + rng() % 10), true);
+    if (rng() % 10 < 6) {
+      s += rng() % 2 ? "e" : "E";
+      s += rng() % 3 == 0 ? "" : rng() % 2 ? "+" : "-";
+      const int len = 1 + static_cast<int>(rng() % 6);  // 6 digits: left to klarf_number
+      const unsigned value = static_cast<unsigned>(rng() % 31);
+      std::string e = std::to_string(value);
+      while (static_cast<int>(e.size()) < len) e = "0" + e;
+      s += e;
+    }
+    return s;
+  };
+  auto integer = [&](std::int64_t lo, std::int64_t hi) {
+    const std::int64_t v = lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo + 1));
+    std::string s = std::to_string(v < 0 ? -v : v);
+    const std::size_t width = rng() % 4 == 0 ? rng() % 18 : 0;  // leading zeros up to 17 digits
+    while (s.size() < width) s = "0" + s;
+    return (v < 0 ? "-" : rng() % 8 == 0 ? "+" : "") + s;
+  };
+  for (const char* spec : {"8 DEFECTID XREL YREL XINDEX YINDEX DSIZE CLASSNUMBER TEST",
+                           "8 XSIZE YINDEX DEFECTAREA YREL XINDEX CLASSNUMBER XREL YSIZE"}) {
+    INFO(spec);
+    const bool with_dsize = std::string(spec).find("DSIZE") != std::string::npos;
+    std::string t = "FileVersion 1 2;\nSampleSize 1 300;\nDiePitch 1000 1000;\nWaferID \"W\";\n"
+                    "SampleCenterLocation 0 0;\nDefectRecordSpec " + std::string(spec) + ";\nDefectList\n";
+    const int rows = 3000;  // ~200 KB: several blocks
+    for (int r = 0; r < rows; ++r) {
+      if (with_dsize)
+        t += std::to_string(r + 1) + " " + number() + " " + number() + " " + integer(-1000000, 1000000) + " " +
+             integer(-1000000, 1000000) + " " + number() + " " + integer(-2147483648LL, 2147483647LL) + " " +
+             integer(1, 9);
+      else
+        t += number() + " " + integer(-1000000, 1000000) + " " + number() + " " + number() + " " +
+             integer(-1000000, 1000000) + " " + integer(-2147483648LL, 2147483647LL) + " " + number() + " " + number();
+      t += r + 1 < rows ? "\n" : ";\n";
+    }
+    t += "EndOfFile;\n";
+    std::ofstream(path, std::ios::binary) << t;
+    const Reading off = read_flat(path, KlarfBlockMode::off);
+    REQUIRE(off.error.empty());
+    REQUIRE(off.rec.wafers.size() == 1);
+    REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
+    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::automatic}) {
+      const auto before = yf::import::klarf_block_rows();
+      const Reading r = read_flat(path, mode);
+      CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
+      require_same(off, r);
+    }
+  }
+}
