@@ -54,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using yf::import::KlarfBlockMode;
   const std::string off = digest(file.path(), KlarfBlockMode::off);
   if (digest(file.path(), KlarfBlockMode::portable) != off) std::abort();
+  if (digest(file.path(), KlarfBlockMode::avx2) != off) std::abort();
   if (digest(file.path(), KlarfBlockMode::automatic) != off) std::abort();
   return 0;
 }

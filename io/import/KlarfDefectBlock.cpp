@@ -29,6 +29,7 @@ struct Masks {
 struct Sse2 {
   static constexpr bool kPopcnt = false;
   static constexpr bool kSimdNumbers = false;
+  static constexpr bool kCompress = false;
   [[gnu::always_inline]] static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
     for (int k = 0; k < 4; ++k) {
@@ -54,6 +55,7 @@ struct Sse2 {
 struct Avx2 {
   static constexpr bool kPopcnt = true;
   static constexpr bool kSimdNumbers = true;
+  static constexpr bool kCompress = false;
   [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
     for (int k = 0; k < 2; ++k) {
@@ -79,11 +81,50 @@ struct Avx2 {
     return m;
   }
 };
+// AVX-512 (BW for the byte compares into mask registers, VBMI2 for vpcompressb):
+// the same masks as Avx2, and the word starts taken out of the start mask 64 at a
+// time (the byte offsets compressed, then widened) instead of one bit at a time.
+#define YF_KLARF_AVX512 "avx512f,avx512bw,avx512vbmi2,avx2,bmi,bmi2,popcnt,lzcnt"
+struct Avx512 {
+  static constexpr bool kPopcnt = true;
+  static constexpr bool kSimdNumbers = true;
+  static constexpr bool kCompress = true;
+  [[gnu::target(YF_KLARF_AVX512)]] static Masks classify(const char* p) {
+    const __m512i x = _mm512_loadu_si512(p);
+#define YF_EQ(c) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c))
+    const __mmask64 digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+    const __mmask64 letter = _mm512_cmpeq_epi8_mask(_mm512_or_si512(x, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('e'));
+    return Masks{YF_EQ('\n'), digit | letter | YF_EQ('.') | YF_EQ('-') | YF_EQ('+'), YF_EQ(' ') | YF_EQ('\t') | YF_EQ('\r'),
+                 letter};
+#undef YF_EQ
+  }
+  // The offsets (base + bit index) of the set bits of s, in order, into w; writes
+  // up to 32 entries past the count (or up to 64 when there are more than 32).
+  [[gnu::target(YF_KLARF_AVX512)]] static void offsets(std::uint64_t s, int cnt, std::uint32_t base, std::uint32_t* w) {
+    const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44,
+                                         43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+                                         23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                         1, 0);
+    const __m512i at = _mm512_maskz_compress_epi8(s, iota);
+    const __m512i b = _mm512_set1_epi32(static_cast<int>(base));
+    // The zero-masking forms (all lanes kept) of vpmovzxbd and vextracti32x4: the
+    // plain intrinsics' "undefined" source trips GCC 12's -Wmaybe-uninitialized.
+#define YF_WIDEN(k) _mm512_add_epi32(_mm512_maskz_cvtepu8_epi32(0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, at, k)), b)
+    _mm512_storeu_si512(w, YF_WIDEN(0));
+    _mm512_storeu_si512(w + 16, YF_WIDEN(1));
+    if (cnt > 32) {
+      _mm512_storeu_si512(w + 32, YF_WIDEN(2));
+      _mm512_storeu_si512(w + 48, YF_WIDEN(3));
+    }
+#undef YF_WIDEN
+  }
+};
 using Portable = Sse2;
 #else
 struct Scalar {
   static constexpr bool kPopcnt = false;
   static constexpr bool kSimdNumbers = false;
+  static constexpr bool kCompress = false;
   static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
     for (int i = 0; i < 64; ++i) {
@@ -334,6 +375,10 @@ template <>
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool number_of<Avx2>(const char* p, double& out) {
   return number_at_avx2(p, out);
 }
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool number_of<Avx512>(const char* p, double& out) {
+  return number_at_avx2(p, out);
+}
 #endif
 
 template <class C>
@@ -343,6 +388,10 @@ template <class C>
 #if defined(YF_KLARF_X86)
 template <>
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool integer_of<Avx2>(const char* p, std::int64_t& out) {
+  return integer_at_avx2(p, out);
+}
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool integer_of<Avx512>(const char* p, std::int64_t& out) {
   return integer_at_avx2(p, out);
 }
 #endif
@@ -380,6 +429,14 @@ template <class C>
     const auto base = static_cast<std::uint32_t>(o);
     const int cnt = pop64<C>(s);
     std::uint32_t* w = starts + words;
+#if defined(YF_KLARF_X86)
+    if constexpr (C::kCompress) {
+      C::offsets(s, cnt, base, w);
+      words += static_cast<std::size_t>(cnt);
+      if (bad) break;
+      continue;
+    }
+#endif
     for (int i = 0; i < 8; ++i) {
       w[i] = base + static_cast<std::uint32_t>(std::countr_zero(s));
       s &= s - 1;
@@ -568,6 +625,10 @@ template <class C>
                                                                          std::uint64_t& lines) {
   return read_ints<Avx2>(b, p, e, out, lines);
 }
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_ints_avx512(const Block& b, const char* p, const char* e,
+                                                         std::vector<std::int64_t>& out, std::uint64_t& lines) {
+  return read_ints<Avx512>(b, p, e, out, lines);
+}
 #endif
 std::size_t read_ints_portable(const Block& b, const char* p, const char* e, std::vector<std::int64_t>& out,
                                std::uint64_t& lines) {
@@ -580,6 +641,11 @@ std::size_t read_ints_portable(const Block& b, const char* p, const char* e, std
                                                                          std::vector<KlarfDefect>& out,
                                                                          std::uint64_t& lines) {
   return read_rows<Avx2>(b, p, e, first_line, test, out, lines);
+}
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_rows_avx512(const Block& b, const char* p, const char* e,
+                                                         std::uint64_t first_line, std::int32_t test,
+                                                         std::vector<KlarfDefect>& out, std::uint64_t& lines) {
+  return read_rows<Avx512>(b, p, e, first_line, test, out, lines);
 }
 #endif
 std::size_t read_rows_portable(const Block& b, const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
@@ -598,8 +664,13 @@ KlarfDefectBlock::KlarfDefectBlock()
       newlines_(new std::uint64_t[kMaxBlock / 64 + 2]),
       lines_before_(new std::uint32_t[kMaxBlock / 64 + 2]) {
 #if defined(YF_KLARF_X86)
-  avx2_ = klarf_block_mode() == KlarfBlockMode::automatic && __builtin_cpu_supports("avx2") &&
-          __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+  const KlarfBlockMode mode = klarf_block_mode();
+  const bool avx2 = (mode == KlarfBlockMode::automatic || mode == KlarfBlockMode::avx2) &&
+                    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                    __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+  const bool avx512 = avx2 && mode == KlarfBlockMode::automatic && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+  simd_ = avx512 ? 2 : avx2 ? 1 : 0;
 #endif
 }
 
@@ -625,7 +696,8 @@ std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t f
   const std::size_t before = out.size();
   std::size_t used = 0;
 #if defined(YF_KLARF_X86)
-  if (avx2_) used = read_rows_avx2(b, p, e, first_line, test, out, lines);
+  if (simd_ == 2) used = read_rows_avx512(b, p, e, first_line, test, out, lines);
+  else if (simd_ == 1) used = read_rows_avx2(b, p, e, first_line, test, out, lines);
   else
 #endif
     used = read_rows_portable(b, p, e, first_line, test, out, lines);
@@ -639,7 +711,8 @@ std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
   const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
 #if defined(YF_KLARF_X86)
-  if (avx2_) return read_ints_avx2(b, p, e, out, lines);
+  if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);
+  if (simd_ == 1) return read_ints_avx2(b, p, e, out, lines);
 #endif
   return read_ints_portable(b, p, e, out, lines);
 }

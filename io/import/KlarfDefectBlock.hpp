@@ -27,11 +27,12 @@
 
 namespace yf::import {
 
-// Which path the block reader takes (tests compare them): automatic - AVX2 when the
-// CPU has it, else the portable path (SSE2, the x86-64 baseline, or plain C++);
-// portable - never AVX2; off - no block reader at all (every row through the
-// line-at-a-time reader).
-enum class KlarfBlockMode { automatic, portable, off };
+// Which path the block reader takes (tests compare them): automatic - AVX-512
+// (BW + VBMI2) when the CPU has it, else AVX2 when it has that, else the portable
+// path (SSE2, the x86-64 baseline, or plain C++); avx2 - AVX2 at most; portable -
+// never AVX2; off - no block reader at all (every row through the line-at-a-time
+// reader).
+enum class KlarfBlockMode { automatic, avx2, portable, off };
 void set_klarf_block_mode(KlarfBlockMode mode);
 KlarfBlockMode klarf_block_mode();
 // Rows the block reader has delivered since the program started (all threads): lets
@@ -60,6 +61,10 @@ class KlarfDefectBlock {
   // does not take, ';', a keyword...); 0 when that is the first line.
   std::size_t read_die_indices(const char* p, const char* e, std::vector<std::int64_t>& out, std::uint64_t& lines);
 
+  // The path read() takes: 0 portable, 1 AVX2, 2 AVX-512 (set from the mode and the
+  // CPU when the reader is made).
+  int simd_level() const { return simd_; }
+
   // Largest block read() takes (bytes).
   static constexpr std::size_t kMaxBlock = 64u << 10;
 
@@ -71,7 +76,7 @@ class KlarfDefectBlock {
  private:
   std::size_t count_ = 0;  // columns of a row (without the image list's entries)
   std::vector<Op> ops_;    // the columns that are converted, in column order
-  bool avx2_ = false;
+  int simd_ = 0;  // 0 portable, 1 AVX2, 2 AVX-512
   // Not zeroed (written before they are read): word start offsets; per 64 bytes,
   // the newline mask and the newlines before it.
   std::unique_ptr<std::uint32_t[]> starts_;

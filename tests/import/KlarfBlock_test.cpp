@@ -6,8 +6,9 @@
 // tabs, blank lines, values it must decline (NA, "3.0", "+-5", long or odd numbers,
 // words starting with a letter, strings, statements inside the list), lists longer
 // than a block, broken lists and truncated files - and on every real file, each
-// read three ways: block reader off, portable (SSE2) and automatic (AVX2 where the
-// CPU has it).
+// read four ways: block reader off, portable (SSE2), AVX2 at most and automatic
+// (AVX-512 or AVX2 where the CPU has them; a path the CPU lacks falls back, so the
+// comparison then repeats the one below it).
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -208,15 +209,17 @@ TEST_CASE("KLARF block reader: random files read as the line reader reads them",
     const Reading off = read_flat(path, KlarfBlockMode::off);
     const auto before = yf::import::klarf_block_rows();
     const Reading portable = read_flat(path, KlarfBlockMode::portable);
+    const Reading avx2 = read_flat(path, KlarfBlockMode::avx2);
     const Reading automatic = read_flat(path, KlarfBlockMode::automatic);
     const std::size_t by_block = yf::import::klarf_block_rows() - before;
     block_rows += by_block;
     if (odd == 0) {
       REQUIRE(off.error.empty());
-      for (const auto& w : off.rec.wafers) plain_rows += 2 * w.size();  // read twice: portable, automatic
+      for (const auto& w : off.rec.wafers) plain_rows += 3 * w.size();  // read three times: portable, avx2, automatic
     }
     if (odd == 0) plain_block_rows += by_block;
     require_same(off, portable);
+    require_same(off, avx2);
     require_same(off, automatic);
     ++files;
   }
@@ -241,7 +244,7 @@ TEST_CASE("KLARF block reader: a plain list is read by blocks, rows and line num
       "2 +0.125 7 -1 2 1\n   9 0\n"
       "3 1 2 3 4 0;\nEndOfFile;\n";
   std::ofstream(path, std::ios::binary) << text;
-  for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::automatic}) {
+  for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
     const auto before = yf::import::klarf_block_rows();
     const Reading r = read_flat(path, mode);
     REQUIRE(r.error.empty());
@@ -264,17 +267,18 @@ TEST_CASE("KLARF block reader: a plain list is read by blocks, rows and line num
   }
 }
 
-TEST_CASE("KLARF block reader: every real file reads the same all three ways", "[klarf][block][real]") {
+TEST_CASE("KLARF block reader: every real file reads the same every way", "[klarf][block][real]") {
   ModeGuard guard;
   std::size_t files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(yf::test::kSharedDataDir) + "/klarf")) {
     if (!entry.is_regular_file()) continue;
     const std::string path = entry.path().string();
     INFO(path);
-    std::vector<yf::test::CollectSink> sinks(3);
-    std::vector<std::string> errors(3);
-    const KlarfBlockMode modes[] = {KlarfBlockMode::off, KlarfBlockMode::portable, KlarfBlockMode::automatic};
-    for (int m = 0; m < 3; ++m) {
+    std::vector<yf::test::CollectSink> sinks(4);
+    std::vector<std::string> errors(4);
+    const KlarfBlockMode modes[] = {KlarfBlockMode::off, KlarfBlockMode::portable, KlarfBlockMode::avx2,
+                                    KlarfBlockMode::automatic};
+    for (int m = 0; m < 4; ++m) {
       yf::import::set_klarf_block_mode(modes[m]);
       try {
         yf::import::import_klarf(path, {}, sinks[m]);
@@ -282,7 +286,7 @@ TEST_CASE("KLARF block reader: every real file reads the same all three ways", "
         errors[m] = e.what();
       }
     }
-    for (int m = 1; m < 3; ++m) {
+    for (int m = 1; m < 4; ++m) {
       REQUIRE(errors[m] == errors[0]);
       REQUIRE(sinks[m].warnings == sinks[0].warnings);
       REQUIRE(sinks[m].wafers.size() == sinks[0].wafers.size());
@@ -365,11 +369,32 @@ TEST_CASE("KLARF block reader: numbers of every length read as the line reader r
     REQUIRE(off.error.empty());
     REQUIRE(off.rec.wafers.size() == 1);
     REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
-    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::automatic}) {
+    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
       const auto before = yf::import::klarf_block_rows();
       const Reading r = read_flat(path, mode);
       CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
       require_same(off, r);
     }
   }
+}
+
+// The test above compares the paths this CPU has; this says which ones those are
+// (on a CPU without AVX-512 or AVX2 the faster modes repeat the slower path).
+TEST_CASE("KLARF block reader: each mode takes the path the CPU allows", "[klarf][block]") {
+  ModeGuard guard;
+  auto level = [](KlarfBlockMode mode) {
+    yf::import::set_klarf_block_mode(mode);
+    return yf::import::KlarfDefectBlock().simd_level();
+  };
+#if defined(__x86_64__)
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+                    __builtin_cpu_supports("popcnt");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vbmi2");
+#else
+  const bool avx2 = false, avx512 = false;
+#endif
+  CHECK(level(KlarfBlockMode::portable) == 0);
+  CHECK(level(KlarfBlockMode::avx2) == (avx2 ? 1 : 0));
+  CHECK(level(KlarfBlockMode::automatic) == (avx512 ? 2 : avx2 ? 1 : 0));
 }
