@@ -28,7 +28,6 @@ struct Masks {
 #if defined(YF_KLARF_X86)
 struct Sse2 {
   static constexpr bool kPopcnt = false;
-  static constexpr bool kSimdNumbers = false;
   static constexpr bool kCompress = false;
   [[gnu::always_inline]] static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
@@ -54,7 +53,6 @@ struct Sse2 {
 
 struct Avx2 {
   static constexpr bool kPopcnt = true;
-  static constexpr bool kSimdNumbers = true;
   static constexpr bool kCompress = false;
   [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
@@ -87,7 +85,6 @@ struct Avx2 {
 #define YF_KLARF_AVX512 "avx512f,avx512bw,avx512vbmi2,avx2,bmi,bmi2,popcnt,lzcnt"
 struct Avx512 {
   static constexpr bool kPopcnt = true;
-  static constexpr bool kSimdNumbers = true;
   static constexpr bool kCompress = true;
   [[gnu::target(YF_KLARF_AVX512)]] static Masks classify(const char* p) {
     const __m512i x = _mm512_loadu_si512(p);
@@ -123,7 +120,6 @@ using Portable = Sse2;
 #else
 struct Scalar {
   static constexpr bool kPopcnt = false;
-  static constexpr bool kSimdNumbers = false;
   static constexpr bool kCompress = false;
   static Masks classify(const char* p) {
     Masks m{0, 0, 0, 0};
@@ -366,8 +362,10 @@ constexpr AlignTable kAlign = make_align_table();
 }
 
 // number_at of the path C (the same value either way).
+// (Not always_inline: clang would then demand the specialisations' target of
+// read_rows itself; the wrappers are inlined all the same.)
 template <class C>
-[[gnu::always_inline]] inline bool number_of(const char* p, double& out) {
+inline bool number_of(const char* p, double& out) {
   return number_at(p, out);
 }
 #if defined(YF_KLARF_X86)
@@ -382,7 +380,7 @@ template <>
 #endif
 
 template <class C>
-[[gnu::always_inline]] inline bool integer_of(const char* p, std::int64_t& out) {
+inline bool integer_of(const char* p, std::int64_t& out) {
   return integer_at(p, out);
 }
 #if defined(YF_KLARF_X86)
