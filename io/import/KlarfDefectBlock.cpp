@@ -2,7 +2,7 @@
 
 #include "io/import/KlarfTokenizer.hpp"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)  // (the SIMD paths use 64-bit moves)
 #include <immintrin.h>
 #define YF_KLARF_X86 1
 #endif
