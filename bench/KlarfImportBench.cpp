@@ -8,6 +8,8 @@
 //           convert, no HDF5).
 // Prints the median MB/s of each and their ratio. Usage:
 //   yf_bench_klarf_import [MB, default 200] [runs, default 5]
+// YF_KLARF_BLOCK=avx2|portable|off in the environment caps the block reader's path
+// (default: the fastest the CPU has).
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "io/import/KlarfDefectBlock.hpp"
 #include "io/import/KlarfImporter.hpp"
 
 namespace {
@@ -101,6 +104,14 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   const std::size_t mb = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 200;
   const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+  if (const char* m = std::getenv("YF_KLARF_BLOCK")) {
+    const std::string mode = m;
+    using yf::import::KlarfBlockMode;
+    yf::import::set_klarf_block_mode(mode == "avx2" ? KlarfBlockMode::avx2 : mode == "portable" ? KlarfBlockMode::portable
+                                     : mode == "off"  ? KlarfBlockMode::off
+                                                      : KlarfBlockMode::automatic);
+    std::printf("block reader: %s\n", mode.c_str());
+  }
   const auto dir = std::filesystem::temp_directory_path() / ("yf-bench-import-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "bench.klarf").string();

@@ -1,5 +1,8 @@
 #include "io/import/KlarfFlatParser.hpp"
 
+#include <string.h>  // memrchr
+
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <memory>
@@ -7,6 +10,7 @@
 #include <vector>
 
 #include "io/import/KlarfColumns.hpp"
+#include "io/import/KlarfDefectBlock.hpp"
 
 namespace yf::import {
 
@@ -82,11 +86,15 @@ class FlatParser {
   // list_values' reading, each value handed to on_value(std::string_view) (valid
   // during the call) instead of kept; returns the number of values. Plain values
   // (numbers) are scanned in place, a line at a time, as in defect_list.
+  // With `block_ints`, plain whole lines of values after the lead go in bulk through
+  // the block reader (KlarfDefectBlock::read_die_indices) into *block_ints instead of
+  // on_value: for lists whose on_value stores exactly what that takes.
   template <class OnValue>
   std::size_t list_scan(const std::string& kw, std::uint64_t line, std::size_t lead, std::size_t row, int text_col,
-                        OnValue&& on_value) {
+                        OnValue&& on_value, std::vector<std::int64_t>* block_ints = nullptr) {
     std::size_t count = 0;
     for (;;) {
+      if (block_ints && count >= lead) count += read_int_blocks(*block_ints);
       std::string_view rest;
       std::uint64_t at = 0;
       if (tok_.line_rest(rest, at)) {
@@ -332,7 +340,7 @@ class FlatParser {
       } else {
         plan_values_.push_back(*i);
       }
-    });
+    }, &plan_values_);
     const std::size_t n = declared_count(kw, line, lead);
     check_rows(kw, line, n, count - 1, 2, "dies");
     if (bad) tok_.fail(line, kw + ": \"" + *bad + "\" is not a die index");
@@ -348,6 +356,7 @@ class FlatParser {
       tok_.fail(line, kw + " declares " + std::to_string(n) + " columns but names " + std::to_string(v.size()));
     columns_ = DefectColumns::from_names(v, {}, tok_, line);
     spec_line_ = line;
+    if (KlarfDefectBlock* b = block()) b->set_columns(*columns_), block_rows_ = true;
   }
 
   // Rows of the DefectRecordSpec's columns up to ';'. IMAGELIST is a count N then N
@@ -390,6 +399,7 @@ class FlatParser {
       if (++col == c.count) end_row(w, d, c), col = 0;
     };
     for (;;) {
+      if (block_rows_ && col == 0 && images_left < 0) read_blocks(w);
       std::string_view rest;
       if (tok_.line_rest(rest, view_line)) {
         KlarfLineScanner sc(rest.data(), rest.data() + rest.size());
@@ -437,6 +447,72 @@ class FlatParser {
       }
       take(view, view_line);
     }
+  }
+
+  // The block reader, made when first needed; null when it is switched off.
+  KlarfDefectBlock* block() {
+    if (!block_ && klarf_block_mode() != KlarfBlockMode::off) block_ = std::make_unique<KlarfDefectBlock>();
+    return block_.get();
+  }
+
+  // Whole lines from the line reader, when the tokenizer is at a line's start, in
+  // blocks of up to `window_` bytes handed to `read(p, e, first_line, lines)`, which
+  // returns the bytes it used (whole lines, `lines` of them) - until it stops short.
+  // After a block that was not all used, the window halves (down to 4 KiB: less
+  // scanned in vain where values the block reader declines are frequent); after a
+  // whole one it doubles (up to 64 KiB). After a block of which nothing was used, the
+  // next try waits a number of lines that doubles each time (up to 4096).
+  template <class Read>
+  void in_blocks(Read&& read) {
+    LineReader* lines = tok_.at_line_start();
+    if (!lines || lines->line_number() < block_retry_line_) return;
+    for (;;) {
+      std::string_view v = lines->whole_lines();
+      while (v.size() < window_) {  // a read moves the buffer's bytes, even at the end
+        const bool more = lines->top_up(KlarfDefectBlock::kMaxBlock);
+        v = lines->whole_lines();
+        if (!more) break;
+      }
+      if (v.size() > window_) {
+        const void* nl = memrchr(v.data(), '\n', window_);
+        if (!nl) return;  // a line longer than the window
+        v = v.substr(0, static_cast<std::size_t>(static_cast<const char*>(nl) - v.data()) + 1);
+      }
+      if (v.empty()) return;
+      std::uint64_t n = 0;
+      const std::size_t used = read(v.data(), v.data() + v.size(), lines->line_number() + 1, n);
+      lines->skip_whole_lines(used, n);
+      if (used == 0) {
+        block_retry_line_ = lines->line_number() + block_backoff_;
+        block_backoff_ = std::min<std::uint64_t>(2 * block_backoff_, 4096);
+      } else {
+        block_backoff_ = 1;
+      }
+      if (used < v.size()) {
+        window_ = std::max<std::size_t>(window_ / 2, 4096);
+        return;
+      }
+      window_ = std::min<std::size_t>(window_ * 2, KlarfDefectBlock::kMaxBlock);
+    }
+  }
+
+  // DefectList rows at a row's start on a fresh line (KlarfDefectBlock::read); the
+  // line where the block reader stops, this reader takes.
+  void read_blocks(KlarfWafer& w) {
+    in_blocks([&](const char* p, const char* e, std::uint64_t first, std::uint64_t& n) {
+      return block_->read(p, e, first, test_, w.defects, n);
+    });
+  }
+
+  // List values that are die indices (KlarfDefectBlock::read_die_indices) into
+  // `out`; returns how many.
+  std::size_t read_int_blocks(std::vector<std::int64_t>& out) {
+    if (!block()) return 0;
+    const std::size_t before = out.size();
+    in_blocks([&](const char* p, const char* e, std::uint64_t, std::uint64_t& n) {
+      return block_->read_die_indices(p, e, out, n);
+    });
+    return out.size() - before;
   }
 
   // A row read straight off the line while its values are plain - the common case
@@ -586,6 +662,10 @@ class FlatParser {
   std::optional<KlarfMirror> mirror_;  // the last CoordinatesMirrored read
   std::optional<DefectColumns> columns_;
   std::uint64_t spec_line_ = 0;
+  std::unique_ptr<KlarfDefectBlock> block_;  // the block reader (rows of columns_ once block_rows_)
+  bool block_rows_ = false;
+  std::uint64_t block_retry_line_ = 0, block_backoff_ = 1;
+  std::size_t window_ = KlarfDefectBlock::kMaxBlock;
   std::vector<std::string> summary_cols_;
   std::int32_t test_ = 1;
   static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);

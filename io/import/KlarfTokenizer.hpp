@@ -195,6 +195,17 @@ class KlarfTokenizer {
     return true;
   }
   void consume_to(const char* p) { rest_.remove_prefix(static_cast<std::size_t>(p - rest_.data())); }
+  // The DefectList's block reader (KlarfDefectBlock): when the current line is used
+  // up (only spaces left) and nothing is peeked, the line reader, positioned at the
+  // start of the next line, for the caller to read whole lines from in bulk; null
+  // otherwise.
+  LineReader* at_line_start() {
+    if (have_peek_ || !started_) return nullptr;
+    for (char c : rest_)
+      if (!klarf_space(c)) return nullptr;
+    rest_ = {};
+    return &lines_;
+  }
 
   const std::string& path() const { return lines_.path(); }
   // "PATH: line N: " for the given line.

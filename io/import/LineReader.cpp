@@ -1,5 +1,8 @@
 #include "io/import/LineReader.hpp"
 
+#include <string.h>  // memrchr
+
+#include <algorithm>
 #include <cstring>
 
 #include "io/import/ImportSink.hpp"
@@ -15,6 +18,15 @@ LineReader::LineReader(const std::string& path, std::size_t max_line)
     : in_(path), max_line_(max_line), buf_(kChunk + kSlack) {}
 
 std::string LineReader::where() const { return in_.path() + ": line " + std::to_string(line_no_) + ": "; }
+
+std::string_view LineReader::whole_lines() const {
+  std::size_t stop = std::min(end_, nul_at_);
+  if (stop > begin_ && stop - begin_ > max_line_) stop = begin_ + max_line_;
+  if (stop <= begin_) return {};
+  const auto* nl = static_cast<const char*>(memrchr(buf_.data() + begin_, '\n', stop - begin_));
+  if (!nl) return {};
+  return std::string_view(buf_.data() + begin_, static_cast<std::size_t>(nl + 1 - (buf_.data() + begin_)));
+}
 
 // Moves the unread tail to the front and reads more after it; false at the end.
 bool LineReader::fill() {

@@ -39,6 +39,24 @@ class LineReader {
     return next_slow(line);
   }
 
+  // Block access for the DefectList's block reader (KlarfDefectBlock): the unread
+  // bytes of the buffer that make whole lines - up to and including the last '\n'
+  // before any NUL byte, at most max_line bytes - the next line to be returned
+  // first. Empty when the buffer holds no whole line. kSlack bytes past the view's
+  // end are readable.
+  std::string_view whole_lines() const;
+  // Consumes the first `bytes` bytes of whole_lines(), which end with a '\n' and
+  // hold `lines` line ends: the next line returned is the one after them.
+  void skip_whole_lines(std::size_t bytes, std::uint64_t lines) {
+    begin_ += bytes;
+    line_no_ += lines;
+  }
+  // When fewer than `want` bytes are unread, reads more of the file into the buffer
+  // after them (they are kept); false when enough are unread or at the end of the
+  // file. whole_lines() views are invalid after it, whatever it returns (the unread
+  // bytes may have moved).
+  bool top_up(std::size_t want) { return end_ - begin_ < want && fill(); }
+
   // Number of the line last returned (1-based).
   std::uint64_t line_number() const { return line_no_; }
   const std::string& path() const { return in_.path(); }

@@ -1,0 +1,718 @@
+#include "io/import/KlarfDefectBlock.hpp"
+
+#include "io/import/KlarfTokenizer.hpp"
+
+#if defined(__x86_64__)  // (the SIMD paths use 64-bit moves)
+#include <immintrin.h>
+#define YF_KLARF_X86 1
+#endif
+
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace yf::import {
+
+namespace {
+
+std::atomic<KlarfBlockMode> g_mode{KlarfBlockMode::automatic};
+std::atomic<std::uint64_t> g_rows{0};
+
+// Per 64 bytes: newlines, word bytes (digits . + - e E), spaces (' ' \t \r) and the
+// letters e/E (a word may not start with one: the line reader takes it for a keyword).
+struct Masks {
+  std::uint64_t nl, word, space, letter;
+};
+
+#if defined(YF_KLARF_X86)
+struct Sse2 {
+  static constexpr bool kPopcnt = false;
+  static constexpr bool kCompress = false;
+  [[gnu::always_inline]] static Masks classify(const char* p) {
+    Masks m{0, 0, 0, 0};
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+      const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+      const __m128i letter = _mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('e'));
+      const __m128i sign = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))),
+                                        _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+      const __m128i space = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))),
+                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+      const __m128i nl = _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'));
+      const int s = 16 * k;
+      m.nl |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(nl))) << s;
+      m.word |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, letter), sign)))) << s;
+      m.space |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(space))) << s;
+      m.letter |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(letter))) << s;
+    }
+    return m;
+  }
+};
+
+struct Avx2 {
+  static constexpr bool kPopcnt = true;
+  static constexpr bool kCompress = false;
+  [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] static Masks classify(const char* p) {
+    Masks m{0, 0, 0, 0};
+    for (int k = 0; k < 2; ++k) {
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
+      const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+      const __m256i digit = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+      const __m256i letter = _mm256_cmpeq_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), _mm256_set1_epi8('e'));
+      const __m256i sign =
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('.')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('-'))),
+                          _mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')));
+      const __m256i space =
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(' ')), _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\t'))),
+                          _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\r')));
+      const __m256i nl = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n'));
+      const int s = 32 * k;
+      m.nl |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(nl))) << s;
+      m.word |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
+                    _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(digit, letter), sign))))
+                << s;
+      m.space |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(space))) << s;
+      m.letter |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(letter))) << s;
+    }
+    return m;
+  }
+};
+// AVX-512 (BW for the byte compares into mask registers, VBMI2 for vpcompressb):
+// the same masks as Avx2, and the word starts taken out of the start mask 64 at a
+// time (the byte offsets compressed, then widened) instead of one bit at a time.
+#define YF_KLARF_AVX512 "avx512f,avx512bw,avx512vbmi2,avx2,bmi,bmi2,popcnt,lzcnt"
+struct Avx512 {
+  static constexpr bool kPopcnt = true;
+  static constexpr bool kCompress = true;
+  [[gnu::target(YF_KLARF_AVX512)]] static Masks classify(const char* p) {
+    const __m512i x = _mm512_loadu_si512(p);
+#define YF_EQ(c) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c))
+    const __mmask64 digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+    const __mmask64 letter = _mm512_cmpeq_epi8_mask(_mm512_or_si512(x, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('e'));
+    return Masks{YF_EQ('\n'), digit | letter | YF_EQ('.') | YF_EQ('-') | YF_EQ('+'), YF_EQ(' ') | YF_EQ('\t') | YF_EQ('\r'),
+                 letter};
+#undef YF_EQ
+  }
+  // The offsets (base + bit index) of the set bits of s, in order, into w; writes
+  // up to 32 entries past the count (or up to 64 when there are more than 32).
+  [[gnu::target(YF_KLARF_AVX512)]] static void offsets(std::uint64_t s, int cnt, std::uint32_t base, std::uint32_t* w) {
+    const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44,
+                                         43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+                                         23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                         1, 0);
+    const __m512i at = _mm512_maskz_compress_epi8(s, iota);
+    const __m512i b = _mm512_set1_epi32(static_cast<int>(base));
+    // The zero-masking forms (all lanes kept) of vpmovzxbd and vextracti32x4: the
+    // plain intrinsics' "undefined" source trips GCC 12's -Wmaybe-uninitialized.
+#define YF_WIDEN(k) _mm512_add_epi32(_mm512_maskz_cvtepu8_epi32(0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, at, k)), b)
+    _mm512_storeu_si512(w, YF_WIDEN(0));
+    _mm512_storeu_si512(w + 16, YF_WIDEN(1));
+    if (cnt > 32) {
+      _mm512_storeu_si512(w + 32, YF_WIDEN(2));
+      _mm512_storeu_si512(w + 48, YF_WIDEN(3));
+    }
+#undef YF_WIDEN
+  }
+};
+using Portable = Sse2;
+#else
+struct Scalar {
+  static constexpr bool kPopcnt = false;
+  static constexpr bool kCompress = false;
+  static Masks classify(const char* p) {
+    Masks m{0, 0, 0, 0};
+    for (int i = 0; i < 64; ++i) {
+      const unsigned char c = static_cast<unsigned char>(p[i]);
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      const bool letter = (c | 0x20) == 'e';
+      if (c == '\n') m.nl |= bit;
+      if ((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || letter) m.word |= bit;
+      if (c == ' ' || c == '\t' || c == '\r') m.space |= bit;
+      if (letter) m.letter |= bit;
+    }
+    return m;
+  }
+};
+using Portable = Scalar;
+#endif
+
+// Bits set in x: the popcnt instruction where the CPU has it (the AVX2 path), else
+// the usual SWAR sum (without a library call per use).
+template <class C>
+[[gnu::always_inline]] inline int pop64(std::uint64_t x) {
+  if constexpr (C::kPopcnt) return std::popcount(x);
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
+[[gnu::always_inline]] inline bool delimiter(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+[[gnu::always_inline]] inline unsigned digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
+
+// The word at p as klarf_number / klarf_integer read it (the line reader's general
+// path for a value its fast conversions do not take: long or odd numbers, "3.0" for
+// an integer...): false when they give nothing, or when the word is cut by a byte
+// outside the block's subset (the row is then given back anyway).
+bool word_byte(char c) { return digit(c) < 10 || c == '.' || c == '-' || c == '+' || (c | 0x20) == 'e'; }
+std::string_view word_at(const char* p) {
+  const char* e = p;
+  while (word_byte(*e)) ++e;
+  return delimiter(*e) ? std::string_view(p, static_cast<std::size_t>(e - p)) : std::string_view();
+}
+[[gnu::noinline]] bool number_slow(const char* p, double& out) {
+  const std::string_view w = word_at(p);
+  const auto v = w.empty() ? std::nullopt : klarf_number(w);
+  if (v) out = *v;
+  return v.has_value();
+}
+[[gnu::noinline]] bool integer_slow(const char* p, std::int64_t& out) {
+  const std::string_view w = word_at(p);
+  const auto v = w.empty() ? std::nullopt : klarf_integer(w);
+  if (v) out = *v;
+  return v.has_value();
+}
+
+// The run of decimal digits at p, up to 8 of them, by one 8-byte load (SWAR): its
+// length (8 when all eight are digits: the caller then takes the byte loop) and its
+// value. Reads 8 bytes (a block's slack makes that safe).
+struct Digits {
+  std::uint32_t value;
+  int len;
+};
+[[gnu::always_inline]] inline Digits digits8(const char* p) {
+  std::uint64_t x = 0;
+  std::memcpy(&x, p, 8);
+  const std::uint64_t t = x - 0x3030303030303030ULL;
+  // A byte's high bit: below '0' (wrapped) or above '9' (t + 0x76 reaches 0x80).
+  // A carry out of a non-digit byte can only disturb the bytes after it.
+  const std::uint64_t nd = ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+  const int len = nd ? std::countr_zero(nd) >> 3 : 8;
+  if (len == 0) return {0, 0};
+  // The digits moved to the top bytes (zeros before them are leading zeros), then
+  // summed in pairs, quads and the eight.
+  std::uint64_t v = (t << (64 - 8 * len)) & 0x0F0F0F0F0F0F0F0FULL;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
+  v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFULL;
+  return {static_cast<std::uint32_t>(v), len};
+}
+
+// klarf_number on the word at p (which ends at a delimiter: a space, tab, CR or
+// newline). Its fast path here, with the digit runs read by digits8: for runs under
+// 8 digits, the significand (the digits without the point, at most 14: below 2^53),
+// scale and power of ten of klarf_fast_number, and its one IEEE operation, so the
+// same double; anything else through klarf_number itself (number_slow).
+[[gnu::always_inline]] inline bool number_at(const char* p, double& out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  static constexpr std::uint64_t kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+  const char* const word = p;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  const Digits a = digits8(p);
+  if (a.len == 0 || a.len == 8) return number_slow(word, out);
+  p += a.len;
+  std::uint64_t m = a.value;
+  int scale = 0;
+  if (*p == '.') {
+    const Digits f = digits8(++p);
+    if (f.len == 0 || f.len == 8) return number_slow(word, out);
+    m = m * kScale[f.len] + f.value;  // at most 14 digits: below 2^53
+    scale = f.len;
+    p += f.len;
+  }
+  int exp10 = 0;
+  if ((*p | 0x20) == 'e') {
+    ++p;
+    bool eneg = false;
+    if (*p == '+' || *p == '-') eneg = *p++ == '-';
+    // The usual two or three exponent digits byte by byte (a shorter dependency
+    // chain than digits8's), any other count by digits8.
+    const unsigned d0 = digit(p[0]), d1 = digit(p[1]), d2 = digit(p[2]);
+    Digits x{0, 0};
+    if (d0 < 10 && d1 < 10 && d2 >= 10) x = {d0 * 10 + d1, 2};
+    else if (d0 < 10 && d1 < 10 && d2 < 10 && digit(p[3]) >= 10) x = {d0 * 100 + d1 * 10 + d2, 3};
+    else x = digits8(p);
+    if (x.len == 0 || x.len > 5) return number_slow(word, out);
+    exp10 = eneg ? -static_cast<int>(x.value) : static_cast<int>(x.value);
+    p += x.len;
+  }
+  const int pow = exp10 - scale;
+  if (!delimiter(*p) || (m != 0 && (pow < -22 || pow > 22))) return number_slow(word, out);
+  double v = static_cast<double>(m);
+  if (m != 0) v = pow >= 0 ? v * kPow10[pow] : v / kPow10[-pow];
+  out = neg ? -v : v;
+  return true;
+}
+
+#if defined(YF_KLARF_X86)
+// The AVX2 path's number_at: the same grammar, significand, scale and power of ten
+// (so the same double), with the digits found by one 32-byte mask and converted 16
+// at a time (pshufb drops the point and right-aligns the digits, then pmaddubsw /
+// pmaddwd sum them in pairs, quads and eights) instead of three dependent 8-byte
+// runs. Takes significands of up to 15 digits in the first 16 bytes (below 2^53);
+// anything else goes through klarf_number itself, as there.
+struct AlignTable {
+  // [int digits a][fraction digits f]: the shuffle that takes the a + f digits of
+  // "a digits, '.', f digits" to the end of 16 bytes (zeros before them).
+  alignas(16) std::uint8_t c[16][16][16];
+};
+constexpr AlignTable make_align_table() {
+  AlignTable t{};
+  for (int a = 0; a < 16; ++a)
+    for (int f = 0; f < 16; ++f)
+      for (int i = 0; i < 16; ++i) {
+        const int j = i - (16 - (a + f));  // index among the digits
+        t.c[a][f][i] = static_cast<std::uint8_t>(j < 0 ? 0x80 : (j < a ? j : j + 1) & 0x8F);
+      }
+  return t;
+}
+constexpr AlignTable kAlign = make_align_table();
+
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool number_at_avx2(const char* p, double& out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* const word = p;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  // A word starts inside the block: its 32 bytes lie within the LineReader's slack.
+  const __m256i t = _mm256_sub_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi8('0'));
+  const auto dm = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t)));
+  const int a = std::countr_zero(~dm);  // integer digits
+  if (a == 0 || a > 15) return number_slow(word, out);
+  int f = 0, q = a;  // fraction digits; the byte after the significand
+  if (p[a] == '.') {
+    f = std::countr_zero(~(dm >> (a + 1)));
+    q = a + 1 + f;
+    if (f == 0 || a + f > 15) return number_slow(word, out);
+  }
+  const __m128i digits = _mm_shuffle_epi8(_mm256_castsi256_si128(t),
+                                          _mm_load_si128(reinterpret_cast<const __m128i*>(kAlign.c[a][f])));
+  __m128i v = _mm_maddubs_epi16(digits, _mm_set1_epi16(0x010A));  // pairs: 10 d0 + d1
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00010064));              // quads: 100 p0 + p1
+  v = _mm_packs_epi32(v, v);
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00012710));  // eights: 10000 q0 + q1
+  const auto lanes = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
+  const std::uint64_t m = (lanes & 0xFFFFFFFFu) * 100000000u + (lanes >> 32);
+  int exp10 = 0;
+  if ((p[q] | 0x20) == 'e') {
+    ++q;
+    bool eneg = false;
+    if (p[q] == '+' || p[q] == '-') eneg = p[q++] == '-';
+    // The exponent's digits (the mask covers them: q is at most 18), the usual 1 to
+    // 3 of them without a multiplication chain.
+    const int len = std::countr_zero(~(dm >> q));
+    unsigned x = 0;
+    if (len == 2) x = digit(p[q]) * 10 + digit(p[q + 1]);
+    else if (len == 3) x = digit(p[q]) * 100 + digit(p[q + 1]) * 10 + digit(p[q + 2]);
+    else if (len == 1) x = digit(p[q]);
+    else if (len == 0 || len > 5) return number_slow(word, out);
+    else x = digits8(p + q).value;
+    exp10 = eneg ? -static_cast<int>(x) : static_cast<int>(x);
+    q += len;
+  }
+  const int pow = exp10 - f;
+  if (!delimiter(p[q]) || (m != 0 && (pow < -22 || pow > 22))) return number_slow(word, out);
+  double r = static_cast<double>(m);
+  if (m != 0) r = pow >= 0 ? r * kPow10[pow] : r / kPow10[-pow];
+  out = neg ? -r : r;
+  return true;
+}
+
+// The AVX2 path's integer_at: [+][-]digits (up to 15) then a delimiter, the digits
+// converted as in number_at_avx2 (16 bytes are enough: a word that does not end
+// within them is left to klarf_integer, as in integer_at).
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool integer_at_avx2(const char* p, std::int64_t& out) {
+  const char* const word = p;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  const __m128i t = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  const auto dm = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
+  const int a = std::countr_zero(~dm);
+  if (a == 0 || a > 15 || !delimiter(p[a])) return integer_slow(word, out);
+  __m128i v = _mm_shuffle_epi8(t, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlign.c[a][0])));
+  v = _mm_maddubs_epi16(v, _mm_set1_epi16(0x010A));
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00010064));
+  v = _mm_packs_epi32(v, v);
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00012710));
+  const auto lanes = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
+  const auto m = static_cast<std::int64_t>((lanes & 0xFFFFFFFFu) * 100000000u + (lanes >> 32));
+  out = neg ? -m : m;
+  return true;
+}
+#endif
+
+// klarf_fast_integer on the word at p ([+][-]digits) with the digits read by digits8,
+// else klarf_integer: the value the line reader gives.
+[[gnu::always_inline]] inline bool integer_at(const char* p, std::int64_t& out) {
+  const char* const word = p;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  const Digits a = digits8(p);
+  if (a.len == 0 || a.len == 8 || !delimiter(p[a.len])) return integer_slow(word, out);
+  out = neg ? -static_cast<std::int64_t>(a.value) : static_cast<std::int64_t>(a.value);
+  return true;
+}
+
+// number_at of the path C (the same value either way).
+// (Not always_inline: clang would then demand the specialisations' target of
+// read_rows itself; the wrappers are inlined all the same.)
+template <class C>
+inline bool number_of(const char* p, double& out) {
+  return number_at(p, out);
+}
+#if defined(YF_KLARF_X86)
+template <>
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool number_of<Avx2>(const char* p, double& out) {
+  return number_at_avx2(p, out);
+}
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool number_of<Avx512>(const char* p, double& out) {
+  return number_at_avx2(p, out);
+}
+#endif
+
+template <class C>
+inline bool integer_of(const char* p, std::int64_t& out) {
+  return integer_at(p, out);
+}
+#if defined(YF_KLARF_X86)
+template <>
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool integer_of<Avx2>(const char* p, std::int64_t& out) {
+  return integer_at_avx2(p, out);
+}
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool integer_of<Avx512>(const char* p, std::int64_t& out) {
+  return integer_at_avx2(p, out);
+}
+#endif
+
+// Pass 1: the word starts of [p, p + n) into `starts`, the newlines into per-64-byte
+// masks. Stops at the first byte outside the plain subset (or a word starting with
+// e/E): `stop` is its offset (n when there is none). Returns the number of words.
+template <class C>
+[[gnu::always_inline]] inline std::size_t find_words(const char* p, std::size_t n, std::uint32_t* starts,
+                                                     std::uint64_t* newlines, std::uint32_t* lines_before,
+                                                     std::size_t& stop, std::uint32_t& lines) {
+  std::size_t words = 0;
+  std::uint64_t carry = 0;  // the last byte of the previous 64 was a word byte
+  lines = 0;
+  stop = n;
+  for (std::size_t o = 0; o < n; o += 64) {
+    const Masks m = C::classify(p + o);
+    const std::uint64_t valid = n - o >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (n - o)) - 1;
+    std::uint64_t s = m.word & ~((m.word << 1) | carry);
+    carry = m.word >> 63;
+    const std::uint64_t bad = (~(m.nl | m.word | m.space) | (s & m.letter)) & valid;
+    std::uint64_t nl = m.nl & valid;
+    s &= valid;
+    if (bad) {
+      const int at = std::countr_zero(bad);
+      const std::uint64_t keep = (std::uint64_t{1} << at) - 1;
+      s &= keep, nl &= keep;
+      stop = o + static_cast<std::size_t>(at);
+    }
+    newlines[o / 64] = nl;
+    lines_before[o / 64] = lines;
+    lines += static_cast<std::uint32_t>(pop64<C>(nl));
+    // The offsets of the set bits, 8 at a time without a branch per bit (a few
+    // written past the count are overwritten by the next 64 bytes' or unused).
+    const auto base = static_cast<std::uint32_t>(o);
+    const int cnt = pop64<C>(s);
+    std::uint32_t* w = starts + words;
+#if defined(YF_KLARF_X86)
+    if constexpr (C::kCompress) {
+      C::offsets(s, cnt, base, w);
+      words += static_cast<std::size_t>(cnt);
+      if (bad) break;
+      continue;
+    }
+#endif
+    for (int i = 0; i < 8; ++i) {
+      w[i] = base + static_cast<std::uint32_t>(std::countr_zero(s));
+      s &= s - 1;
+    }
+    if (cnt > 8) {
+      for (int i = 8; i < 16; ++i) {
+        w[i] = base + static_cast<std::uint32_t>(std::countr_zero(s));
+        s &= s - 1;
+      }
+      for (int i = 16; s != 0; ++i) {
+        w[i] = base + static_cast<std::uint32_t>(std::countr_zero(s));
+        s &= s - 1;
+      }
+    }
+    words += static_cast<std::size_t>(cnt);
+    if (bad) break;
+  }
+  return words;
+}
+
+struct Block {
+  std::size_t count;
+  const KlarfDefectBlock::Op* ops;
+  const KlarfDefectBlock::Op* ops_end;
+  std::uint32_t* starts;
+  std::uint64_t* newlines;
+  std::uint32_t* lines_before;
+};
+
+template <class C>
+[[gnu::always_inline]] inline std::size_t read_rows(const Block& b, const char* p, const char* e, std::uint64_t first_line,
+                                                    std::int32_t test, std::vector<KlarfDefect>& out,
+                                                    std::uint64_t& lines_used) {
+  const std::size_t n = static_cast<std::size_t>(e - p);
+  std::size_t stop = 0;
+  std::uint32_t total_lines = 0;
+  const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
+  const std::uint32_t* const idx = b.starts;
+  auto line_at = [&](std::size_t pos) {
+    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
+    return first_line + b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
+  };
+  // The last row seen that starts a line: where to give back to.
+  struct Safe {
+    std::size_t word;
+    std::size_t defects;
+  } safe{0, out.size()};
+  const std::size_t count = b.count;
+  std::size_t row = 0;  // first word of the row being read
+  bool whole = true;    // every word read went into a whole row
+  std::uint64_t prev_line = 0;
+  while (row + count <= words) {
+    const std::uint64_t line = line_at(idx[row]);
+    if (row == 0 || line != prev_line) safe = {row, out.size()};
+    KlarfDefect& d = out.emplace_back();
+    d.line = line;
+    d.test = test;
+    std::size_t shift = 0;  // image list entries before the current column
+    bool ok = true;
+    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && ok; ++op) {
+      const char* w = p + idx[row + op->col + shift];
+      std::int64_t i = 0;
+      double x = 0;
+      switch (op->role) {
+        case DefectColumns::xrel_: ok = number_of<C>(w, d.xrel); break;
+        case DefectColumns::yrel_: ok = number_of<C>(w, d.yrel); break;
+        case DefectColumns::xindex_:
+          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          d.xindex = i;
+          break;
+        case DefectColumns::yindex_:
+          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          d.yindex = i;
+          break;
+        case DefectColumns::dsize_:
+          ok = number_of<C>(w, x);
+          d.size = x;
+          break;
+        case DefectColumns::area_:
+          ok = number_of<C>(w, x);
+          d.area = x;
+          break;
+        case DefectColumns::xsize_:
+          ok = number_of<C>(w, x);
+          d.xsize = x;
+          break;
+        case DefectColumns::ysize_:
+          ok = number_of<C>(w, x);
+          d.ysize = x;
+          break;
+        case DefectColumns::class_:
+          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+               i <= std::numeric_limits<std::int32_t>::max();
+          d.class_number = static_cast<std::int32_t>(i);
+          break;
+        case DefectColumns::test_:
+          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+               i <= std::numeric_limits<std::int32_t>::max();
+          d.test = static_cast<std::int32_t>(i);
+          break;
+        case DefectColumns::image_:
+          // The image count decides where the next row starts: the usual one digit
+          // read straight, off the conversion's longer dependency chain.
+          if (digit(w[0]) < 10 && delimiter(w[1])) i = digit(w[0]);
+          else ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
+          if (ok && i > 0) {
+            shift = 2 * static_cast<std::size_t>(i);
+            ok = row + count + shift <= words;  // the row goes on past the block
+          }
+          break;
+        default: break;
+      }
+    }
+    if (!ok) {
+      out.pop_back();
+      whole = false;
+      break;
+    }
+    row += count + shift;
+    prev_line = line_at(idx[row - 1]);
+  }
+  if (row != words) whole = false;
+  std::size_t used = 0;
+  if (whole && stop == n) {  // the whole block
+    lines_used = total_lines;
+    return n;
+  }
+  if (whole && words > 0 && stop < n && line_at(stop) > prev_line) {
+    // Whole rows up to a line before the one that stopped the scan: up to its start.
+    used = stop;
+    lines_used = line_at(stop) - first_line;
+  } else if (whole && words == 0) {
+    used = stop;
+    lines_used = line_at(stop) - first_line;
+  } else {
+    // Back to the start of the line of the last row that starts a line.
+    out.resize(safe.defects);
+    used = safe.word < words ? idx[safe.word] : 0;
+    lines_used = safe.word < words ? line_at(idx[safe.word]) - first_line : 0;
+  }
+  while (used > 0 && p[used - 1] != '\n') --used;
+  return used;
+}
+
+// A flat list of die indices (SampleTestPlan): every word one value.
+template <class C>
+[[gnu::always_inline]] inline std::size_t read_ints(const Block& b, const char* p, const char* e,
+                                                    std::vector<std::int64_t>& out, std::uint64_t& lines_used) {
+  const std::size_t n = static_cast<std::size_t>(e - p);
+  std::size_t stop = 0;
+  std::uint32_t total_lines = 0;
+  const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
+  const std::uint32_t* const idx = b.starts;
+  auto line_at = [&](std::size_t pos) {
+    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
+    return b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
+  };
+  const std::size_t before = out.size();
+  out.resize(before + words);
+  std::int64_t* const o = out.data() + before;
+  std::size_t k = 0;
+  for (; k < words; ++k) {
+    std::int64_t v = 0;
+    if (!integer_of<C>(p + idx[k], v) || v < -1000000 || v > 1000000) break;
+    o[k] = v;
+  }
+  if (k == words && stop == n) {
+    lines_used = total_lines;
+    return n;
+  }
+  // Up to the start of the line that stopped the scan or holds the value not taken;
+  // the values before it on that line are left to the line reader too.
+  const std::size_t at = k < words ? idx[k] : stop;
+  const std::uint64_t line = line_at(at);
+  while (k > 0 && line_at(idx[k - 1]) == line) --k;
+  out.resize(before + k);
+  std::size_t used = at;
+  while (used > 0 && p[used - 1] != '\n') --used;
+  lines_used = line;
+  return used;
+}
+
+#if defined(YF_KLARF_X86)
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] std::size_t read_ints_avx2(const Block& b, const char* p, const char* e,
+                                                                         std::vector<std::int64_t>& out,
+                                                                         std::uint64_t& lines) {
+  return read_ints<Avx2>(b, p, e, out, lines);
+}
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_ints_avx512(const Block& b, const char* p, const char* e,
+                                                         std::vector<std::int64_t>& out, std::uint64_t& lines) {
+  return read_ints<Avx512>(b, p, e, out, lines);
+}
+#endif
+std::size_t read_ints_portable(const Block& b, const char* p, const char* e, std::vector<std::int64_t>& out,
+                               std::uint64_t& lines) {
+  return read_ints<Portable>(b, p, e, out, lines);
+}
+
+#if defined(YF_KLARF_X86)
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] std::size_t read_rows_avx2(const Block& b, const char* p, const char* e,
+                                                                         std::uint64_t first_line, std::int32_t test,
+                                                                         std::vector<KlarfDefect>& out,
+                                                                         std::uint64_t& lines) {
+  return read_rows<Avx2>(b, p, e, first_line, test, out, lines);
+}
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_rows_avx512(const Block& b, const char* p, const char* e,
+                                                         std::uint64_t first_line, std::int32_t test,
+                                                         std::vector<KlarfDefect>& out, std::uint64_t& lines) {
+  return read_rows<Avx512>(b, p, e, first_line, test, out, lines);
+}
+#endif
+std::size_t read_rows_portable(const Block& b, const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
+                               std::vector<KlarfDefect>& out, std::uint64_t& lines) {
+  return read_rows<Portable>(b, p, e, first_line, test, out, lines);
+}
+
+}  // namespace
+
+void set_klarf_block_mode(KlarfBlockMode mode) { g_mode.store(mode); }
+KlarfBlockMode klarf_block_mode() { return g_mode.load(); }
+std::uint64_t klarf_block_rows() { return g_rows.load(std::memory_order_relaxed); }
+
+KlarfDefectBlock::KlarfDefectBlock()
+    : starts_(new std::uint32_t[kMaxBlock / 2 + 128]),
+      newlines_(new std::uint64_t[kMaxBlock / 64 + 2]),
+      lines_before_(new std::uint32_t[kMaxBlock / 64 + 2]) {
+#if defined(YF_KLARF_X86)
+  const KlarfBlockMode mode = klarf_block_mode();
+  const bool avx2 = (mode == KlarfBlockMode::automatic || mode == KlarfBlockMode::avx2) &&
+                    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                    __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+  const bool avx512 = avx2 && mode == KlarfBlockMode::automatic && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+  simd_ = avx512 ? 2 : avx2 ? 1 : 0;
+#endif
+}
+
+void KlarfDefectBlock::set_columns(const DefectColumns& c) {
+  count_ = c.count;
+  ops_.clear();
+  for (std::size_t col = 0; col < c.count; ++col) {
+    const DefectColumns::Role r = c.roles[col];
+    if (r == DefectColumns::other) continue;
+    // With a DSIZE column, DEFECTAREA, XSIZE and YSIZE are not needed unless DSIZE
+    // is NA (which the block does not read): the line reader does not parse them
+    // then either, so neither does this.
+    if (c.dsize >= 0 && (r == DefectColumns::area_ || r == DefectColumns::xsize_ || r == DefectColumns::ysize_)) continue;
+    ops_.push_back({static_cast<std::uint32_t>(col), r});
+  }
+}
+
+std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
+                                   std::vector<KlarfDefect>& out, std::uint64_t& lines) {
+  lines = 0;
+  if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock || count_ == 0) return 0;
+  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+  const std::size_t before = out.size();
+  std::size_t used = 0;
+#if defined(YF_KLARF_X86)
+  if (simd_ == 2) used = read_rows_avx512(b, p, e, first_line, test, out, lines);
+  else if (simd_ == 1) used = read_rows_avx2(b, p, e, first_line, test, out, lines);
+  else
+#endif
+    used = read_rows_portable(b, p, e, first_line, test, out, lines);
+  g_rows.fetch_add(out.size() - before, std::memory_order_relaxed);
+  return used;
+}
+
+std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std::vector<std::int64_t>& out,
+                                               std::uint64_t& lines) {
+  lines = 0;
+  if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
+  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+#if defined(YF_KLARF_X86)
+  if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);
+  if (simd_ == 1) return read_ints_avx2(b, p, e, out, lines);
+#endif
+  return read_ints_portable(b, p, e, out, lines);
+}
+
+}  // namespace yf::import
