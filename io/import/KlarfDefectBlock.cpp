@@ -1,5 +1,6 @@
 #include "io/import/KlarfDefectBlock.hpp"
 
+#include "core/SimdLevel.hpp"
 #include "io/import/KlarfTokenizer.hpp"
 
 #if defined(__x86_64__)  // (the SIMD paths use 64-bit moves)
@@ -663,7 +664,8 @@ KlarfDefectBlock::KlarfDefectBlock()
       lines_before_(new std::uint32_t[kMaxBlock / 64 + 2]) {
 #if defined(YF_KLARF_X86)
   const KlarfBlockMode mode = klarf_block_mode();
-  const bool avx2 = (mode == KlarfBlockMode::automatic || mode == KlarfBlockMode::avx2) &&
+  // The process-wide switch (core/SimdLevel.hpp, YF_SIMD) caps it too.
+  const bool avx2 = (mode == KlarfBlockMode::automatic || mode == KlarfBlockMode::avx2) && use_avx2() &&
                     __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
                     __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
   const bool avx512 = avx2 && mode == KlarfBlockMode::automatic && __builtin_cpu_supports("avx512f") &&

@@ -31,7 +31,8 @@ namespace yf::import {
 // (BW + VBMI2) when the CPU has it, else AVX2 when it has that, else the portable
 // path (SSE2, the x86-64 baseline, or plain C++); avx2 - AVX2 at most; portable -
 // never AVX2; off - no block reader at all (every row through the line-at-a-time
-// reader).
+// reader). A SimdLevel below AVX2 (core/SimdLevel.hpp: YF_SIMD=sse2, or a
+// ScopedSimdLevel) also keeps automatic and avx2 on the portable path.
 enum class KlarfBlockMode { automatic, avx2, portable, off };
 void set_klarf_block_mode(KlarfBlockMode mode);
 KlarfBlockMode klarf_block_mode();

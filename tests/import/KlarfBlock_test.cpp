@@ -20,6 +20,7 @@
 
 #include "CollectSink.hpp"
 #include "TestPaths.hpp"
+#include "core/SimdLevel.hpp"
 #include "io/import/ImportSink.hpp"
 #include "io/import/KlarfDefectBlock.hpp"
 #include "io/import/KlarfFlatParser.hpp"
@@ -394,7 +395,14 @@ TEST_CASE("KLARF block reader: each mode takes the path the CPU allows", "[klarf
 #else
   const bool avx2 = false, avx512 = false;
 #endif
-  CHECK(level(KlarfBlockMode::portable) == 0);
-  CHECK(level(KlarfBlockMode::avx2) == (avx2 ? 1 : 0));
-  CHECK(level(KlarfBlockMode::automatic) == (avx512 ? 2 : avx2 ? 1 : 0));
+  {
+    const yf::ScopedSimdLevel cpu(yf::SimdLevel::avx2);  // whatever YF_SIMD says
+    CHECK(level(KlarfBlockMode::portable) == 0);
+    CHECK(level(KlarfBlockMode::avx2) == (avx2 ? 1 : 0));
+    CHECK(level(KlarfBlockMode::automatic) == (avx512 ? 2 : avx2 ? 1 : 0));
+  }
+  // The process-wide switch keeps every mode on the portable path.
+  const yf::ScopedSimdLevel portable(yf::SimdLevel::sse2);
+  CHECK(level(KlarfBlockMode::avx2) == 0);
+  CHECK(level(KlarfBlockMode::automatic) == 0);
 }
