@@ -67,3 +67,27 @@ TEST_CASE("broken WM-811K lines name the file and the line", "[Wm811kJson]") {
              Catch::Contains("expected 3"));
   CHECK_THAT(error_of(dir / "absent.jsonl"), Catch::Contains("absent.jsonl") && Catch::Contains("cannot open"));
 }
+
+TEST_CASE("WM-811K integer fields: whole numbers within int's range, else an error naming the field", "[Wm811kJson]") {
+  yf::test::TempDir dir;
+  auto line = [](const std::string& rows, const std::string& index = "1") {
+    return R"({"lotName": "L", "waferIndex": )" + index + R"(, "failureType": "", "rows": )" + rows +
+           R"(, "cols": 3, "map": ["012", "210"]})";
+  };
+  auto error = [&](const std::string& text) {
+    std::ofstream(dir / "m.jsonl") << text << "\n";
+    return error_of(dir / "m.jsonl");
+  };
+  // 2.0 is the integer 2 written as a float: read as 2.
+  std::ofstream(dir / "ok.jsonl") << line("2.0") << "\n";
+  const auto maps = yf::read_wm811k_jsonl(dir / "ok.jsonl");
+  REQUIRE(maps.size() == 1);
+  CHECK(maps[0].map.rows == 2);
+  // Found by fuzz_wm811k: 6.7e30 rows was converted to int (undefined behaviour).
+  CHECK_THAT(error(line("6666666666666666666666666666665")), Catch::Contains("m.jsonl:1") && Catch::Contains("rows") &&
+                                                                   Catch::Contains("out of range"));
+  CHECK_THAT(error(line("4294967298")), Catch::Contains("rows") && Catch::Contains("out of range"));
+  CHECK_THAT(error(line("2.5")), Catch::Contains("rows") && Catch::Contains("not a whole number"));
+  CHECK_THAT(error(line("\"2\"")), Catch::Contains("rows is not a number"));
+  CHECK_THAT(error(line("2", "-1e300")), Catch::Contains("waferIndex") && Catch::Contains("out of range"));
+}
