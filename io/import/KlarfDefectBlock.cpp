@@ -664,12 +664,11 @@ KlarfDefectBlock::KlarfDefectBlock()
       lines_before_(new std::uint32_t[kMaxBlock / 64 + 2]) {
 #if defined(YF_KLARF_X86)
   const KlarfBlockMode mode = klarf_block_mode();
-  // The process-wide switch (core/SimdLevel.hpp, YF_SIMD) caps it too.
+  // The process-wide switch (core/SimdLevel.hpp, YF_SIMD) decides the SIMD level; the
+  // AVX2 path also needs the scalar bit instructions it is compiled with.
   const bool avx2 = (mode == KlarfBlockMode::automatic || mode == KlarfBlockMode::avx2) && use_avx2() &&
-                    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-                    __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
-  const bool avx512 = avx2 && mode == KlarfBlockMode::automatic && __builtin_cpu_supports("avx512f") &&
-                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+                    __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+  const bool avx512 = avx2 && mode == KlarfBlockMode::automatic && yf::simd_level() >= SimdLevel::avx512;
   simd_ = avx512 ? 2 : avx2 ? 1 : 0;
 #endif
 }
