@@ -36,31 +36,7 @@ void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size
   std::memcpy(out + n * e, in + n * e, size - n * e);
 }
 
-namespace {
-
-#ifdef YF_HAVE_LIBDEFLATE
-// Inflates exactly `out_size` bytes; anything else is a corrupt chunk. libdeflate (a
-// whole-buffer decoder, the same bytes as zlib's) inflates an image chunk in about half
-// zlib's time; one decompressor per thread, kept.
-void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
-  struct Decompressor {
-    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    ~Decompressor() { libdeflate_free_decompressor(d); }
-  };
-  thread_local Decompressor dec;
-  if (dec.d == nullptr) throw std::runtime_error("images: libdeflate: out of memory");
-  std::size_t produced = 0;
-  const libdeflate_result rc = libdeflate_zlib_decompress(dec.d, in.data(), in.size(), out, out_size, &produced);
-  if (rc == LIBDEFLATE_INSUFFICIENT_SPACE)
-    throw std::runtime_error("images: corrupt compressed chunk (zlib output larger than the image)");
-  if (rc != LIBDEFLATE_SUCCESS) throw std::runtime_error("images: corrupt compressed chunk (bad zlib data)");
-  if (produced != out_size)
-    throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
-                             std::to_string(out_size));
-}
-#else
-// Inflates exactly `out_size` bytes; anything else is a corrupt chunk.
-void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
+void inflate_exact_zlib(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) throw std::runtime_error("images: zlib inflateInit failed");
   z.next_in = const_cast<Bytef*>(in.data());
@@ -76,7 +52,50 @@ void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::
     throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
                              std::to_string(out_size));
 }
+
+bool have_libdeflate() {
+#ifdef YF_HAVE_LIBDEFLATE
+  return true;
+#else
+  return false;
 #endif
+}
+
+void inflate_exact_libdeflate(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
+#ifdef YF_HAVE_LIBDEFLATE
+  // libdeflate is a whole-buffer decoder giving zlib's bytes in about half zlib's time;
+  // one decompressor per thread, kept.
+  struct Decompressor {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Decompressor() { libdeflate_free_decompressor(d); }
+  };
+  thread_local Decompressor dec;
+  if (dec.d == nullptr) throw std::runtime_error("images: libdeflate: out of memory");
+  std::size_t produced = 0;
+  const libdeflate_result rc = libdeflate_zlib_decompress(dec.d, in.data(), in.size(), out, out_size, &produced);
+  if (rc == LIBDEFLATE_INSUFFICIENT_SPACE)
+    throw std::runtime_error("images: corrupt compressed chunk (zlib output larger than the image)");
+  if (rc != LIBDEFLATE_SUCCESS) throw std::runtime_error("images: corrupt compressed chunk (bad zlib data)");
+  if (produced != out_size)
+    throw std::runtime_error("images: chunk inflates to " + std::to_string(produced) + " bytes, expected " +
+                             std::to_string(out_size));
+#else
+  (void)in;
+  (void)out;
+  (void)out_size;
+  throw std::logic_error("inflate_exact_libdeflate: built without libdeflate");
+#endif
+}
+
+namespace {
+
+// Inflates exactly `out_size` bytes; anything else is a corrupt chunk.
+void inflate_exact(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size) {
+  if (have_libdeflate())
+    inflate_exact_libdeflate(in, out, out_size);
+  else
+    inflate_exact_zlib(in, out, out_size);
+}
 
 }  // namespace
 

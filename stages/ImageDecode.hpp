@@ -4,6 +4,7 @@
 // HDF5 lock: that is what lets -jN decompress N images at once.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/WaferImage.hpp"
 
@@ -14,6 +15,13 @@ namespace yf {
 void decode_image(const EncodedImage& image, std::uint8_t* out, std::size_t out_size);
 
 GrayImage decode_image(const EncodedImage& image);
+
+// The two inflaters decode_image chooses between: libdeflate when the build has it
+// (half zlib's time), zlib otherwise. Both are exposed so that tests check the one a
+// build without libdeflate-dev would use, and that both agree, byte for byte and on errors.
+bool have_libdeflate();
+void inflate_exact_zlib(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
+void inflate_exact_libdeflate(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
 
 // HDF5's shuffle filter and its inverse, for any element size (exposed for tests).
 void shuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);

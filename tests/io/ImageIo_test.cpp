@@ -1,7 +1,9 @@
 // Images through DatasetWriter and DatasetReader: the reader hands over the stored
 // chunk (no decompression under the HDF5 lock) and decode_image() restores the pixels.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,8 @@
 #include "support/MiniDataset.hpp"
 #include "support/Products.hpp"
 #include "support/TempDir.hpp"
+
+#include <zlib.h>
 
 using namespace yf;
 using Catch::Matchers::Contains;
@@ -127,6 +131,50 @@ TEST_CASE("images: decode_image rejects corrupt or wrongly sized chunks", "[io][
   CHECK_THROWS_WITH(decode_image(e), Contains("5 bytes for a 4x4 image"));
   e.width = 0;
   CHECK_THROWS_WITH(decode_image(e), Contains("empty"));
+}
+
+// The build uses libdeflate when libdeflate-dev is installed, zlib otherwise; both are
+// compiled in every build so that the fallback is tested too, against zlib's own
+// compressor and against each other.
+TEST_CASE("images: zlib and libdeflate inflate the same bytes and reject the same corrupt chunks", "[io][images]") {
+  std::vector<std::uint8_t> pixels(300 * 170);
+  std::uint32_t x = 12345;
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
+    x = x * 1664525u + 1013904223u;
+    pixels[i] = static_cast<std::uint8_t>(i % 7 == 0 ? (x >> 24) : 100 + (i / 300) % 50);  // noise on a ramp
+  }
+  uLongf packed_size = compressBound(static_cast<uLong>(pixels.size()));
+  std::vector<std::uint8_t> packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, pixels.data(), static_cast<uLong>(pixels.size()), 6) == Z_OK);
+  packed.resize(packed_size);
+  REQUIRE(packed.size() < pixels.size());
+
+  std::vector<std::uint8_t> out(pixels.size(), 0);
+  inflate_exact_zlib(packed, out.data(), out.size());
+  CHECK(out == pixels);
+  if (have_libdeflate()) {
+    std::fill(out.begin(), out.end(), 0);
+    inflate_exact_libdeflate(packed, out.data(), out.size());
+    CHECK(out == pixels);
+  }
+
+  std::vector<std::uint8_t> truncated(packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(packed.size() / 2));
+  std::vector<std::uint8_t> garbage = packed;
+  garbage[2] ^= 0xFF;  // the first deflate block's header
+  garbage[3] ^= 0x5A;
+  std::vector<std::uint8_t> too_small(pixels.size() - 1), too_big(pixels.size() + 1);
+  auto both = [&](auto&& check) {
+    check(&inflate_exact_zlib);
+    if (have_libdeflate()) check(&inflate_exact_libdeflate);
+  };
+  using Inflater = void (*)(const std::vector<std::uint8_t>&, std::uint8_t*, std::size_t);
+  both([&](Inflater inflate) {
+    CHECK_THROWS_WITH(inflate(truncated, out.data(), out.size()), Contains("images") && Contains("corrupt"));
+    CHECK_THROWS_WITH(inflate(garbage, out.data(), out.size()), Contains("images") && Contains("corrupt"));
+    CHECK_THROWS_WITH(inflate(packed, too_small.data(), too_small.size()), Contains("output larger than the image"));
+    CHECK_THROWS_WITH(inflate(packed, too_big.data(), too_big.size()),
+                      Contains("inflates to 51000 bytes, expected 51001"));
+  });
 }
 
 TEST_CASE("images: unshuffle inverts HDF5's shuffle for any element size", "[io][images]") {
