@@ -1,10 +1,10 @@
 #pragma once
-// The record layer of STDF V4: a stream of (REC_TYP, REC_SUB, body) read through
-// InputFile (gzip or plain) with a fixed buffer, and a cursor over one record's fields
-// that returns each missing trailing field's default, as the spec allows.
+// The record layer of STDF V4: a stream of the (REC_TYP, REC_SUB, body) records a
+// reader wants, read through InputFile (gzip or plain) with a fixed buffer that
+// StdfScan walks for them, and a cursor over one record's fields that returns each
+// missing trailing field's default, as the spec allows.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,8 +34,8 @@ class StdfRecordStream {
   // until the next call. Records of other types are skipped (each still has to fit
   // in the file: one running past its end is the same error as a wanted one).
   // False at the end of the file; throws ImportError for a record that runs past it.
-  // `wanted` may lose types between calls (records found by the buffer's scan are
-  // checked again when handed over); types it gains apply from the next buffer.
+  // `wanted` may lose types between calls (the records a scan found are checked
+  // again when handed over); types it gains apply from the next scan on.
   bool next(StdfRecord& rec, const StdfRecordSet& wanted);
 
   bool big_endian() const { return big_endian_; }
@@ -51,8 +51,9 @@ class StdfRecordStream {
   InputFile in_;  // plain or gzip
   std::vector<std::uint8_t> buf_;
   std::size_t pos_ = 0, end_ = 0;
-  // The wanted records of buf_[pos_, scan_stop_), found by the last scan, from
-  // found_next_ on: handed over one by one, then the buffer is refilled and scanned.
+  // The last scan's wanted records (offsets in buf_, all before scan_stop_), handed
+  // over from found_next_ on; then the record at scan_stop_ is made whole (the
+  // buffer refilled if need be) and scanned from.
   StdfScanSpace scan_;
   std::size_t found_next_ = 0, found_count_ = 0, scan_stop_ = 0;
   std::uint64_t buf_offset_ = 0;  // stream offset of buf_[0]
