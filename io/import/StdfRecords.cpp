@@ -70,25 +70,11 @@ void StdfRecordStream::fill(std::size_t n) {
   }
 }
 
-bool StdfRecordStream::next(StdfRecord& rec, const StdfRecordSet& wanted) {
+bool StdfRecordStream::next_scan(StdfRecord& rec, const StdfRecordSet& wanted) {
   for (;;) {
-    const std::uint32_t* found = scan_.found_offsets();
-    while (found_next_ < found_count_) {
-      const std::size_t at = found[found_next_++];
-      const std::uint8_t* h = buf_.data() + at;
-      if (!wanted.has(StdfRecordSet::key(h[2], h[3]))) continue;  // no longer wanted (PIR after the MIR)
-      rec.type = h[2];
-      rec.sub = h[3];
-      rec.key = StdfRecordSet::key(h[2], h[3]);
-      rec.length = big_endian_ ? static_cast<std::uint16_t>(h[0] << 8 | h[1]) : static_cast<std::uint16_t>(h[1] << 8 | h[0]);
-      rec.offset = buf_offset_ + at;
-      rec.body = h + kHeader;
-      pos_ = at + kHeader + rec.length;
-      return true;
-    }
-    // Every record before scan_stop_ is handed over or skipped; the one there is not
-    // wholly in the buffer (or nothing is scanned yet): read on until it is, then
-    // scan the buffer from it.
+    // Every record before scan_stop_ is handed over or skipped. The one there ends
+    // the last scan's window, or is not wholly in the buffer (read on until it is),
+    // or is the first after the FAR: scan on from it.
     pos_ = scan_stop_;
     fill(kHeader);
     const std::size_t have = end_ - pos_;
@@ -110,6 +96,7 @@ bool StdfRecordStream::next(StdfRecord& rec, const StdfRecordSet& wanted) {
     found_next_ = 0;
     found_count_ = r.found;
     scan_stop_ = r.stop;
+    if (next_found(rec, wanted)) return true;
   }
 }
 

@@ -36,7 +36,7 @@ class StdfRecordStream {
   // False at the end of the file; throws ImportError for a record that runs past it.
   // `wanted` may lose types between calls (the records a scan found are checked
   // again when handed over); types it gains apply from the next scan on.
-  bool next(StdfRecord& rec, const StdfRecordSet& wanted);
+  bool next(StdfRecord& rec, const StdfRecordSet& wanted) { return next_found(rec, wanted) || next_scan(rec, wanted); }
 
   bool big_endian() const { return big_endian_; }
   const std::string& path() const { return in_.path(); }
@@ -44,6 +44,25 @@ class StdfRecordStream {
   std::string where(std::uint64_t offset) const;
 
  private:
+  // Inline: the next of the last scan's records still wanted, if any.
+  bool next_found(StdfRecord& rec, const StdfRecordSet& wanted) {
+    while (found_next_ < found_count_) {
+      const std::size_t at = scan_.found_offsets()[found_next_++];
+      const std::uint8_t* h = buf_.data() + at;
+      const std::uint16_t key = StdfRecordSet::key(h[2], h[3]);
+      if (!wanted.has(key)) continue;  // no longer wanted (a PIR after the MIR)
+      rec.type = h[2];
+      rec.sub = h[3];
+      rec.key = key;
+      rec.length = big_endian_ ? static_cast<std::uint16_t>(h[0] << 8 | h[1]) : static_cast<std::uint16_t>(h[1] << 8 | h[0]);
+      rec.offset = buf_offset_ + at;
+      rec.body = h + 4;
+      return true;
+    }
+    return false;
+  }
+  // Out of line: reads on and scans the buffer for more, until a wanted record or the end.
+  bool next_scan(StdfRecord& rec, const StdfRecordSet& wanted);
   void read_far();
   // Makes at least `n` bytes available at pos_ unless the file ends first.
   void fill(std::size_t n);
