@@ -282,3 +282,35 @@ TEST_CASE("STDF import: a PIR before the MIR is out of order", "[Stdf][scan]") {
   CHECK_THROWS_WITH(yf::import::import_stdf(dir / "pir.stdf", {}, sink),
                     Catch::Contains("pir.stdf: byte " + std::to_string(at) + ": PIR before the MIR"));
 }
+
+TEST_CASE("STDF import: two heads' PRRs interleaved go to their own wafers", "[Stdf][scan]") {
+  // The importer remembers the last PRR's head and wafer: alternating heads, and a
+  // head's wafer closed and another opened between PRRs, must not mix them up.
+  yf::test::TempDir dir;
+  yf::test::StdfWriter w(true);
+  w.far();
+  w.mir("L", "P", "T", 1);
+  w.wir(1, "A");
+  w.wir(2, "B");
+  w.prr(1, 0, 0, 1, 1, 0, 0);
+  w.prr(2, 0, 8, 7, 7, 0, 0);
+  w.prr(1, 0, 8, 7, 7, 1, 0);
+  w.prr(2, 0, 0, 1, 1, 1, 0);
+  w.wrr(1, "A", 2);
+  w.wir(1, "C");
+  w.prr(1, 0, 8, 5, 5, 0, 0);  // same head as the PRR before the WRR, a new wafer
+  w.prr(2, 0, 0, 1, 1, 0, 0);  // B's (0, 0) retested
+  w.wrr(2, "B", 3);
+  w.wrr(1, "C", 1);
+  w.write(dir / "heads.stdf");
+  yf::test::RecordingSink sink;
+  yf::import::import_stdf(dir / "heads.stdf", {}, sink);
+  REQUIRE(sink.wafers.size() == 3);
+  CHECK(sink.wafers[0].meta.wafer_id == "A");
+  CHECK(sink.wafers[0].binmap->bins == std::vector<std::int16_t>{1, 7});
+  CHECK(sink.wafers[1].meta.wafer_id == "B");
+  CHECK(sink.wafers[1].binmap->bins == std::vector<std::int16_t>{1, 1});
+  CHECK(sink.wafers[2].meta.wafer_id == "C");
+  CHECK(sink.wafers[2].binmap->bins == std::vector<std::int16_t>{5, -1});
+  CHECK_FALSE(sink.warned("PART_CNT"));
+}
