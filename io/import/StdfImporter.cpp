@@ -19,10 +19,12 @@
 namespace yf::import {
 namespace {
 
-constexpr std::uint16_t rec_id(int type, int sub) { return static_cast<std::uint16_t>(type << 8 | sub); }
-constexpr std::uint16_t kFAR = rec_id(0, 10), kMIR = rec_id(1, 10), kMRR = rec_id(1, 20), kHBR = rec_id(1, 40),
+constexpr std::uint16_t rec_id(std::uint8_t type, std::uint8_t sub) { return StdfRecordSet::key(type, sub); }
+constexpr std::uint16_t kFAR = rec_id(0, 10), kMIR = rec_id(1, 10), kHBR = rec_id(1, 40),
                         kWIR = rec_id(2, 10), kWRR = rec_id(2, 20), kWCR = rec_id(2, 30), kPIR = rec_id(5, 10),
                         kPRR = rec_id(5, 20);
+constexpr std::uint8_t type_of(std::uint16_t id) { return static_cast<std::uint8_t>(id & 0xff); }
+constexpr std::uint8_t sub_of(std::uint16_t id) { return static_cast<std::uint8_t>(id >> 8); }
 constexpr std::int16_t kNoCoord = std::numeric_limits<std::int16_t>::min();  // -32768: X/Y unknown
 constexpr std::uint32_t kNoCount = 4294967295u;                              // U4 "missing"
 constexpr std::uint8_t kPartFailed = 0x08, kPassFlagInvalid = 0x10;          // PART_FLG bits 3 and 4
@@ -74,22 +76,28 @@ struct Wcr {
 class StdfImport {
  public:
   StdfImport(const std::string& path, const ImportOptions& options, ImportSink& sink)
-      : in_(path), options_(options), sink_(sink) {}
+      : in_(path), options_(options), sink_(sink) {
+    for (const std::uint16_t id : {kFAR, kMIR, kHBR, kWIR, kWRR, kWCR, kPIR, kPRR})
+      wanted_.add(type_of(id), sub_of(id));
+  }
 
   void run() {
+    // Only the records read below come out of the stream; it skips the rest (PTR,
+    // FTR, MPR, TSR, GDR, DTR, MRR, ... and unknown types: most of a file's records)
+    // in a loop of their lengths alone. PIR is wanted only until the MIR, to report
+    // a PIR before it.
     StdfRecord rec;
-    while (in_.next(rec)) {
-      switch (rec_id(rec.type, rec.sub)) {
+    while (in_.next(rec, wanted_)) {
+      switch (rec.key) {
+        case kPRR: on_prr(rec); break;
         case kFAR: throw ImportError(in_.where(rec.offset) + "a second FAR: concatenated STDF files are not supported");
         case kMIR: on_mir(rec); break;
-        case kMRR: break;
         case kHBR: on_hbr(rec); break;
         case kWIR: on_wir(rec); break;
         case kWRR: on_wrr(rec); break;
         case kWCR: on_wcr(rec); break;
         case kPIR: require_mir(rec, "PIR"); break;
-        case kPRR: on_prr(rec); break;
-        default: break;  // PTR, FTR, MPR, TSR, GDR, DTR, ... and unknown types
+        default: break;
       }
     }
     for (auto& [head, w] : open_) {
@@ -98,6 +106,7 @@ class StdfImport {
       w->closed = true;
     }
     open_.clear();
+    ++open_version_;
     finish();
   }
 
@@ -111,6 +120,7 @@ class StdfImport {
     if (mir_.seen) throw ImportError(in_.where(rec.offset) + "a second MIR (records out of order)");
     StdfFields f(in_, rec, "MIR");
     mir_.seen = true;
+    wanted_.remove(type_of(kPIR), sub_of(kPIR));
     f.u4();  // SETUP_T
     mir_.start_t = f.u4();
     f.u1();  // STAT_NUM
@@ -139,6 +149,7 @@ class StdfImport {
                                                it->second->wafer_id + "' is still open (no WRR): closing it");
       it->second->closed = true;
       open_.erase(it);
+      ++open_version_;
     }
     // A wafer probed again later in the file (a second WIR with the same WAFER_ID)
     // is the same wafer: its parts continue, so the last-test rule spans both.
@@ -151,6 +162,7 @@ class StdfImport {
           old->wrr_part_cnt = old->wrr_good_cnt = kNoCount;
           old->first_part = old->parts.size();
           open_[head] = old.get();
+          ++open_version_;
           return;
         }
     auto w = std::make_unique<WaferState>();
@@ -158,6 +170,7 @@ class StdfImport {
     w->wafer_id = std::move(wafer_id);
     w->offset = rec.offset;
     open_[head] = w.get();
+    ++open_version_;
     wafers_.push_back(std::move(w));
   }
 
@@ -181,6 +194,7 @@ class StdfImport {
     w.closed = true;
     check_wrr_counts(w, rec.offset);
     open_.erase(it);
+    ++open_version_;
   }
 
   void check_wrr_counts(const WaferState& w, std::uint64_t offset) {
@@ -218,8 +232,8 @@ class StdfImport {
     require_mir(rec, "PRR");
     StdfFields f(in_, rec, "PRR");
     const std::uint8_t head = f.u1(1);
-    auto it = open_.find(head);
-    if (it == open_.end())
+    WaferState* w = open_wafer(head);
+    if (!w)
       throw ImportError(in_.where(rec.offset) + "PRR for head " + std::to_string(head) +
                         " outside a wafer: no WIR for that head before it (records out of order)");
     f.u1();  // SITE_NUM
@@ -232,10 +246,26 @@ class StdfImport {
       throw ImportError(in_.where(rec.offset) + "PRR: HARD_BIN " + std::to_string(hard_bin) +
                         " is outside STDF's range 0..32767");
     const auto bin = static_cast<std::int16_t>(hard_bin);
-    it->second->parts.push_back({x, y, bin, flags});
-    BinInfo& b = bins_[bin];
+    w->parts.push_back({x, y, bin, flags});
+    if (!last_bin_ || last_bin_number_ != bin) {  // map nodes stay put: the pointer stays valid
+      last_bin_ = &bins_[bin];
+      last_bin_number_ = bin;
+    }
+    BinInfo& b = *last_bin_;
     ++b.parts;
     if (!(flags & kPassFlagInvalid)) ++((flags & kPartFailed) ? b.failed : b.passed);
+  }
+
+  // The wafer open on `head`, or null. Nearly every PRR is for the head of the one
+  // before it: the map lookup only when the head changes or a WIR/WRR came between.
+  WaferState* open_wafer(std::uint8_t head) {
+    if (open_version_ != cached_version_ || cached_head_ != head) {
+      auto it = open_.find(head);
+      cached_wafer_ = it == open_.end() ? nullptr : it->second;
+      cached_head_ = head;
+      cached_version_ = open_version_;
+    }
+    return cached_wafer_;
   }
 
   void on_hbr(const StdfRecord& rec) {
@@ -402,8 +432,14 @@ class StdfImport {
   Mir mir_;
   Wcr wcr_;
   std::vector<std::unique_ptr<WaferState>> wafers_;
-  std::map<std::uint8_t, WaferState*> open_;  // by HEAD_NUM
+  std::map<std::uint8_t, WaferState*> open_;  // by HEAD_NUM; every change bumps open_version_
+  std::uint64_t open_version_ = 0, cached_version_ = ~std::uint64_t{0};
+  std::uint8_t cached_head_ = 0;
+  WaferState* cached_wafer_ = nullptr;
   std::map<std::int16_t, BinInfo> bins_;
+  BinInfo* last_bin_ = nullptr;  // bins_[last_bin_number_]: the PRRs' last bin
+  std::int16_t last_bin_number_ = 0;
+  StdfRecordSet wanted_;
   std::uint64_t first_hbr_ = 0;
 };
 

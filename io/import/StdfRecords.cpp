@@ -14,7 +14,11 @@ constexpr std::size_t kHeader = 4;
 
 }  // namespace
 
-StdfRecordStream::StdfRecordStream(std::string path) : in_(std::move(path)), buf_(kBufferBytes) { read_far(); }
+StdfRecordStream::StdfRecordStream(std::string path)
+    : in_(std::move(path)), buf_(kBufferBytes), scan_(kBufferBytes) {
+  read_far();
+  scan_stop_ = pos_;
+}
 
 void StdfRecordStream::read_far() {
   fill(kHeader + 2);
@@ -66,67 +70,42 @@ void StdfRecordStream::fill(std::size_t n) {
   }
 }
 
-bool StdfRecordStream::next_refill(StdfRecord& rec) {
-  fill(kHeader);
-  const std::size_t have = end_ - pos_;
-  const std::uint64_t offset = buf_offset_ + pos_;
-  if (have == 0) return false;
-  if (have < kHeader)
-    throw ImportError(where(offset) + "record header runs past the end of the file (truncated after " +
-                      std::to_string(have) + " of 4 bytes)");
-  const std::uint8_t* h = buf_.data() + pos_;
-  const std::uint16_t len = big_endian_ ? static_cast<std::uint16_t>(h[0] << 8 | h[1])
-                                        : static_cast<std::uint16_t>(h[1] << 8 | h[0]);
-  rec.type = h[2];
-  rec.sub = h[3];
-  rec.length = len;
-  rec.offset = offset;
-  fill(kHeader + len);
-  if (end_ - pos_ < kHeader + len)
-    throw ImportError(where(offset) + "record (" + std::to_string(rec.type) + ", " + std::to_string(rec.sub) + ") of " +
-                      std::to_string(len) + " bytes runs past the end of the file (truncated: " +
-                      std::to_string(end_ - pos_ - kHeader) + " bytes left)");
-  rec.body = buf_.data() + pos_ + kHeader;
-  pos_ += kHeader + len;
-  return true;
+bool StdfRecordStream::next_scan(StdfRecord& rec, const StdfRecordSet& wanted) {
+  for (;;) {
+    // Every record before scan_stop_ is handed over or skipped. The one there ends
+    // the last scan's window, or is not wholly in the buffer (read on until it is),
+    // or is the first after the FAR: scan on from it.
+    pos_ = scan_stop_;
+    fill(kHeader);
+    const std::size_t have = end_ - pos_;
+    const std::uint64_t offset = buf_offset_ + pos_;
+    if (have == 0) return false;
+    if (have < kHeader)
+      throw ImportError(where(offset) + "record header runs past the end of the file (truncated after " +
+                        std::to_string(have) + " of 4 bytes)");
+    const std::uint8_t* h = buf_.data() + pos_;
+    const std::uint16_t len = big_endian_ ? static_cast<std::uint16_t>(h[0] << 8 | h[1])
+                                          : static_cast<std::uint16_t>(h[1] << 8 | h[0]);
+    const std::uint8_t type = h[2], sub = h[3];
+    fill(kHeader + len);
+    if (end_ - pos_ < kHeader + len)
+      throw ImportError(where(offset) + "record (" + std::to_string(type) + ", " + std::to_string(sub) + ") of " +
+                        std::to_string(len) + " bytes runs past the end of the file (truncated: " +
+                        std::to_string(end_ - pos_ - kHeader) + " bytes left)");
+    const StdfScanResult r = scan_stdf_records(buf_.data(), pos_, end_, big_endian_, wanted, scan_);
+    found_next_ = 0;
+    found_count_ = r.found;
+    scan_stop_ = r.stop;
+    if (next_found(rec, wanted)) return true;
+  }
 }
 
-std::uint64_t StdfFields::raw(int bytes) {
-  std::uint64_t v = 0;
-  if (stream_.big_endian())
-    for (int i = 0; i < bytes; ++i) v = v << 8 | p_[i];
-  else
-    for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p_[i];
-  p_ += bytes;
-  return v;
-}
-
-std::uint8_t StdfFields::u1(std::uint8_t def) {
-  if (end_ - p_ < 1) return p_ = end_, def;
-  return static_cast<std::uint8_t>(raw(1));
-}
-std::uint16_t StdfFields::u2(std::uint16_t def) {
-  if (end_ - p_ < 2) return p_ = end_, def;
-  return static_cast<std::uint16_t>(raw(2));
-}
-std::uint32_t StdfFields::u4(std::uint32_t def) {
-  if (end_ - p_ < 4) return p_ = end_, def;
-  return static_cast<std::uint32_t>(raw(4));
-}
-std::int16_t StdfFields::i2(std::int16_t def) {
-  if (end_ - p_ < 2) return p_ = end_, def;
-  return static_cast<std::int16_t>(static_cast<std::uint16_t>(raw(2)));
-}
 float StdfFields::r4(float def) {
   if (end_ - p_ < 4) return p_ = end_, def;
   const auto bits = static_cast<std::uint32_t>(raw(4));
   float f;
   std::memcpy(&f, &bits, sizeof f);
   return f;
-}
-char StdfFields::c1(char def) {
-  if (end_ - p_ < 1) return p_ = end_, def;
-  return static_cast<char>(raw(1));
 }
 std::string StdfFields::cn(const char* field) {
   if (end_ - p_ < 1) return p_ = end_, std::string();
