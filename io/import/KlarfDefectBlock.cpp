@@ -12,6 +12,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace yf::import {
 
@@ -349,6 +350,123 @@ constexpr AlignTable kAlign = make_align_table();
 }
 #endif
 
+// A column's numbers usually all have one layout ("1.234560e+03": the same count of
+// integer, fraction and exponent digits, the same exponent sign), so the AVX2 path
+// keeps the last two layouts seen in each number column (NumberShape) and tries them
+// first: the layout is checked against the word's byte classes (one compare of two
+// 16-bit masks, off the value's dependency chain: a branch the CPU predicts) while
+// the value is computed with the layout's shuffle - no digit count, table index or
+// separate exponent parse on the chain. The shuffle puts the significand's digits
+// (at most 8) in bytes 0-7 and the exponent's (at most 3) in bytes 8-15, so the
+// multiply-add steps give both at once. Same grammar subset, significand, power of
+// ten and IEEE operation as number_at_avx2, so the same double; a word of another
+// layout goes through number_at_avx2 and becomes the column's first layout.
+// Never matches: every byte both a digit and equal to its (zero) fixed byte.
+constexpr NumberShape kNoShape = {{}, {}, {}, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, 1, 0};
+
+// The layout of the word at p (after its sign), when the shaped path can take it:
+// 1-8 significand digits (a point only with digits after it), an optional exponent
+// of 1-3 digits with an optional sign, at most 15 bytes, then a delimiter.
+bool learn_shape(const char* p, NumberShape& s) {
+  auto is_digit = [](char c) { return digit(c) < 10; };
+  int a = 0;
+  while (a < 16 && is_digit(p[a])) ++a;
+  if (a == 0) return false;
+  int q = a, f = 0, point = -1, letter = -1, sign = -1, x0 = 0, xd = 0;
+  if (p[q] == '.') {
+    point = q++;
+    while (q < 16 && is_digit(p[q])) ++q, ++f;
+    if (f == 0) return false;
+  }
+  if (a + f > 8) return false;
+  if ((p[q] | 0x20) == 'e') {
+    letter = q++;
+    if (p[q] == '+' || p[q] == '-') sign = q++;
+    x0 = q;
+    while (q < 16 && is_digit(p[q])) ++q, ++xd;
+    if (xd == 0 || xd > 3) return false;
+  }
+  if (q > 15 || !delimiter(p[q])) return false;
+  NumberShape n{};
+  std::uint32_t digits = 0, fixed = 0;
+  for (int i = 0; i < 16; ++i) {
+    n.ctrl[i] = 0x80;
+    n.orv[i] = 0;
+    n.fixed[i] = 0;
+  }
+  // Significand digits (positions 0..a-1 and point+1..point+f) right-aligned in 0-7.
+  int sig[16], ns = 0;
+  for (int i = 0; i < a; ++i) sig[ns++] = i;
+  for (int i = 0; i < f; ++i) sig[ns++] = point + 1 + i;
+  for (int k = 0; k < ns; ++k) n.ctrl[8 - ns + k] = static_cast<std::uint8_t>(sig[k]), digits |= 1u << sig[k];
+  for (int k = 0; k < xd; ++k) n.ctrl[16 - xd + k] = static_cast<std::uint8_t>(x0 + k), digits |= 1u << (x0 + k);
+  if (point >= 0) n.fixed[point] = '.', fixed |= 1u << point;
+  if (letter >= 0) n.orv[letter] = 0x20, n.fixed[letter] = 'e', fixed |= 1u << letter;
+  if (sign >= 0) n.fixed[sign] = static_cast<std::uint8_t>(p[sign]), fixed |= 1u << sign;
+  const std::uint32_t care = (1u << q) - 1;
+  n.mask = care | (fixed << 16);
+  n.want = digits | (fixed << 16);
+  n.frac = f;
+  n.esign = sign >= 0 && p[sign] == '-' ? -1 : 1;
+  n.len = q;
+  s = n;
+  return true;
+}
+
+#if defined(YF_KLARF_X86)
+// The word at p in the layout s, if it has it (p after the word's sign).
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::always_inline]] inline bool shaped_number(const char* p, const NumberShape& s, double& out,
+                                                                       bool neg) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+  const auto dm = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
+  const auto fm = static_cast<std::uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(x, _mm_load_si128(reinterpret_cast<const __m128i*>(s.orv))),
+                     _mm_load_si128(reinterpret_cast<const __m128i*>(s.fixed)))));
+  if (((dm | (fm << 16)) & s.mask) != s.want || !delimiter(p[s.len])) return false;
+  __m128i v = _mm_shuffle_epi8(t, _mm_load_si128(reinterpret_cast<const __m128i*>(s.ctrl)));
+  v = _mm_maddubs_epi16(v, _mm_set1_epi16(0x010A));
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00010064));
+  v = _mm_packs_epi32(v, v);
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00012710));
+  const auto lanes = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
+  const std::uint64_t m = lanes & 0xFFFFFFFFu;
+  const int pow = s.esign * static_cast<int>(lanes >> 32) - s.frac;
+  if (m != 0 && (pow < -22 || pow > 22)) return false;
+  double r = static_cast<double>(m);
+  if (m != 0) r = pow >= 0 ? r * kPow10[pow] : r / kPow10[-pow];
+  out = neg ? -r : r;
+  return true;
+}
+
+// A word in neither of the column's layouts: its value by number_at_avx2, and its
+// layout (if the shaped path takes it) becomes the column's first.
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::noinline]] bool number_learn(const char* w, const char* p,
+                                                                              NumberShape* shapes, double& out) {
+  NumberShape learnt;
+  if (learn_shape(p, learnt)) shapes[1] = shapes[0], shapes[0] = learnt;
+  return number_at_avx2(w, out);
+}
+
+// number_at_avx2 with the column's two last layouts tried first.
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::always_inline]] inline bool number_in_column(const char* w,
+                                                                                             NumberShape* shapes,
+                                                                                             double& out) {
+  const char* p = w;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  if (shaped_number(p, shapes[0], out, neg)) return true;
+  if (shaped_number(p, shapes[1], out, neg)) {
+    std::swap(shapes[0], shapes[1]);
+    return true;
+  }
+  return number_learn(w, p, shapes, out);
+}
+#endif
+
 // klarf_fast_integer on the word at p ([+][-]digits) with the digits read by digits8,
 // else klarf_integer: the value the line reader gives.
 [[gnu::always_inline]] inline bool integer_at(const char* p, std::int64_t& out) {
@@ -369,6 +487,23 @@ template <class C>
 inline bool number_of(const char* p, double& out) {
   return number_at(p, out);
 }
+// A number column's value (the same either way): on the AVX2 paths with the
+// column's layouts tried first (number_in_column).
+template <class C>
+inline bool column_number(const char* p, NumberShape*, double& out) {
+  return number_at(p, out);
+}
+#if defined(YF_KLARF_X86)
+template <>
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool column_number<Avx2>(const char* p, NumberShape* s,
+                                                                              double& out) {
+  return number_in_column(p, s, out);
+}
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool column_number<Avx512>(const char* p, NumberShape* s, double& out) {
+  return number_in_column(p, s, out);
+}
+#endif
 #if defined(YF_KLARF_X86)
 template <>
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool number_of<Avx2>(const char* p, double& out) {
@@ -463,6 +598,7 @@ struct Block {
   std::uint32_t* starts;
   std::uint64_t* newlines;
   std::uint32_t* lines_before;
+  NumberShape* shapes;  // two per op (used by the AVX2 path)
 };
 
 template <class C>
@@ -497,11 +633,12 @@ template <class C>
     bool ok = true;
     for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && ok; ++op) {
       const char* w = p + idx[row + op->col + shift];
+      NumberShape* const shapes = b.shapes + 2 * (op - b.ops);
       std::int64_t i = 0;
       double x = 0;
       switch (op->role) {
-        case DefectColumns::xrel_: ok = number_of<C>(w, d.xrel); break;
-        case DefectColumns::yrel_: ok = number_of<C>(w, d.yrel); break;
+        case DefectColumns::xrel_: ok = column_number<C>(w, shapes, d.xrel); break;
+        case DefectColumns::yrel_: ok = column_number<C>(w, shapes, d.yrel); break;
         case DefectColumns::xindex_:
           ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
           d.xindex = i;
@@ -511,19 +648,19 @@ template <class C>
           d.yindex = i;
           break;
         case DefectColumns::dsize_:
-          ok = number_of<C>(w, x);
+          ok = column_number<C>(w, shapes, x);
           d.size = x;
           break;
         case DefectColumns::area_:
-          ok = number_of<C>(w, x);
+          ok = column_number<C>(w, shapes, x);
           d.area = x;
           break;
         case DefectColumns::xsize_:
-          ok = number_of<C>(w, x);
+          ok = column_number<C>(w, shapes, x);
           d.xsize = x;
           break;
         case DefectColumns::ysize_:
-          ok = number_of<C>(w, x);
+          ok = column_number<C>(w, shapes, x);
           d.ysize = x;
           break;
         case DefectColumns::class_:
@@ -685,13 +822,15 @@ void KlarfDefectBlock::set_columns(const DefectColumns& c) {
     if (c.dsize >= 0 && (r == DefectColumns::area_ || r == DefectColumns::xsize_ || r == DefectColumns::ysize_)) continue;
     ops_.push_back({static_cast<std::uint32_t>(col), r});
   }
+  shapes_.assign(2 * ops_.size(), kNoShape);
 }
 
 std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
                                    std::vector<KlarfDefect>& out, std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock || count_ == 0) return 0;
-  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+                newlines_.get(), lines_before_.get(), shapes_.data()};
   const std::size_t before = out.size();
   std::size_t used = 0;
 #if defined(YF_KLARF_X86)
@@ -708,7 +847,8 @@ std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std
                                                std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
-  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+                newlines_.get(), lines_before_.get(), shapes_.data()};
 #if defined(YF_KLARF_X86)
   if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);
   if (simd_ == 1) return read_ints_avx2(b, p, e, out, lines);
