@@ -151,7 +151,18 @@ template <class C>
   return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
 }
 
-[[gnu::always_inline]] inline bool delimiter(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+// A word's end: ' ', '\n', '\t' or '\r' (one table load, not four compares).
+struct DelimiterTable {
+  bool at[256];
+};
+constexpr DelimiterTable make_delimiters() {
+  DelimiterTable t{};
+  t.at[static_cast<unsigned char>(' ')] = t.at[static_cast<unsigned char>('\n')] = true;
+  t.at[static_cast<unsigned char>('\t')] = t.at[static_cast<unsigned char>('\r')] = true;
+  return t;
+}
+constexpr DelimiterTable kDelimiters = make_delimiters();
+[[gnu::always_inline]] inline bool delimiter(char c) { return kDelimiters.at[static_cast<unsigned char>(c)]; }
 [[gnu::always_inline]] inline unsigned digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
 
 // The word at p as klarf_number / klarf_integer read it (the line reader's general
@@ -608,7 +619,6 @@ struct Block {
   std::uint32_t* starts;
   std::uint64_t* newlines;
   std::uint32_t* lines_before;
-  NumberShape* shapes;  // two per op (used by the AVX2 path)
 };
 
 template <class C>
@@ -640,59 +650,64 @@ template <class C>
     d.line = line;
     d.test = test;
     std::size_t shift = 0;  // image list entries before the current column
+    // Every op runs (a failed one only makes the row given back: one test per row,
+    // not one per op); the image count moves the later columns only when the row's
+    // words are in the block, so every word read is one of the block's.
     bool ok = true;
-    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && ok; ++op) {
+    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end; ++op) {
       const char* w = p + idx[row + op->col + shift];
-      NumberShape* const shapes = b.shapes + 2 * (op - b.ops);
       std::int64_t i = 0;
       double x = 0;
       switch (op->role) {
-        case DefectColumns::xrel_: ok = column_number<C>(w, shapes, d.xrel); break;
-        case DefectColumns::yrel_: ok = column_number<C>(w, shapes, d.yrel); break;
+        case DefectColumns::xrel_: ok &= column_number<C>(w, op->shapes, d.xrel); break;
+        case DefectColumns::yrel_: ok &= column_number<C>(w, op->shapes, d.yrel); break;
         case DefectColumns::xindex_:
-          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          ok &= integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
           d.xindex = i;
           break;
         case DefectColumns::yindex_:
-          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          ok &= integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
           d.yindex = i;
           break;
         case DefectColumns::dsize_:
-          ok = column_number<C>(w, shapes, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.size = x;
           break;
         case DefectColumns::area_:
-          ok = column_number<C>(w, shapes, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.area = x;
           break;
         case DefectColumns::xsize_:
-          ok = column_number<C>(w, shapes, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.xsize = x;
           break;
         case DefectColumns::ysize_:
-          ok = column_number<C>(w, shapes, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.ysize = x;
           break;
         case DefectColumns::class_:
-          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
-               i <= std::numeric_limits<std::int32_t>::max();
+          ok &= integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+                i <= std::numeric_limits<std::int32_t>::max();
           d.class_number = static_cast<std::int32_t>(i);
           break;
         case DefectColumns::test_:
-          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
-               i <= std::numeric_limits<std::int32_t>::max();
+          ok &= integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+                i <= std::numeric_limits<std::int32_t>::max();
           d.test = static_cast<std::int32_t>(i);
           break;
-        case DefectColumns::image_:
+        case DefectColumns::image_: {
           // The image count decides where the next row starts: the usual one digit
           // read straight, off the conversion's longer dependency chain.
+          bool image_ok = true;
           if (digit(w[0]) < 10 && delimiter(w[1])) i = digit(w[0]);
-          else ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
-          if (ok && i > 0) {
-            shift = 2 * static_cast<std::size_t>(i);
-            ok = row + count + shift <= words;  // the row goes on past the block
+          else image_ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
+          if (image_ok && i > 0) {
+            if (row + count + 2 * static_cast<std::size_t>(i) <= words) shift = 2 * static_cast<std::size_t>(i);
+            else image_ok = false;  // the row goes on past the block
           }
+          ok &= image_ok;
           break;
+        }
         default: break;
       }
     }
@@ -830,9 +845,10 @@ void KlarfDefectBlock::set_columns(const DefectColumns& c) {
     // is NA (which the block does not read): the line reader does not parse them
     // then either, so neither does this.
     if (c.dsize >= 0 && (r == DefectColumns::area_ || r == DefectColumns::xsize_ || r == DefectColumns::ysize_)) continue;
-    ops_.push_back({static_cast<std::uint32_t>(col), r});
+    ops_.push_back({static_cast<std::uint32_t>(col), r, nullptr});
   }
   shapes_.assign(2 * ops_.size(), kNoShape);
+  for (std::size_t k = 0; k < ops_.size(); ++k) ops_[k].shapes = &shapes_[2 * k];
 }
 
 std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
@@ -840,7 +856,7 @@ std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t f
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock || count_ == 0) return 0;
   const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
-                newlines_.get(), lines_before_.get(), shapes_.data()};
+                newlines_.get(), lines_before_.get()};
   const std::size_t before = out.size();
   std::size_t used = 0;
 #if defined(YF_KLARF_X86)
@@ -858,7 +874,7 @@ std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
   const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
-                newlines_.get(), lines_before_.get(), shapes_.data()};
+                newlines_.get(), lines_before_.get()};
 #if defined(YF_KLARF_X86)
   if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);
   if (simd_ == 1) return read_ints_avx2(b, p, e, out, lines);

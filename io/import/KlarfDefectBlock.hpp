@@ -86,6 +86,7 @@ class KlarfDefectBlock {
   struct Op {
     std::uint32_t col;
     DefectColumns::Role role;
+    NumberShape* shapes;  // a number column's two layouts (in shapes_)
   };
 
  private:
