@@ -8,7 +8,9 @@
 //   2. cut the word offsets into rows by the DefectRecordSpec's column count (plus
 //      twice an IMAGELIST's count) and convert only the columns the importer uses,
 //      by a column program compiled once from the DefectRecordSpec: the unused
-//      columns cost nothing but their offset.
+//      columns cost nothing but their offset. On the AVX2 paths each number column
+//      keeps the last two layouts its values had (NumberShape) and converts a word of
+//      one of them without counting its digits first.
 // It is a fast path that declines: it reads only the plain subset - words made of
 // digits, '.', '+', '-', 'e', 'E' (not starting with a letter), spaces, tabs, CR
 // and newlines - and only values its inline conversions take (the same grammar and
