@@ -385,6 +385,7 @@ constexpr AlignTable kAlign = make_align_table();
 // Never matches: every byte both a digit and equal to its (zero) fixed byte.
 constexpr NumberShape kNoShape = {{}, {}, {}, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, 1, 0};
 
+#if defined(YF_KLARF_X86)  // (the layouts serve the AVX2 paths only)
 // The layout of the word at p (after its sign), when the shaped path can take it:
 // 1-8 significand digits (a point only with digits after it), an optional exponent
 // of 1-3 digits with an optional sign, at most 15 bytes, then a delimiter.
@@ -434,7 +435,6 @@ bool learn_shape(const char* p, NumberShape& s) {
   return true;
 }
 
-#if defined(YF_KLARF_X86)
 // The word at p in the layout s, if it has it (p after the word's sign).
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::always_inline]] inline bool shaped_number(const char* p, const NumberShape& s, double& out,
                                                                        bool neg) {
