@@ -12,6 +12,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace yf::import {
 
@@ -150,7 +151,18 @@ template <class C>
   return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
 }
 
-[[gnu::always_inline]] inline bool delimiter(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+// A word's end: ' ', '\n', '\t' or '\r' (one table load, not four compares).
+struct DelimiterTable {
+  bool at[256];
+};
+constexpr DelimiterTable make_delimiters() {
+  DelimiterTable t{};
+  t.at[static_cast<unsigned char>(' ')] = t.at[static_cast<unsigned char>('\n')] = true;
+  t.at[static_cast<unsigned char>('\t')] = t.at[static_cast<unsigned char>('\r')] = true;
+  return t;
+}
+constexpr DelimiterTable kDelimiters = make_delimiters();
+[[gnu::always_inline]] inline bool delimiter(char c) { return kDelimiters.at[static_cast<unsigned char>(c)]; }
 [[gnu::always_inline]] inline unsigned digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
 
 // The word at p as klarf_number / klarf_integer read it (the line reader's general
@@ -337,6 +349,16 @@ constexpr AlignTable kAlign = make_align_table();
   const auto dm = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
   const int a = std::countr_zero(~dm);
   if (a == 0 || a > 15 || !delimiter(p[a])) return integer_slow(word, out);
+  if (a <= 4) {
+    // The usual short ones (die indices, classes, tests): the low 4 bytes, the
+    // digits moved to the top (zeros before them), summed in pairs then the four -
+    // a shorter chain than the table shuffle and three multiply-adds below.
+    std::uint32_t x = static_cast<std::uint32_t>(_mm_cvtsi128_si32(t)) << (32 - 8 * a);
+    x = (x * 10 + (x >> 8)) & 0x00FF00FFu;
+    x = (x * 100 + (x >> 16)) & 0xFFFFu;
+    out = neg ? -static_cast<std::int64_t>(x) : static_cast<std::int64_t>(x);
+    return true;
+  }
   __m128i v = _mm_shuffle_epi8(t, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlign.c[a][0])));
   v = _mm_maddubs_epi16(v, _mm_set1_epi16(0x010A));
   v = _mm_madd_epi16(v, _mm_set1_epi32(0x00010064));
@@ -346,6 +368,123 @@ constexpr AlignTable kAlign = make_align_table();
   const auto m = static_cast<std::int64_t>((lanes & 0xFFFFFFFFu) * 100000000u + (lanes >> 32));
   out = neg ? -m : m;
   return true;
+}
+#endif
+
+// A column's numbers usually all have one layout ("1.234560e+03": the same count of
+// integer, fraction and exponent digits, the same exponent sign), so the AVX2 path
+// keeps the last two layouts seen in each number column (NumberShape) and tries them
+// first: the layout is checked against the word's byte classes (one compare of two
+// 16-bit masks, off the value's dependency chain: a branch the CPU predicts) while
+// the value is computed with the layout's shuffle - no digit count, table index or
+// separate exponent parse on the chain. The shuffle puts the significand's digits
+// (at most 8) in bytes 0-7 and the exponent's (at most 3) in bytes 8-15, so the
+// multiply-add steps give both at once. Same grammar subset, significand, power of
+// ten and IEEE operation as number_at_avx2, so the same double; a word of another
+// layout goes through number_at_avx2 and becomes the column's first layout.
+// Never matches: every byte both a digit and equal to its (zero) fixed byte.
+constexpr NumberShape kNoShape = {{}, {}, {}, 0xFFFFFFFFu, 0xFFFFFFFFu, 0, 1, 0};
+
+#if defined(YF_KLARF_X86)  // (the layouts serve the AVX2 paths only)
+// The layout of the word at p (after its sign), when the shaped path can take it:
+// 1-8 significand digits (a point only with digits after it), an optional exponent
+// of 1-3 digits with an optional sign, at most 15 bytes, then a delimiter.
+bool learn_shape(const char* p, NumberShape& s) {
+  auto is_digit = [](char c) { return digit(c) < 10; };
+  int a = 0;
+  while (a < 16 && is_digit(p[a])) ++a;
+  if (a == 0) return false;
+  int q = a, f = 0, point = -1, letter = -1, sign = -1, x0 = 0, xd = 0;
+  if (p[q] == '.') {
+    point = q++;
+    while (q < 16 && is_digit(p[q])) ++q, ++f;
+    if (f == 0) return false;
+  }
+  if (a + f > 8) return false;
+  if ((p[q] | 0x20) == 'e') {
+    letter = q++;
+    if (p[q] == '+' || p[q] == '-') sign = q++;
+    x0 = q;
+    while (q < 16 && is_digit(p[q])) ++q, ++xd;
+    if (xd == 0 || xd > 3) return false;
+  }
+  if (q > 15 || !delimiter(p[q])) return false;
+  NumberShape n{};
+  std::uint32_t digits = 0, fixed = 0;
+  for (int i = 0; i < 16; ++i) {
+    n.ctrl[i] = 0x80;
+    n.orv[i] = 0;
+    n.fixed[i] = 0;
+  }
+  // Significand digits (positions 0..a-1 and point+1..point+f) right-aligned in 0-7.
+  int sig[16], ns = 0;
+  for (int i = 0; i < a; ++i) sig[ns++] = i;
+  for (int i = 0; i < f; ++i) sig[ns++] = point + 1 + i;
+  for (int k = 0; k < ns; ++k) n.ctrl[8 - ns + k] = static_cast<std::uint8_t>(sig[k]), digits |= 1u << sig[k];
+  for (int k = 0; k < xd; ++k) n.ctrl[16 - xd + k] = static_cast<std::uint8_t>(x0 + k), digits |= 1u << (x0 + k);
+  if (point >= 0) n.fixed[point] = '.', fixed |= 1u << point;
+  if (letter >= 0) n.orv[letter] = 0x20, n.fixed[letter] = 'e', fixed |= 1u << letter;
+  if (sign >= 0) n.fixed[sign] = static_cast<std::uint8_t>(p[sign]), fixed |= 1u << sign;
+  const std::uint32_t care = (1u << q) - 1;
+  n.mask = care | (fixed << 16);
+  n.want = digits | (fixed << 16);
+  n.frac = f;
+  n.esign = sign >= 0 && p[sign] == '-' ? -1 : 1;
+  n.len = q;
+  s = n;
+  return true;
+}
+
+// The word at p in the layout s, if it has it (p after the word's sign).
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::always_inline]] inline bool shaped_number(const char* p, const NumberShape& s, double& out,
+                                                                       bool neg) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+  const auto dm = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
+  const auto fm = static_cast<std::uint32_t>(_mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_or_si128(x, _mm_load_si128(reinterpret_cast<const __m128i*>(s.orv))),
+                     _mm_load_si128(reinterpret_cast<const __m128i*>(s.fixed)))));
+  if (((dm | (fm << 16)) & s.mask) != s.want || !delimiter(p[s.len])) return false;
+  __m128i v = _mm_shuffle_epi8(t, _mm_load_si128(reinterpret_cast<const __m128i*>(s.ctrl)));
+  v = _mm_maddubs_epi16(v, _mm_set1_epi16(0x010A));
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00010064));
+  v = _mm_packs_epi32(v, v);
+  v = _mm_madd_epi16(v, _mm_set1_epi32(0x00012710));
+  const auto lanes = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
+  const std::uint64_t m = lanes & 0xFFFFFFFFu;
+  const int pow = s.esign * static_cast<int>(lanes >> 32) - s.frac;
+  if (m != 0 && (pow < -22 || pow > 22)) return false;
+  double r = static_cast<double>(m);
+  if (m != 0) r = pow >= 0 ? r * kPow10[pow] : r / kPow10[-pow];
+  out = neg ? -r : r;
+  return true;
+}
+
+// A word in neither of the column's layouts: its value by number_at_avx2, and its
+// layout (if the shaped path takes it) becomes the column's first.
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::noinline]] bool number_learn(const char* w, const char* p,
+                                                                              NumberShape* shapes, double& out) {
+  NumberShape learnt;
+  if (learn_shape(p, learnt)) shapes[1] = shapes[0], shapes[0] = learnt;
+  return number_at_avx2(w, out);
+}
+
+// number_at_avx2 with the column's two last layouts tried first.
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt"), gnu::always_inline]] inline bool number_in_column(const char* w,
+                                                                                             NumberShape* shapes,
+                                                                                             double& out) {
+  const char* p = w;
+  if (*p == '+') ++p;
+  const bool neg = *p == '-';
+  p += neg;
+  if (shaped_number(p, shapes[0], out, neg)) return true;
+  if (shaped_number(p, shapes[1], out, neg)) {
+    std::swap(shapes[0], shapes[1]);
+    return true;
+  }
+  return number_learn(w, p, shapes, out);
 }
 #endif
 
@@ -369,6 +508,23 @@ template <class C>
 inline bool number_of(const char* p, double& out) {
   return number_at(p, out);
 }
+// A number column's value (the same either way): on the AVX2 paths with the
+// column's layouts tried first (number_in_column).
+template <class C>
+inline bool column_number(const char* p, NumberShape*, double& out) {
+  return number_at(p, out);
+}
+#if defined(YF_KLARF_X86)
+template <>
+[[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool column_number<Avx2>(const char* p, NumberShape* s,
+                                                                              double& out) {
+  return number_in_column(p, s, out);
+}
+template <>
+[[gnu::target(YF_KLARF_AVX512)]] inline bool column_number<Avx512>(const char* p, NumberShape* s, double& out) {
+  return number_in_column(p, s, out);
+}
+#endif
 #if defined(YF_KLARF_X86)
 template <>
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] inline bool number_of<Avx2>(const char* p, double& out) {
@@ -494,58 +650,64 @@ template <class C>
     d.line = line;
     d.test = test;
     std::size_t shift = 0;  // image list entries before the current column
+    // Every op runs (a failed one only makes the row given back: one test per row,
+    // not one per op); the image count moves the later columns only when the row's
+    // words are in the block, so every word read is one of the block's.
     bool ok = true;
-    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && ok; ++op) {
+    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end; ++op) {
       const char* w = p + idx[row + op->col + shift];
       std::int64_t i = 0;
       double x = 0;
       switch (op->role) {
-        case DefectColumns::xrel_: ok = number_of<C>(w, d.xrel); break;
-        case DefectColumns::yrel_: ok = number_of<C>(w, d.yrel); break;
+        case DefectColumns::xrel_: ok &= column_number<C>(w, op->shapes, d.xrel); break;
+        case DefectColumns::yrel_: ok &= column_number<C>(w, op->shapes, d.yrel); break;
         case DefectColumns::xindex_:
-          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          ok &= integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
           d.xindex = i;
           break;
         case DefectColumns::yindex_:
-          ok = integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
+          ok &= integer_of<C>(w, i) && i >= -1000000 && i <= 1000000;
           d.yindex = i;
           break;
         case DefectColumns::dsize_:
-          ok = number_of<C>(w, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.size = x;
           break;
         case DefectColumns::area_:
-          ok = number_of<C>(w, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.area = x;
           break;
         case DefectColumns::xsize_:
-          ok = number_of<C>(w, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.xsize = x;
           break;
         case DefectColumns::ysize_:
-          ok = number_of<C>(w, x);
+          ok &= column_number<C>(w, op->shapes, x);
           d.ysize = x;
           break;
         case DefectColumns::class_:
-          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
-               i <= std::numeric_limits<std::int32_t>::max();
+          ok &= integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+                i <= std::numeric_limits<std::int32_t>::max();
           d.class_number = static_cast<std::int32_t>(i);
           break;
         case DefectColumns::test_:
-          ok = integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
-               i <= std::numeric_limits<std::int32_t>::max();
+          ok &= integer_of<C>(w, i) && i >= std::numeric_limits<std::int32_t>::min() &&
+                i <= std::numeric_limits<std::int32_t>::max();
           d.test = static_cast<std::int32_t>(i);
           break;
-        case DefectColumns::image_:
+        case DefectColumns::image_: {
           // The image count decides where the next row starts: the usual one digit
           // read straight, off the conversion's longer dependency chain.
+          bool image_ok = true;
           if (digit(w[0]) < 10 && delimiter(w[1])) i = digit(w[0]);
-          else ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
-          if (ok && i > 0) {
-            shift = 2 * static_cast<std::size_t>(i);
-            ok = row + count + shift <= words;  // the row goes on past the block
+          else image_ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
+          if (image_ok && i > 0) {
+            if (row + count + 2 * static_cast<std::size_t>(i) <= words) shift = 2 * static_cast<std::size_t>(i);
+            else image_ok = false;  // the row goes on past the block
           }
+          ok &= image_ok;
           break;
+        }
         default: break;
       }
     }
@@ -683,15 +845,18 @@ void KlarfDefectBlock::set_columns(const DefectColumns& c) {
     // is NA (which the block does not read): the line reader does not parse them
     // then either, so neither does this.
     if (c.dsize >= 0 && (r == DefectColumns::area_ || r == DefectColumns::xsize_ || r == DefectColumns::ysize_)) continue;
-    ops_.push_back({static_cast<std::uint32_t>(col), r});
+    ops_.push_back({static_cast<std::uint32_t>(col), r, nullptr});
   }
+  shapes_.assign(2 * ops_.size(), kNoShape);
+  for (std::size_t k = 0; k < ops_.size(); ++k) ops_[k].shapes = &shapes_[2 * k];
 }
 
 std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
                                    std::vector<KlarfDefect>& out, std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock || count_ == 0) return 0;
-  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+                newlines_.get(), lines_before_.get()};
   const std::size_t before = out.size();
   std::size_t used = 0;
 #if defined(YF_KLARF_X86)
@@ -708,7 +873,8 @@ std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std
                                                std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
-  const Block b{count_, ops_.data(), ops_.data() + ops_.size(), starts_.get(), newlines_.get(), lines_before_.get()};
+  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+                newlines_.get(), lines_before_.get()};
 #if defined(YF_KLARF_X86)
   if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);
   if (simd_ == 1) return read_ints_avx2(b, p, e, out, lines);

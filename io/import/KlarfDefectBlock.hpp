@@ -8,7 +8,9 @@
 //   2. cut the word offsets into rows by the DefectRecordSpec's column count (plus
 //      twice an IMAGELIST's count) and convert only the columns the importer uses,
 //      by a column program compiled once from the DefectRecordSpec: the unused
-//      columns cost nothing but their offset.
+//      columns cost nothing but their offset. On the AVX2 paths each number column
+//      keeps the last two layouts its values had (NumberShape) and converts a word of
+//      one of them without counting its digits first.
 // It is a fast path that declines: it reads only the plain subset - words made of
 // digits, '.', '+', '-', 'e', 'E' (not starting with a letter), spaces, tabs, CR
 // and newlines - and only values its inline conversions take (the same grammar and
@@ -26,6 +28,20 @@
 #include "io/import/KlarfData.hpp"
 
 namespace yf::import {
+
+// A number column's usual layout ("1.234560e+03": so many integer, fraction and
+// exponent digits, this exponent sign), as the AVX2 path checks and converts it
+// (KlarfDefectBlock.cpp, learn_shape / shaped_number).
+struct NumberShape {
+  alignas(16) std::uint8_t ctrl[16];  // pshufb: significand digits to bytes 0-7, exponent digits to 8-15
+  alignas(16) std::uint8_t orv[16];   // 0x20 at the exponent letter ('e' and 'E' alike)
+  alignas(16) std::uint8_t fixed[16]; // the bytes that are not digits: '.', 'e', the exponent's sign
+  std::uint32_t mask, want;  // over (digit mask | fixed-byte mask << 16): positions 0..len-1
+  std::int32_t frac;         // fraction digits
+  std::int32_t esign;        // -1: "e-"; +1 otherwise
+  std::int32_t len;          // bytes of the word after its sign
+};
+
 
 // Which path the block reader takes (tests compare them): automatic - AVX-512
 // (BW + VBMI2) when the CPU has it, else AVX2 when it has that, else the portable
@@ -72,6 +88,7 @@ class KlarfDefectBlock {
   struct Op {
     std::uint32_t col;
     DefectColumns::Role role;
+    NumberShape* shapes;  // a number column's two layouts (in shapes_)
   };
 
  private:
@@ -83,6 +100,8 @@ class KlarfDefectBlock {
   std::unique_ptr<std::uint32_t[]> starts_;
   std::unique_ptr<std::uint64_t[]> newlines_;
   std::unique_ptr<std::uint32_t[]> lines_before_;
+  // Per op, the last two layouts of its numbers (kept across blocks).
+  std::vector<NumberShape> shapes_;
 };
 
 }  // namespace yf::import

@@ -379,6 +379,108 @@ TEST_CASE("KLARF block reader: numbers of every length read as the line reader r
   }
 }
 
+// The AVX2 path keeps each number column's last two layouts (digit counts before
+// and after the point, exponent letter, sign and digits) and converts a word of
+// one of them with a fixed shuffle: columns here keep a layout for runs of rows,
+// then change it by one step (a digit more or fewer in a part, the exponent's sign
+// or letter flipped, the point or exponent dropped), go back to the one before,
+// or slip in a single value of another layout; values past the cached range (over
+// 8 significant digits, 4-5 exponent digits, powers of ten beyond 22) come in the
+// same runs. Every value must read as the line reader reads it.
+TEST_CASE("KLARF block reader: number columns that keep and change their layout read as the line reader reads them",
+          "[klarf][block]") {
+  ModeGuard guard;
+  yf::test::TempDir dir;
+  const std::string path = dir / "layouts.klarf";
+  std::mt19937_64 rng(5005);
+  struct Layout {
+    int a = 1, f = 6, x = 2;  // integer, fraction (0: no point) and exponent (0: none) digits
+    char letter = 'e', esign = '+';  // esign 0: none
+  };
+  auto random_layout = [&] {
+    Layout l;
+    l.a = 1 + static_cast<int>(rng() % 4 == 0 ? rng() % 9 : rng() % 4);
+    l.f = static_cast<int>(rng() % 4 == 0 ? rng() % 10 : rng() % 7);
+    l.x = static_cast<int>(rng() % 3 == 0 ? 0 : 1 + rng() % (rng() % 4 == 0 ? 5 : 3));
+    l.letter = rng() % 4 == 0 ? 'E' : 'e';
+    l.esign = rng() % 4 == 0 ? 0 : rng() % 3 == 0 ? '-' : '+';
+    return l;
+  };
+  auto step = [&](Layout l) {
+    switch (rng() % 8) {
+      case 0: l.a = std::max(1, l.a + (rng() % 2 ? 1 : -1)); break;
+      case 1: l.f = std::max(0, l.f + (rng() % 2 ? 1 : -1)); break;
+      case 2: l.x = std::max(0, l.x + (rng() % 2 ? 1 : -1)); break;
+      case 3: l.esign = l.esign == '+' ? '-' : l.esign == '-' ? 0 : '+'; break;
+      case 4: l.letter = l.letter == 'e' ? 'E' : 'e'; break;
+      case 5: l.f = 0; break;
+      case 6: l.x = 0; break;
+      default: l.x = l.x == 0 ? 2 : l.x; l.esign = '-'; break;
+    }
+    return l;
+  };
+  auto value = [&](const Layout& l) {
+    std::string s = rng() % 10 == 0 ? "-" : rng() % 30 == 0 ? "+" : "";
+    for (int k = 0; k < l.a; ++k) s += static_cast<char>('0' + rng() % 10);
+    if (l.f > 0) {
+      s += '.';
+      for (int k = 0; k < l.f; ++k) s += static_cast<char>('0' + rng() % 10);
+    }
+    if (l.x > 0) {
+      s += l.letter;
+      if (l.esign) s += l.esign;
+      std::string e = std::to_string(rng() % 4 == 0 ? rng() % 31 : rng() % 6);  // 22-30: beyond the exact powers
+      while (static_cast<int>(e.size()) < l.x) e = "0" + e;
+      s += e.substr(e.size() - static_cast<std::size_t>(l.x));
+    }
+    return s;
+  };
+  struct Column {
+    Layout now, before;
+    int left = 0;
+  };
+  auto next_value = [&](Column& c) {
+    if (c.left-- <= 0) {
+      const Layout old = c.now;
+      const int how = static_cast<int>(rng() % 4);
+      c.now = how == 0 ? random_layout() : how == 1 ? c.before : step(c.now);
+      c.before = old;
+      c.left = static_cast<int>(rng() % 60);
+    }
+    return rng() % 25 == 0 ? value(random_layout()) : value(c.now);
+  };
+  // Each spec with its columns' kinds: i the row's number, n a number, x a die index.
+  for (const auto& [spec, kinds] : {std::pair<std::string, std::string>{"6 DEFECTID XREL YREL XINDEX YINDEX DSIZE", "innxxn"},
+                                    {"7 XSIZE YINDEX DEFECTAREA YREL XINDEX XREL YSIZE", "nxnnxnn"}}) {
+    INFO(spec);
+    std::string t = "FileVersion 1 2;\nSampleSize 1 300;\nDiePitch 1000 1000;\nWaferID \"W\";\n"
+                    "SampleCenterLocation 0 0;\nDefectRecordSpec " + spec + ";\nDefectList\n";
+    std::vector<Column> cols(kinds.size());
+    const int rows = 4000;  // ~300 KB: several blocks, the layouts kept across them
+    for (int r = 0; r < rows; ++r) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        if (k > 0) t += ' ';
+        t += kinds[k] == 'i' ? std::to_string(r + 1)
+             : kinds[k] == 'x' ? std::to_string(static_cast<int>(rng() % 41) - 20)
+                               : next_value(cols[k]);
+      }
+      t += r + 1 < rows ? "\n" : ";\n";
+    }
+    t += "EndOfFile;\n";
+    std::ofstream(path, std::ios::binary) << t;
+    const Reading off = read_flat(path, KlarfBlockMode::off);
+    REQUIRE(off.error.empty());
+    REQUIRE(off.rec.wafers.size() == 1);
+    REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
+    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
+      const auto before = yf::import::klarf_block_rows();
+      const Reading r = read_flat(path, mode);
+      CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
+      require_same(off, r);
+    }
+  }
+}
+
 // The test above compares the paths this CPU has; this says which ones those are
 // (on a CPU without AVX-512 or AVX2 the faster modes repeat the slower path).
 TEST_CASE("KLARF block reader: each mode takes the path the CPU allows", "[klarf][block]") {
