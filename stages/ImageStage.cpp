@@ -236,6 +236,22 @@ std::vector<Piece> merge_touching(const std::vector<Piece>& in, double gap, cons
 
 }  // namespace
 
+struct ImageWorkspace::Buffers {
+  cv::Mat gray;       // the decoded image
+  cv::Mat corrected;  // flat-fielded, rim filled
+  calib::GridRotationBuffers grid;
+  DieToDieBuffers dies;
+};
+
+ImageWorkspace::ImageWorkspace() noexcept = default;
+ImageWorkspace::~ImageWorkspace() = default;
+ImageWorkspace::ImageWorkspace(ImageWorkspace&&) noexcept = default;
+ImageWorkspace& ImageWorkspace::operator=(ImageWorkspace&&) noexcept = default;
+ImageWorkspace::Buffers& ImageWorkspace::buffers() {
+  if (!buffers_) buffers_ = std::make_unique<Buffers>();
+  return *buffers_;
+}
+
 const ToolCalibration* tool_calibration_for(const WaferJob& job, const ImageStageOptions& o) {
   if (o.tool_calibrations) {
     auto it = o.tool_calibrations->find(job.meta.tool);
@@ -249,10 +265,18 @@ const ToolCalibration* tool_calibration_for(const WaferJob& job, const ImageStag
 }
 
 ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, const ImageStageOptions& o) {
+  ImageWorkspace workspace;
+  return run_image_stage(job, g, o, workspace);
+}
+
+ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, const ImageStageOptions& o,
+                                 ImageWorkspace& workspace) {
   if (!job.image) throw std::logic_error("run_image_stage: the job has no image");
   const EncodedImage& enc = *job.image;
   if (enc.width <= 0 || enc.height <= 0) throw image_error("empty image");
-  cv::Mat img(enc.height, enc.width, CV_8UC1);
+  ImageWorkspace::Buffers& buffers = workspace.buffers();
+  buffers.gray.create(enc.height, enc.width, CV_8UC1);  // every pixel decoded into it
+  const cv::Mat img = buffers.gray;
   decode_image(enc, img.data, img.total());
 
   ImageStageResult out;
@@ -263,7 +287,7 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   if (tool && std::isfinite(tool->rotation_deg)) hint.rotation_deg = tool->rotation_deg;
   calib::ImageCalibration cal;
   try {
-    cal = calib::calibrate_image(img, g.wafer_diameter_mm, hint);
+    cal = calib::calibrate_image(img, g.wafer_diameter_mm, hint, buffers.grid);
   } catch (const calib::CalibrationError& e) {
     throw std::runtime_error(e.what());  // already "images: ..."
   }
@@ -285,7 +309,8 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   // image / max(flat, 0.05) in one pass (the values of convertTo, max and divide; a NaN
   // flat counts as 0.05, as max's vector code takes it).
   if (flat.type() != CV_32FC1 || flat.size() != img.size()) throw std::logic_error("run_image_stage: flat field not float of the image's size");
-  cv::Mat corrected(img.size(), CV_32F);
+  buffers.corrected.create(img.size(), CV_32F);  // every pixel written below
+  cv::Mat corrected = buffers.corrected;
   for (int r = 0; r < img.rows; ++r) {
     const std::uint8_t* s = img.ptr<std::uint8_t>(r);
     const float* fl = flat.ptr<float>(r);
@@ -302,7 +327,7 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   det.min_area_px = o.min_area_px;
   DieToDieResult found;
   try {
-    found = detect_die_to_die(corrected, cells, det);
+    found = detect_die_to_die(corrected, cells, det, buffers.dies);
   } catch (const ImageDetectionError& e) {
     throw image_error(std::string("die-to-die: ") + e.what());
   }
