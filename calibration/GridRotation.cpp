@@ -37,6 +37,15 @@ HighPassed high_pass(const cv::Mat& img, double cx, double cy, int half, cv::Mat
   return {roi, f};
 }
 
+// A side x side float view of `lent` into `view` when `lent` is continuous float memory
+// large enough for it.
+bool lend(const cv::Mat& lent, int side, cv::Mat& view) {
+  const auto need = static_cast<std::size_t>(side) * static_cast<std::size_t>(side);
+  if (lent.empty() || !lent.isContinuous() || lent.type() != CV_32FC1 || lent.total() < need) return false;
+  view = cv::Mat(side, side, CV_32F, const_cast<uchar*>(lent.data));
+  return true;
+}
+
 // Every stride-th pixel of every stride-th row whose position (x, y from the centre, as
 // float) lies within sqrt(r2) of the centre, in row order, into s (emptied first).
 void collect_disk(const HighPassed& h, double cx, double cy, int stride, double r2, Samples& s) {
@@ -278,7 +287,11 @@ double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius,
   const int stride = std::max(1, static_cast<int>(std::ceil(2.0 * half / 1400)));  // at most ~1.5M samples
   // The disk's samples.
   Samples d{b.x, b.y, b.v};
-  collect_disk(high_pass(img, cx, cy, half, b.halves, b.halves_slow), cx, cy, stride, 0.85 * 0.85 * radius * radius, d);
+  cv::Mat lent_f, lent_slow;
+  const int side = 2 * half + 1;  // high_pass's square
+  cv::Mat& f = lend(b.halves_lent, side, lent_f) ? lent_f : b.halves;
+  cv::Mat& slow = lend(b.halves_slow_lent, side, lent_slow) ? lent_slow : b.halves_slow;
+  collect_disk(high_pass(img, cx, cy, half, f, slow), cx, cy, stride, 0.85 * 0.85 * radius * radius, d);
   const double bin = 0.5;
   const int bins = static_cast<int>(2 * half / bin) + 8;
   const double tmin = -half - 2;

@@ -28,6 +28,9 @@ struct GridRotationBuffers {
   cv::Mat search, search_slow;  // the search square, high-passed, and its box mean
   cv::Mat halves, halves_slow;  // the same for the halves' refinement (0.85 R)
   std::vector<float> x, y, v;   // the halves' samples inside the disk
+  // Memory a caller may lend for `halves` and `halves_slow` (continuous CV_32F, used when
+  // large enough): the image stage lends its comparison images', made only after calibration.
+  cv::Mat halves_lent, halves_slow_lent;
 };
 
 GridRotation find_grid_rotation(const cv::Mat& image8u, double center_x_px, double center_y_px, double radius_px,

