@@ -203,14 +203,20 @@ TEST_CASE("calibration: kept and lent buffers give the same calibration, image a
     CHECK(got.wafer.radius_px == want.wafer.radius_px);
     CHECK(got.grid_sharpness == want.grid_sharpness);
   };
-  GridRotationBuffers buffers;
-  same(calibrate_image(as_mat(a.image), 300, {}, buffers), fresh_a);
-  same(calibrate_image(as_mat(b.image), 300, {}, buffers), fresh_b);
-  buffers.halves_lent = cv::Mat(768, 768, CV_32F, cv::Scalar(-7));  // large enough: used
-  buffers.halves_slow_lent = cv::Mat(8, 8, CV_32F);                 // too small: not used
-  same(calibrate_image(as_mat(a.image), 300, {}, buffers), fresh_a);
-  CHECK(buffers.halves_lent.at<float>(0, 0) != -7.0f);  // the refinement wrote into the lent block
-  same(calibrate_image(as_mat(b.image), 300, {}, buffers), fresh_b);
-  buffers.halves_lent = cv::Mat(768, 768, CV_8U);  // not float: not used
-  same(calibrate_image(as_mat(a.image), 300, {}, buffers), fresh_a);
+  GridRotationBuffers kept;
+  same(calibrate_image(as_mat(a.image), 300, {}, kept), fresh_a);
+  same(calibrate_image(as_mat(b.image), 300, {}, kept), fresh_b);
+  same(calibrate_image(as_mat(a.image), 300, {}, kept), fresh_a);
+  CHECK_FALSE(kept.halves.empty());  // its own buffers, kept
+  GridRotationBuffers lent;
+  lent.halves_lent = cv::Mat(768, 768, CV_32F, cv::Scalar(-7));  // large enough: used
+  lent.halves_slow_lent = cv::Mat(8, 8, CV_32F);                 // too small: its own instead
+  same(calibrate_image(as_mat(a.image), 300, {}, lent), fresh_a);
+  same(calibrate_image(as_mat(b.image), 300, {}, lent), fresh_b);
+  CHECK(lent.halves.empty());  // never needed its own
+  CHECK_FALSE(lent.halves_slow.empty());
+  GridRotationBuffers not_float;
+  not_float.halves_lent = cv::Mat(768, 768, CV_8U);  // not float: not used
+  same(calibrate_image(as_mat(a.image), 300, {}, not_float), fresh_a);
+  CHECK_FALSE(not_float.halves.empty());
 }
