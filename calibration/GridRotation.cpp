@@ -12,9 +12,12 @@ namespace {
 
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 
-// The region's pixels, zero-mean after removing the slow illumination (a wide blur).
+// The region's pixels, zero-mean after removing the slow illumination (a wide blur); the
+// vectors are the caller's buffers.
 struct Samples {
-  std::vector<float> x, y, v;
+  std::vector<float>& x;
+  std::vector<float>& y;
+  std::vector<float>& v;
 };
 
 // The square of half-width `half` around the centre, as float, minus its slow illumination
@@ -24,30 +27,45 @@ struct HighPassed {
   cv::Mat f;
 };
 
-HighPassed high_pass(const cv::Mat& img, double cx, double cy, int half) {
+// f and slow: the caller's buffers (f is returned in HighPassed::f).
+HighPassed high_pass(const cv::Mat& img, double cx, double cy, int half, cv::Mat& f, cv::Mat& slow) {
   const cv::Rect roi(static_cast<int>(std::lround(cx)) - half, static_cast<int>(std::lround(cy)) - half, 2 * half + 1,
                      2 * half + 1);
-  cv::Mat f;
   img(roi).convertTo(f, CV_32F);
-  cv::Mat slow;
   cv::blur(f, slow, cv::Size(31, 31), cv::Point(-1, -1), cv::BORDER_REFLECT);
   f -= slow;
   return {roi, f};
 }
 
-Samples collect(const HighPassed& h, double cx, double cy, int stride) {
+// A side x side float view of `lent` into `view` when `lent` is continuous float memory
+// large enough for it.
+bool lend(const cv::Mat& lent, int side, cv::Mat& view) {
+  const auto need = static_cast<std::size_t>(side) * static_cast<std::size_t>(side);
+  if (lent.empty() || !lent.isContinuous() || lent.type() != CV_32FC1 || lent.total() < need) return false;
+  view = cv::Mat(side, side, CV_32F, const_cast<uchar*>(lent.data));
+  return true;
+}
+
+// Every stride-th pixel of every stride-th row whose position (x, y from the centre, as
+// float) lies within sqrt(r2) of the centre, in row order, into s (emptied first).
+void collect_disk(const HighPassed& h, double cx, double cy, int stride, double r2, Samples& s) {
   const cv::Rect& roi = h.roi;
   const cv::Mat& f = h.f;
-  Samples s;
+  s.x.clear();
+  s.y.clear();
+  s.v.clear();
   for (int r = 0; r < f.rows; r += stride) {
     const float* p = f.ptr<float>(r);
+    const auto y = static_cast<float>(roi.y + r - cy);
     for (int c = 0; c < f.cols; c += stride) {
-      s.x.push_back(static_cast<float>(roi.x + c - cx));
-      s.y.push_back(static_cast<float>(roi.y + r - cy));
-      s.v.push_back(p[c]);
+      const auto x = static_cast<float>(roi.x + c - cx);
+      if (static_cast<double>(x) * x + static_cast<double>(y) * y < r2) {
+        s.x.push_back(x);
+        s.y.push_back(y);
+        s.v.push_back(p[c]);
+      }
     }
   }
-  return s;
 }
 
 // The coarse search's form of the samples (every 2nd pixel of every 2nd row, as the search
@@ -263,20 +281,17 @@ double profile_shift(const std::vector<double>& p, const std::vector<double>& q,
 // Refines the angle from how far the street profile of one half of the wafer is shifted
 // against the other half's: a residual angle e shifts it by e times the halves' distance.
 // Uses the disk inside 0.85 R, so the baseline is the whole wafer, not the search region.
-double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius, double deg) {
+double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius, double deg, GridRotationBuffers& b) {
   const int half = static_cast<int>(std::min({0.85 * radius, cx - 1, cy - 1, img.cols - 2 - cx, img.rows - 2 - cy}));
   if (half < 32) return deg;
   const int stride = std::max(1, static_cast<int>(std::ceil(2.0 * half / 1400)));  // at most ~1.5M samples
-  Samples s = collect(high_pass(img, cx, cy, half), cx, cy, stride);
-  // Keep the disk.
-  Samples d;
-  const double r2 = 0.85 * 0.85 * radius * radius;
-  for (std::size_t i = 0; i < s.v.size(); ++i)
-    if (static_cast<double>(s.x[i]) * s.x[i] + static_cast<double>(s.y[i]) * s.y[i] < r2) {
-      d.x.push_back(s.x[i]);
-      d.y.push_back(s.y[i]);
-      d.v.push_back(s.v[i]);
-    }
+  // The disk's samples.
+  Samples d{b.x, b.y, b.v};
+  cv::Mat lent_f, lent_slow;
+  const int side = 2 * half + 1;  // high_pass's square
+  cv::Mat& f = lend(b.halves_lent, side, lent_f) ? lent_f : b.halves;
+  cv::Mat& slow = lend(b.halves_slow_lent, side, lent_slow) ? lent_slow : b.halves_slow;
+  collect_disk(high_pass(img, cx, cy, half, f, slow), cx, cy, stride, 0.85 * 0.85 * radius * radius, d);
   const double bin = 0.5;
   const int bins = static_cast<int>(2 * half / bin) + 8;
   const double tmin = -half - 2;
@@ -315,13 +330,19 @@ double refine_by_halves(const cv::Mat& img, double cx, double cy, double radius,
 
 GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double radius, double start_deg,
                                 const GridRotationOptions& o) {
+  GridRotationBuffers buffers;
+  return find_grid_rotation(img, cx, cy, radius, start_deg, o, buffers);
+}
+
+GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double radius, double start_deg,
+                                const GridRotationOptions& o, GridRotationBuffers& b) {
   // The region: a square inside the wafer (inscribed in 0.65 R) and inside the image.
   int half = std::min<int>(o.roi_half_size_px, static_cast<int>(0.65 * radius / std::sqrt(2.0)));
   half = std::min({half, static_cast<int>(cx) - 1, static_cast<int>(cy) - 1, img.cols - 2 - static_cast<int>(cx),
                    img.rows - 2 - static_cast<int>(cy)});
   if (half < 24) throw CalibrationError("images: too little of the wafer in view to measure the grid rotation");
   // Coarse search on strips of every 2nd pixel, fine search on every pixel.
-  const HighPassed region = high_pass(img, cx, cy, half);
+  const HighPassed region = high_pass(img, cx, cy, half, b.search, b.search_slow);
   std::vector<double> scores;
   double best_score = 0;
   const double r = o.search_half_range_deg;
@@ -337,7 +358,7 @@ GridRotation find_grid_rotation(const cv::Mat& img, double cx, double cy, double
     throw CalibrationError("images: no die-street grid found near the wafer centre (blank or unpatterned wafer)");
   const double searched = climb(make_strips(region, cx, cy, true, 1, kFineStripPx),
                                 make_strips(region, cx, cy, false, 1, kFineStripPx), half, c - 0.06, c + 0.06, 0.01);
-  const double refined = refine_by_halves(img, cx, cy, radius, searched);
+  const double refined = refine_by_halves(img, cx, cy, radius, searched, b);
   // The refinement only corrects what the search could not resolve: a large jump means the
   // halves' profiles matched the wrong street (a blank half, say): keep the search's answer.
   out.rotation_deg = std::abs(refined - searched) < 0.15 ? refined : searched;

@@ -55,6 +55,12 @@ std::vector<EdgeBite> find_bites(const WaferEdge& e, double min_depth) {
 }  // namespace
 
 ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const CalibrationHint& hint) {
+  GridRotationBuffers buffers;
+  return calibrate_image(image, diameter_mm, hint, buffers);
+}
+
+ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const CalibrationHint& hint,
+                                 GridRotationBuffers& buffers) {
   if (!(diameter_mm > 0)) throw CalibrationError("images: wafer diameter must be > 0");
   EdgeOptions eo;
   // With a nominal rotation, the notch is looked for where it should be: at image
@@ -99,7 +105,7 @@ ImageCalibration calibrate_image(const cv::Mat& image, double diameter_mm, const
     }
     out.edge_bites.push_back(b);
   }
-  const GridRotation grid = find_grid_rotation(image, w.center_x_px, w.center_y_px, w.radius_px, start);
+  const GridRotation grid = find_grid_rotation(image, w.center_x_px, w.center_y_px, w.radius_px, start, {}, buffers);
   w.rotation_deg = grid.rotation_deg;
   out.grid_sharpness = grid.sharpness;
   return out;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "calibration/GridRotation.hpp"
 #include "calibration/WaferCalibration.hpp"
 
 namespace yf::calib {
@@ -41,5 +42,8 @@ struct ImageCalibration {
 
 // Throws CalibrationError ("images: ...") when the image cannot be calibrated.
 ImageCalibration calibrate_image(const cv::Mat& image8u, double wafer_diameter_mm, const CalibrationHint& hint = {});
+// The same, the grid search's buffers kept by the caller (calibration/GridRotation.hpp).
+ImageCalibration calibrate_image(const cv::Mat& image8u, double wafer_diameter_mm, const CalibrationHint& hint,
+                                 GridRotationBuffers& buffers);
 
 }  // namespace yf::calib

@@ -129,7 +129,13 @@ void check_wafer_image(const cv::Mat& image) {
   cv::minMaxLoc(image, &lo, &hi);
   if (hi - lo < 20) throw CalibrationError("images: constant image (grey levels " + std::to_string(int(lo)) + ".." +
                                            std::to_string(int(hi)) + "): no wafer in view");
-  const double saturated = static_cast<double>(cv::countNonZero(image >= 255)) / static_cast<double>(image.total());
+  // Pixels at 255, counted in place (`image >= 255` would be a whole-image temporary).
+  std::size_t at_max = 0;
+  for (int r = 0; r < image.rows; ++r) {
+    const uchar* p = image.ptr<uchar>(r);
+    for (int c = 0; c < image.cols; ++c) at_max += p[c] == 255;
+  }
+  const double saturated = static_cast<double>(at_max) / static_cast<double>(image.total());
   if (saturated > 0.3)
     throw CalibrationError("images: saturated (" + std::to_string(static_cast<int>(saturated * 100)) +
                            " % of the pixels at 255)");

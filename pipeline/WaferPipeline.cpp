@@ -11,6 +11,7 @@
 
 #include "io/DatasetError.hpp"
 #include "io/DatasetReader.hpp"
+#include "pipeline/WorkspacePool.hpp"
 
 namespace yf {
 namespace {
@@ -110,6 +111,7 @@ PipelineReport run_pipeline(const std::vector<std::string>& inputs, const Pipeli
   PipelineReport report;
   RunTotals failed_files_only;  // the reader's half; merged after the graph ends
   WaferSource source(inputs, failed_files_only);
+  WorkspacePool workspaces;  // outlives the graph: leases end inside it
 
   // -j above the core count is honoured (the default caps workers at cores - 1).
   tbb::global_control workers(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
@@ -125,7 +127,8 @@ PipelineReport run_pipeline(const std::vector<std::string>& inputs, const Pipeli
     flow::limiter_node<JobPtr> limiter(g, static_cast<std::size_t>(in_flight));
     flow::function_node<JobPtr, ResultPtr> stages(g, flow::unlimited, [&](const JobPtr& job) -> ResultPtr {
       try {
-        return std::make_shared<const WaferResult>(process_wafer(*job, options.stages));
+        const WorkspacePool::Lease workspace = workspaces.lease();
+        return std::make_shared<const WaferResult>(process_wafer(*job, options.stages, *workspace));
       } catch (const std::exception& e) {  // a bug or exhaustion: the wafer fails, never vanishes
         return std::make_shared<const WaferResult>(failed_result(*job, job->source_file + ": wafer " +
                                                                             job->meta.wafer_id + ": " + e.what()));

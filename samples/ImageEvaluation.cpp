@@ -33,6 +33,7 @@ double max_abs(const std::vector<double>& v) {
 
 ImageEvaluation evaluate_images(const std::vector<std::string>& files, const ImageEvaluationOptions& o) {
   ImageEvaluation ev;
+  StageWorkspace workspace;  // the image buffers, kept from wafer to wafer
   for (const std::string& path : files) {
     const auto truth_images = read_truth_images(path);
     const auto truth_defects = read_truth_image_defects(path);
@@ -48,7 +49,7 @@ ImageEvaluation evaluate_images(const std::vector<std::string>& files, const Ima
       const ImageTruthRow& truth = *ti->second;
       WaferJob job = reader.read_wafer(row);
       ++ev.wafers;
-      const WaferResult r = process_wafer(job, o.stages);
+      const WaferResult r = process_wafer(job, o.stages, workspace);
       if (!r.ok || !r.image) {
         ++ev.failed;
         ev.errors.push_back(r.ok ? job.meta.wafer_id + ": no image result" : r.error);

@@ -120,6 +120,11 @@ void merge_collinear(std::vector<int>& ids, std::vector<BlobSums>& sums, std::ve
 }  // namespace
 
 double robust_sigma(const cv::Mat& values, const cv::Mat& mask) {
+  std::vector<float> sample;
+  return robust_sigma(values, mask, sample);
+}
+
+double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<float>& v) {
   require_float_image(values, "robust_sigma");
   if (!mask.empty() && (mask.size() != values.size() || mask.type() != CV_8UC1))
     throw ImageDetectionError("robust_sigma: mask must be CV_8U of the image's size");
@@ -127,7 +132,7 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask) {
   // enough that every k-th pixel of every k-th row estimates it as well.
   const double total = static_cast<double>(values.total());
   const int step = std::max(1, static_cast<int>(std::floor(std::sqrt(total / 1.0e6))));
-  std::vector<float> v;
+  v.clear();
   v.reserve(static_cast<std::size_t>(total / (step * step)) + 16);
   for (int r = 0; r < values.rows; r += step) {
     const float* p = values.ptr<float>(r);
@@ -180,6 +185,13 @@ DefectShape classify_shape(const ImageDefect& blob, const DetectionOptions& opti
 
 std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const cv::Mat& sigma_map,
                                        const cv::Mat& valid, const DetectionOptions& options) {
+  BlobBuffers buffers;
+  return extract_blobs(diff, sigma, sigma_map, 1.0f, valid, options, buffers);
+}
+
+std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const cv::Mat& sigma_map,
+                                       float sigma_map_scale, const cv::Mat& valid, const DetectionOptions& options,
+                                       BlobBuffers& buffers) {
   options.validate();
   require_float_image(diff, "extract_blobs(diff)");
   if (!sigma_map.empty()) {
@@ -194,25 +206,35 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
   const float floor_sigma = static_cast<float>(options.min_noise_sigma);
   const float k_seed = static_cast<float>(options.k_sigma);
   const float k_grow = static_cast<float>(options.grow_k_sigma);
-  cv::Mat seed(diff.size(), CV_8U), grow(diff.size(), CV_8U), snr(diff.size(), CV_32F);
+  // The growth mask here; the seeds and |diff| / sigma are needed only on the few pixels
+  // of the components (step 3), which work them out again there with the same float
+  // operations (the scalar loop's, which the vector loop repeats exactly): no
+  // whole-image seed mask or |diff| / sigma image is kept.
+  // zz of a pixel: |diff| / max(sigma, floor), 0 where not compared or not finite.
+  auto snr_at = [&](const float* d, const float* s, const std::uint8_t* v, int c) {
+    const float sig = std::max(s != nullptr ? s[c] * sigma_map_scale : static_cast<float>(sigma), floor_sigma);
+    const bool ok = (v == nullptr || v[c] != 0) && std::isfinite(d[c]) && std::isfinite(sig);
+    return ok ? std::abs(d[c]) / sig : 0.f;
+  };
+  cv::Mat& grow = buffers.grow;
+  grow.create(diff.size(), CV_8U);  // every pixel written below
   for (int r = 0; r < diff.rows; ++r) {
     const float* d = diff.ptr<float>(r);
     const float* s = sigma_map.empty() ? nullptr : sigma_map.ptr<float>(r);
     const std::uint8_t* v = valid.empty() ? nullptr : valid.ptr<std::uint8_t>(r);
-    std::uint8_t* sd = seed.ptr<std::uint8_t>(r);
     std::uint8_t* gr = grow.ptr<std::uint8_t>(r);
-    float* z = snr.ptr<float>(r);
     int c = 0;
     if (s != nullptr && v != nullptr) {
       // Four pixels at a time (SSE2): the same float operations and comparisons as the
       // loop below (max(floor, s) keeps a NaN sigma as std::max(s, floor) does; finite
       // means |x| < inf, which NaN is not).
-      const __m128 vfloor = _mm_set1_ps(floor_sigma), vseed = _mm_set1_ps(k_seed), vgrow = _mm_set1_ps(k_grow);
+      const __m128 vfloor = _mm_set1_ps(floor_sigma), vgrow = _mm_set1_ps(k_grow);
+      const __m128 vscale = _mm_set1_ps(sigma_map_scale);
       const __m128 inf = _mm_set1_ps(std::numeric_limits<float>::infinity());
       const __m128 sign = _mm_set1_ps(-0.0f);
       for (; c + 4 <= diff.cols; c += 4) {
         const __m128 dv = _mm_loadu_ps(d + c);
-        const __m128 sig = _mm_max_ps(vfloor, _mm_loadu_ps(s + c));
+        const __m128 sig = _mm_max_ps(vfloor, _mm_mul_ps(_mm_loadu_ps(s + c), vscale));
         const __m128 ad = _mm_andnot_ps(sign, dv);
         std::uint32_t vv = 0;
         std::memcpy(&vv, v + c, 4);
@@ -223,22 +245,11 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
         const __m128 ok = _mm_andnot_ps(_mm_castsi128_ps(vi),
                                         _mm_and_ps(_mm_cmplt_ps(ad, inf), _mm_cmplt_ps(_mm_andnot_ps(sign, sig), inf)));
         const __m128 zz = _mm_and_ps(ok, _mm_div_ps(ad, sig));
-        _mm_storeu_ps(z + c, zz);
-        const int seeds = _mm_movemask_ps(_mm_cmpgt_ps(zz, vseed)), grows = _mm_movemask_ps(_mm_cmpgt_ps(zz, vgrow));
-        for (int k = 0; k < 4; ++k) {
-          sd[c + k] = (seeds >> k) & 1 ? 255 : 0;
-          gr[c + k] = (grows >> k) & 1 ? 255 : 0;
-        }
+        const int grows = _mm_movemask_ps(_mm_cmpgt_ps(zz, vgrow));
+        for (int k = 0; k < 4; ++k) gr[c + k] = (grows >> k) & 1 ? 255 : 0;
       }
     }
-    for (; c < diff.cols; ++c) {
-      const float sig = std::max(s != nullptr ? s[c] : static_cast<float>(sigma), floor_sigma);
-      const bool ok = (v == nullptr || v[c] != 0) && std::isfinite(d[c]) && std::isfinite(sig);
-      const float zz = ok ? std::abs(d[c]) / sig : 0.f;
-      z[c] = zz;
-      sd[c] = zz > k_seed ? 255 : 0;
-      gr[c] = zz > k_grow ? 255 : 0;
-    }
+    for (; c < diff.cols; ++c) gr[c] = snr_at(d, s, v, c) > k_grow ? 255 : 0;
   }
 
   // 2. Morphology: opening removes specks, closing joins a scratch broken by
@@ -251,16 +262,18 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
   }
 
   // 3. Components of the grown mask; only those holding a seed survive.
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(grow, labels, stats, centroids, 8, CV_32S);
+  cv::Mat& labels = buffers.labels;
+  cv::Mat& stats = buffers.stats;
+  const int n = cv::connectedComponentsWithStats(grow, labels, stats, buffers.centroids, 8, CV_32S);
   std::vector<BlobSums> sums(static_cast<std::size_t>(n));
   for (int r = 0; r < diff.rows; ++r) {
     const int* l = labels.ptr<int>(r);
     const float* d = diff.ptr<float>(r);
-    const float* z = snr.ptr<float>(r);
-    const std::uint8_t* sd = seed.ptr<std::uint8_t>(r);
+    const float* s = sigma_map.empty() ? nullptr : sigma_map.ptr<float>(r);
+    const std::uint8_t* v = valid.empty() ? nullptr : valid.ptr<std::uint8_t>(r);
     for (int c = 0; c < diff.cols; ++c) {
       if (l[c] == 0) continue;
+      const float z = snr_at(d, s, v, c);
       BlobSums& b = sums[static_cast<std::size_t>(l[c])];
       const double w = std::isfinite(d[c]) ? std::abs(d[c]) : 0.0;
       b.w += w;
@@ -273,8 +286,8 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
       b.xy += static_cast<double>(c) * r;
       b.yy += static_cast<double>(r) * r;
       if (std::isfinite(d[c])) b.signed_sum += d[c];
-      b.peak = std::max(b.peak, static_cast<double>(z[c]));
-      b.seeded = b.seeded || sd[c] != 0;
+      b.peak = std::max(b.peak, static_cast<double>(z));
+      b.seeded = b.seeded || z > k_seed;
     }
   }
 

@@ -75,6 +75,18 @@ cv::Mat checked_float(const cv::Mat& image) {
   return f;
 }
 
+// cv::checkRange's answer for a CV_32F image (no NaN, no +-inf) in one pass the compiler
+// vectorises: x - x is 0 for every finite x, NaN for NaN and +-inf.
+bool all_finite(const cv::Mat& m) {
+  for (int r = 0; r < m.rows; ++r) {
+    const float* p = m.ptr<float>(r);
+    int bad = 0;
+    for (int c = 0; c < m.cols; ++c) bad |= !(p[c] - p[c] == 0.0f);
+    if (bad) return false;
+  }
+  return true;
+}
+
 // Per-pixel median over the stack (all of the same size), into `out`: the mean of the
 // two middle values for an even count. Exact (middle_values).
 void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
@@ -100,15 +112,16 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
 // sharp edge at another sub-pixel phase leaves differences of a good part of
 // the edge's height. It is not dilated: a defect on a narrow line between two
 // edges keeps its full sensitivity.
-cv::Mat spread_factor(const std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma) {
-  std::vector<cv::Mat> z(stack.size());
-  for (std::size_t d = 0; d < stack.size(); ++d) {
-    const cv::Mat diff = stack[d] - ref;
-    const double sigma = std::max(robust_sigma(diff), min_sigma);
-    z[d] = cv::abs(diff) * (1.4826 / sigma);
+// The dies are not needed after it: each die's frame is overwritten by its scaled
+// difference (|die - ref| / sigma_die), and the factor is their median.
+cv::Mat spread_factor(std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma, DieToDieBuffers& b) {
+  for (cv::Mat& die : stack) {
+    cv::subtract(die, ref, b.die_diff);
+    const double sigma = std::max(robust_sigma(b.die_diff, cv::Mat(), b.blobs.sample), min_sigma);
+    die = cv::abs(b.die_diff) * (1.4826 / sigma);  // into the die's own frame (same size and type)
   }
   cv::Mat spread;
-  median_stack(z, spread);
+  median_stack(stack, spread);
   cv::GaussianBlur(spread, spread, cv::Size(3, 3), 0.5);
   cv::max(spread, 1.0, spread);
   return spread;
@@ -184,6 +197,12 @@ std::vector<cv::Point2d> smooth_grid_shifts(const std::vector<cv::Point2d>& at, 
 
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
                                  const DetectionOptions& options) {
+  DieToDieBuffers buffers;
+  return detect_die_to_die(flat_fielded, cells, options, buffers);
+}
+
+DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
+                                 const DetectionOptions& options, DieToDieBuffers& b) {
   options.validate();
   const cv::Mat image = checked_float(flat_fielded);
   const cv::Size die = cells.die_size_px;
@@ -200,16 +219,22 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   const cv::Size framed_size(die.width + 2 * kMargin, die.height + 2 * kMargin);
   std::vector<DieFrame> frames;
   std::vector<int> index;
-  std::vector<cv::Mat> stack;  // a die is resampled when first needed: most only once, after registration
+  // A die is resampled when first needed: most only once, after registration. The frames
+  // lie one after another in b.dies (room for every listed die), each stack entry a view.
+  std::vector<cv::Mat> stack;
+  std::vector<char> resampled;
+  const std::size_t frame_area = static_cast<std::size_t>(framed_size.area());
+  if (b.dies.size() < cells.origins_px.size() * frame_area) b.dies.resize(cells.origins_px.size() * frame_area);
   auto resample = [&](std::size_t d) {
-    warp_affine_cubic(image, stack[d], frames[d].die_to_image(), framed_size);
+    warp_affine_cubic(image, stack[d], frames[d].die_to_image(), framed_size);  // into its view
+    resampled[d] = 1;
   };
   auto ensure = [&](std::size_t d) {
-    if (stack[d].empty()) resample(d);
+    if (!resampled[d]) resample(d);
   };
   // NaN/inf (outside a flat field's support) only where the image has them: then each die is
   // resampled at once and one holding them is not comparable.
-  const bool image_finite = cv::checkRange(image);
+  const bool image_finite = all_finite(image);
   for (std::size_t i = 0; i < cells.origins_px.size(); ++i) {
     const DieFrame f{std::cos(a), std::sin(a), cells.origins_px[i]};
     bool inside = std::isfinite(f.origin.x) && std::isfinite(f.origin.y);
@@ -224,14 +249,16 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     }
     frames.push_back({f.c, f.s, f.to_image(-kMargin, -kMargin)});
     index.push_back(static_cast<int>(i));
-    stack.emplace_back();
+    stack.emplace_back(framed_size, CV_32F, b.dies.data() + stack.size() * frame_area);
+    resampled.push_back(0);
     if (!image_finite) {
       resample(stack.size() - 1);
-      if (!cv::checkRange(stack.back())) {
+      if (!all_finite(stack.back())) {
         ++out.dies_skipped;
         frames.pop_back();
         index.pop_back();
         stack.pop_back();
+        resampled.pop_back();
       }
     }
   }
@@ -288,7 +315,7 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   std::vector<float> offsets(stack.size());
   {
     MiddleScratch scratch;
-    cv::Mat level_diff;
+    cv::Mat& level_diff = b.level_diff;
     for (std::size_t d = 0; d < stack.size(); ++d) {
       cv::subtract(stack[d], ref, level_diff);
       offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
@@ -297,16 +324,22 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   }
   median_stack(stack, ref);
 
-  // 4. Where the dies disagree anyway.
-  const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma);
+  // 4. Where the dies disagree anyway (the dies' frames are spent on it).
+  const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma, b);
   stack.clear();
 
   // 5. Every die's own pixels against the reference resampled onto them.
   const bool tolerant = options.die_edge_tolerance_px > 0;
-  cv::Mat plain = cv::Mat::zeros(image.size(), CV_32F);
-  cv::Mat diff = tolerant ? cv::Mat::zeros(image.size(), CV_32F) : plain;
-  cv::Mat factor_img(image.size(), CV_32F, cv::Scalar(1));
-  cv::Mat valid = cv::Mat::zeros(image.size(), CV_8U);
+  // Whole-image buffers kept in b: zeroed (the factor set to 1) as new ones would be.
+  auto cleared = [&](cv::Mat& m, int type, double value) -> cv::Mat {
+    m.create(image.size(), type);
+    m.setTo(cv::Scalar(value));
+    return m;
+  };
+  cv::Mat plain = cleared(b.plain, CV_32F, 0);
+  cv::Mat diff = tolerant ? cleared(b.diff, CV_32F, 0) : plain;
+  cv::Mat factor_img = cleared(b.factor_img, CV_32F, 1);
+  cv::Mat valid = cleared(b.valid, CV_8U, 0);
   const cv::Rect whole(0, 0, image.cols, image.rows);
   // Each die's box (its sampled frame's bounding box in the image) and box -> die frame
   // map: which die owns a pixel is asked again for the blobs' centres (step 6).
@@ -420,11 +453,10 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
   // by pattern edges - then the threshold scaled by the spread, and blobs.
   // (Without tolerance `diff` is `plain`, already divided in step 5.)
   if (tolerant) cv::divide(plain, factor_img, plain);
-  out.noise_sigma = robust_sigma(plain, valid);
-  plain.release();
+  out.noise_sigma = robust_sigma(plain, valid, b.blobs.sample);
   const double sigma = std::max(out.noise_sigma, options.min_noise_sigma);
-  cv::Mat sigma_map = factor_img * sigma;
-  out.defects = extract_blobs(diff, sigma, sigma_map, valid, options);
+  // The local sigma is factor * sigma (extract_blobs forms the product, as `factor_img * sigma` would).
+  out.defects = extract_blobs(diff, sigma, factor_img, static_cast<float>(sigma), valid, options, b.blobs);
   // The die of a pixel: the last in order that owns it (as the comparison wrote them), -1 for none.
   auto die_at = [&](cv::Point p, const std::vector<std::size_t>& candidates) {
     for (auto it = candidates.rbegin(); it != candidates.rend(); ++it)

@@ -87,12 +87,36 @@ struct ImageDefect {
   int die_index = -1;            // die-to-die: index into DieCells::origins_px; else -1
 };
 
+// ---- buffers ---------------------------------------------------------------
+
+// Buffers that a caller analysing image after image keeps from call to call (the
+// image stage keeps them per pipeline worker): allocated afresh for every wafer,
+// the whole-image ones (16 MB a float image at 2048 px, 64 MB at 4096) come back
+// as new pages the kernel must fault in and zero every time. cv::Mat::create and
+// std::vector keep a buffer whose size still fits, so after the first image of a
+// size nothing is allocated. Nothing in them carries over into a result: every
+// value read is written first in the same call. One call at a time.
+struct BlobBuffers {
+  cv::Mat grow;                      // the hysteresis growth mask
+  cv::Mat labels, stats, centroids;  // connected components
+  std::vector<float> sample;        // robust_sigma's subsample
+};
+
+struct DieToDieBuffers {
+  std::vector<float> dies;  // every die's resampled frame, one after another (then its spread)
+  cv::Mat level_diff, die_diff;            // one die's difference from the reference
+  cv::Mat plain, diff, factor_img, valid;  // the whole image's comparison
+  BlobBuffers blobs;
+};
+
 // ---- building blocks -------------------------------------------------------
 
 // 1.4826 * median(|x - median(x)|) over the finite values of a CV_32F image
 // where mask != 0 (empty mask = all). Large images are subsampled on a regular
 // grid (at most ~1M values). Returns 0 when there are no values.
 double robust_sigma(const cv::Mat& values, const cv::Mat& mask = cv::Mat());
+// The same, the subsample in `sample` (its previous contents are dropped).
+double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<float>& sample);
 
 // Blobs of a signed difference image (CV_32F). sigma_map: per-pixel sigma
 // (CV_32F, same size) or empty, then `sigma` everywhere. valid: CV_8U mask of
@@ -100,6 +124,12 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask = cv::Mat());
 // components, features and shape. Sorted by decreasing peak_snr.
 std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const cv::Mat& sigma_map,
                                        const cv::Mat& valid, const DetectionOptions& options);
+// The same, its mask and labels in `buffers`, and the per-pixel sigma the float product
+// sigma_map * sigma_map_scale (a map of factors and the sigma they scale, without a
+// scaled copy of the map; the product is what cv::Mat's `map * scale` would hold).
+std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const cv::Mat& sigma_map,
+                                       float sigma_map_scale, const cv::Mat& valid, const DetectionOptions& options,
+                                       BlobBuffers& buffers);
 
 // Shape class of a blob from its features (never `edge`).
 DefectShape classify_shape(const ImageDefect& blob, const DetectionOptions& options);
@@ -136,6 +166,9 @@ struct DieToDieResult {
 // caller lists the dies wholly inside the wafer.
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
                                  const DetectionOptions& options);
+// The same, every die and whole-image buffer in `buffers` (the same result).
+DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
+                                 const DetectionOptions& options, DieToDieBuffers& buffers);
 
 // ---- reference pair --------------------------------------------------------
 

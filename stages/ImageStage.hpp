@@ -30,10 +30,35 @@ struct ImageStageResult {
   ImageCalibrationReport calibration;
 };
 
+// The image stage's buffers, kept from wafer to wafer by a caller that runs wafers one
+// after another (the pipeline keeps one per worker). One wafer's analysis allocates tens
+// of MB at 2048 px and hundreds at 4096 (the decoded and flat-fielded image, the dies'
+// frames, the comparison's whole-image buffers, the blobs' masks and labels); allocated
+// afresh for every wafer, their pages come back new from the kernel, to be faulted in and
+// zeroed each time - at -j2 a second worker's glibc arena even hands them back between
+// wafers (docs/performance.md, "Follow-up: images4"). With a workspace, buffers are only
+// allocated when a wafer needs more than the last. Nothing in it carries over into a
+// result. Serves one wafer at a time; movable, not copyable.
+class ImageWorkspace {
+ public:
+  struct Buffers;  // stages/ImageStage.cpp (OpenCV types)
+  ImageWorkspace() noexcept;
+  ~ImageWorkspace();
+  ImageWorkspace(ImageWorkspace&&) noexcept;
+  ImageWorkspace& operator=(ImageWorkspace&&) noexcept;
+  Buffers& buffers();  // made on first use: a wafer without an image costs nothing
+
+ private:
+  std::unique_ptr<Buffers> buffers_;
+};
+
 // Throws std::runtime_error whose message starts with "images: " when the image cannot
 // be analysed (corrupt chunk, no wafer, wrong flat field size, too few dies...).
 ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& product,
                                  const ImageStageOptions& options);
+// The same, its buffers in `workspace` (the same result).
+ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& product,
+                                 const ImageStageOptions& options, ImageWorkspace& workspace);
 
 // The tool calibration that applies to a job: options' file first, then the dataset's.
 const ToolCalibration* tool_calibration_for(const WaferJob& job, const ImageStageOptions& options);

@@ -95,6 +95,11 @@ WaferResult failed(WaferResult r, std::string error) {
 }  // namespace
 
 WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
+  StageWorkspace workspace;
+  return process_wafer(job, options, workspace);
+}
+
+WaferResult process_wafer(const WaferJob& job, const StageOptions& options, StageWorkspace& workspace) {
   WaferResult out;
   out.seq = job.seq;
   out.source_file = job.source_file;
@@ -123,7 +128,7 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
   std::vector<ReportedDefect> image_defects;
   if (job.image && options.images.enabled) {
     try {
-      ImageStageResult img = run_image_stage(job, g, options.images);
+      ImageStageResult img = run_image_stage(job, g, options.images, workspace.images);
       out.image = std::move(img.calibration);
       image_defects = std::move(img.defects);
     } catch (const std::exception& e) {

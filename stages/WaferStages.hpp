@@ -37,4 +37,12 @@ FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, i
 // "images") comes back with ok = false and an error "FILE: wafer ID: FIELD: problem".
 WaferResult process_wafer(const WaferJob& job, const StageOptions& options);
 
+// The stages' buffers, kept by a caller that processes wafer after wafer (the pipeline
+// keeps one per worker; see ImageWorkspace). One wafer at a time.
+struct StageWorkspace {
+  ImageWorkspace images;
+};
+// The same result, the buffers in `workspace`.
+WaferResult process_wafer(const WaferJob& job, const StageOptions& options, StageWorkspace& workspace);
+
 }  // namespace yf

@@ -187,3 +187,36 @@ TEST_CASE("calibration: a wafer slightly cut off at the border is a documented d
   CHECK(std::abs(cal.wafer.center_y_px - r.truth.center_y_px) < 0.5);
   CHECK(std::abs(angle_diff(cal.wafer.rotation_deg, r.truth.rotation_deg)) < 0.05);
 }
+
+TEST_CASE("calibration: kept and lent buffers give the same calibration, image after image", "[calibration]") {
+  // The image stage keeps a GridRotationBuffers per worker and lends the halves' refinement
+  // the memory of its comparison images; buffers too small to lend, a lent block large enough,
+  // and another image size in between must all give exactly the fresh result.
+  const FlatField flat_a = samples::render_tool_flat(768, 768, 5);
+  const FlatField flat_b = samples::render_tool_flat(640, 600, 6);
+  const samples::RenderedWafer a = samples::render_wafer_image(product("P300A"), 768, 768, {0.425, 0.4}, flat_a, 31);
+  const samples::RenderedWafer b = samples::render_wafer_image(product("P300A"), 640, 600, {0.51, -0.3}, flat_b, 32);
+  const ImageCalibration fresh_a = calibrate_image(as_mat(a.image), 300), fresh_b = calibrate_image(as_mat(b.image), 300);
+  auto same = [](const ImageCalibration& got, const ImageCalibration& want) {
+    CHECK(got.wafer.rotation_deg == want.wafer.rotation_deg);
+    CHECK(got.wafer.center_x_px == want.wafer.center_x_px);
+    CHECK(got.wafer.radius_px == want.wafer.radius_px);
+    CHECK(got.grid_sharpness == want.grid_sharpness);
+  };
+  GridRotationBuffers kept;
+  same(calibrate_image(as_mat(a.image), 300, {}, kept), fresh_a);
+  same(calibrate_image(as_mat(b.image), 300, {}, kept), fresh_b);
+  same(calibrate_image(as_mat(a.image), 300, {}, kept), fresh_a);
+  CHECK_FALSE(kept.halves.empty());  // its own buffers, kept
+  GridRotationBuffers lent;
+  lent.halves_lent = cv::Mat(768, 768, CV_32F, cv::Scalar(-7));  // large enough: used
+  lent.halves_slow_lent = cv::Mat(8, 8, CV_32F);                 // too small: its own instead
+  same(calibrate_image(as_mat(a.image), 300, {}, lent), fresh_a);
+  same(calibrate_image(as_mat(b.image), 300, {}, lent), fresh_b);
+  CHECK(lent.halves.empty());  // never needed its own
+  CHECK_FALSE(lent.halves_slow.empty());
+  GridRotationBuffers not_float;
+  not_float.halves_lent = cv::Mat(768, 768, CV_8U);  // not float: not used
+  same(calibrate_image(as_mat(a.image), 300, {}, not_float), fresh_a);
+  CHECK_FALSE(not_float.halves.empty());
+}

@@ -261,3 +261,45 @@ TEST_CASE("extract_blobs: a sigma map and mask (four pixels at a time) give what
     CHECK(mapped[i].bbox == plain[i].bbox);
   }
 }
+
+TEST_CASE("extract_blobs: a map of factors and its scale give the blobs of the scaled map", "[ImageDetection]") {
+  // The die-to-die comparison hands extract_blobs its spread factors and the noise sigma
+  // instead of a scaled copy (factor * sigma as cv::Mat computes it): the product must be
+  // the same float, and so must every blob.
+  cv::RNG rng(4711);
+  cv::Mat factor(96, 128, CV_32F), diff(96, 128, CV_32F);
+  rng.fill(factor, cv::RNG::UNIFORM, 1.0, 6.0);
+  rng.fill(diff, cv::RNG::NORMAL, 0.0, 2.0);
+  cv::circle(diff, {40, 30}, 3, cv::Scalar(60), -1);
+  cv::line(diff, {70, 60}, {110, 80}, cv::Scalar(-45), 1);
+  diff.at<float>(5, 5) = std::numeric_limits<float>::quiet_NaN();
+  factor.at<float>(50, 20) = std::numeric_limits<float>::quiet_NaN();
+  cv::Mat valid(diff.size(), CV_8U, cv::Scalar(255));
+  valid(cv::Rect(0, 0, 128, 4)).setTo(0);
+  const double sigma = GENERATE(0.7311, 2.0, 3.14159);
+  const cv::Mat scaled = factor * sigma;
+  for (int r = 0; r < factor.rows; ++r)
+    for (int c = 0; c < factor.cols; ++c) {
+      const float want = scaled.at<float>(r, c), got = factor.at<float>(r, c) * static_cast<float>(sigma);
+      if (std::isnan(want)) {
+        CHECK(std::isnan(got));
+      } else if (want != got) {
+        FAIL("factor * sigma at (" << r << ", " << c << "): " << want << " != " << got);
+      }
+    }
+  const DetectionOptions o;
+  const auto want = yf::extract_blobs(diff, sigma, scaled, valid, o);
+  yf::BlobBuffers buffers;
+  for (int again = 0; again < 2; ++again) {  // kept buffers: the same blobs the second time
+    const auto got = yf::extract_blobs(diff, sigma, factor, static_cast<float>(sigma), valid, o, buffers);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].center_px == want[i].center_px);
+      CHECK(got[i].area_px == want[i].area_px);
+      CHECK(got[i].peak_snr == want[i].peak_snr);
+      CHECK(got[i].contrast == want[i].contrast);
+      CHECK(got[i].bbox == want[i].bbox);
+    }
+  }
+  REQUIRE(want.size() >= 2);  // the disc and the line at least
+}

@@ -189,3 +189,46 @@ TEST_CASE("die-to-die: the edge-tolerant comparison finds a particle in its die,
   REQUIRE(p.die_index >= 0);
   CHECK(cv::norm(cells.origins_px[static_cast<std::size_t>(p.die_index)] - in_die(s, 2, 1, 0, 0)) < 1e-9);
 }
+
+TEST_CASE("die-to-die: buffers kept from image to image give each image's own result", "[DieToDie]") {
+  // Two grids of other die sizes on images of other sizes, both comparison paths: with one
+  // DieToDieBuffers for all the calls, in an order that makes every buffer change size,
+  // each result equals the one from fresh buffers.
+  SyntheticDieImage a;
+  a.defects = {{PlantedDefect::disc, in_die(a, 1, 2, 34.2, 30.6), 1.5, 1.5, 0, 30}};
+  SyntheticDieImage b;
+  b.image_size = {560, 600};
+  b.pitch = {61.7, 66.4};
+  b.angle_deg = -0.8;
+  b.seed = 99;
+  b.defects = {{PlantedDefect::line, {300.2, 250.4}, 20, 0.75, 30, 30},
+               {PlantedDefect::disc, in_die(b, 2, 3, 20.5, 40.1), 2.0, 2.0, 0, -35}};
+  const cv::Mat image_a = a.render(), image_b = b.render();
+  const yf::DieCells cells_a = cells_of(a), cells_b = cells_of(b);
+  yf::DetectionOptions plain, tolerant;
+  tolerant.die_edge_tolerance_px = 1;
+  auto same = [](const yf::DieToDieResult& got, const yf::DieToDieResult& want) {
+    CHECK(got.noise_sigma == want.noise_sigma);
+    CHECK(got.dies_compared == want.dies_compared);
+    CHECK(got.max_die_shift_px == want.max_die_shift_px);
+    REQUIRE(got.defects.size() == want.defects.size());
+    for (std::size_t i = 0; i < got.defects.size(); ++i) {
+      CHECK(got.defects[i].center_px == want.defects[i].center_px);
+      CHECK(got.defects[i].area_px == want.defects[i].area_px);
+      CHECK(got.defects[i].contrast == want.defects[i].contrast);
+      CHECK(got.defects[i].peak_snr == want.defects[i].peak_snr);
+      CHECK(got.defects[i].die_index == want.defects[i].die_index);
+    }
+  };
+  const auto fresh_a = yf::detect_die_to_die(image_a, cells_a, plain);
+  const auto fresh_b = yf::detect_die_to_die(image_b, cells_b, plain);
+  const auto fresh_bt = yf::detect_die_to_die(image_b, cells_b, tolerant);
+  REQUIRE(fresh_a.defects.size() == 1);
+  REQUIRE(!fresh_b.defects.empty());
+  yf::DieToDieBuffers buffers;
+  same(yf::detect_die_to_die(image_b, cells_b, plain, buffers), fresh_b);
+  same(yf::detect_die_to_die(image_a, cells_a, plain, buffers), fresh_a);
+  same(yf::detect_die_to_die(image_b, cells_b, tolerant, buffers), fresh_bt);
+  same(yf::detect_die_to_die(image_b, cells_b, plain, buffers), fresh_b);
+  same(yf::detect_die_to_die(image_a, cells_a, plain, buffers), fresh_a);
+}

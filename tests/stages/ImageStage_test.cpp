@@ -3,6 +3,7 @@
 // failing its wafer alone with "FILE: wafer W: images: ...".
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <zlib.h>
@@ -218,4 +219,73 @@ TEST_CASE("image stage: a calibration file's tool entry takes the place of the d
   const WaferResult res = process_wafer(job_with(raw(rendered().wafer.image), tables(the_flat())), o);
   CHECK_FALSE(res.ok);
   CHECK_THAT(res.error, Contains("flat field is 32x32"));
+}
+
+namespace {
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Everything the image stage decides for a wafer, compared exactly (NaN fields included).
+void check_same(const WaferResult& got, const WaferResult& want) {
+  REQUIRE(got.ok == want.ok);
+  CHECK(got.error == want.error);
+  CHECK(got.metrics.killed_dies == want.metrics.killed_dies);
+  CHECK(got.metrics.image_defects == want.metrics.image_defects);
+  CHECK(got.die_verdicts == want.die_verdicts);
+  REQUIRE(got.image.has_value() == want.image.has_value());
+  if (got.image) {
+    const ImageCalibrationReport &g = *got.image, &w = *want.image;
+    CHECK(same_bits(g.center_x_px, w.center_x_px));
+    CHECK(same_bits(g.center_y_px, w.center_y_px));
+    CHECK(same_bits(g.radius_px, w.radius_px));
+    CHECK(same_bits(g.rotation_deg, w.rotation_deg));
+    CHECK(same_bits(g.noise_sigma, w.noise_sigma));
+    CHECK(g.dies_compared == w.dies_compared);
+    CHECK(g.warnings == w.warnings);
+  }
+  REQUIRE(got.defect_list.size() == want.defect_list.size());
+  for (std::size_t i = 0; i < got.defect_list.size(); ++i) {
+    const ReportedDefect &g = got.defect_list[i], &w = want.defect_list[i];
+    INFO("defect " << i);
+    CHECK(same_bits(g.x_mm, w.x_mm));
+    CHECK(same_bits(g.y_mm, w.y_mm));
+    CHECK(same_bits(g.size_um, w.size_um));
+    CHECK(same_bits(g.area_um2, w.area_um2));
+    CHECK(same_bits(g.contrast, w.contrast));
+    CHECK(same_bits(g.elongation, w.elongation));
+    CHECK(same_bits(g.orientation_deg, w.orientation_deg));
+    CHECK(g.kind == w.kind);
+    CHECK(g.killer == w.killer);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("image stage: one workspace for wafer after wafer gives each wafer its own result", "[stages][images]") {
+  // The pipeline keeps a StageWorkspace per worker. A wafer of another size (every buffer
+  // reallocated), a wafer that fails part-way (buffers left half written) and the first
+  // wafer again must each come out exactly as with a fresh workspace.
+  const Rendered& r = rendered();
+  Rendered other;
+  other.flat = samples::render_tool_flat(600, 560, 23);
+  other.wafer = samples::render_wafer_image(p300a(), 600, 560, {0.53, 0.3}, other.flat, 777);
+  const WaferJob a = job_with(deflated(r.wafer.image), tables(the_flat()));
+  const WaferJob b = job_with(deflated(other.wafer.image), tables(std::make_shared<const FlatField>(other.flat)));
+  // The other wafer with the first one's flat field: it fails after its image was decoded
+  // and calibrated in the workspace's buffers (the flat field does not fit).
+  const WaferJob bad = job_with(deflated(other.wafer.image), tables(the_flat()));
+
+  const WaferResult fresh_a = process_wafer(a, {}), fresh_b = process_wafer(b, {});
+  const WaferResult fresh_bad = process_wafer(bad, {});
+  CHECK_THAT(fresh_bad.error, Contains("images: the tool's flat field is 640x640, the image 600x560"));
+  REQUIRE(fresh_a.ok);
+  REQUIRE(fresh_b.ok);
+  CHECK(fresh_b.metrics.image_defects > 0);
+  CHECK(fresh_a.image->radius_px != fresh_b.image->radius_px);
+  StageWorkspace ws;
+  check_same(process_wafer(a, {}, ws), fresh_a);
+  check_same(process_wafer(b, {}, ws), fresh_b);
+  check_same(process_wafer(bad, {}, ws), fresh_bad);
+  check_same(process_wafer(a, {}, ws), fresh_a);
+  check_same(process_wafer(b, {}, ws), fresh_b);
 }
