@@ -2,6 +2,7 @@
 
 #include <opencv2/core/utility.hpp>
 #include <spdlog/spdlog.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -115,6 +116,9 @@ PipelineReport run_pipeline(const std::vector<std::string>& inputs, const Pipeli
   tbb::global_control workers(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   const OpenCvThreadsOff opencv_threads_off;
+  // Each worker's stage working memory (die grid, pattern buffers), kept for the run:
+  // no allocation per wafer once warm, and freed when the run ends.
+  tbb::enumerable_thread_specific<StageWorkspace> workspaces;
   arena.execute([&] {
     flow::graph g;
     flow::input_node<JobPtr> reader(g, [&](tbb::flow_control& fc) -> JobPtr {
@@ -125,7 +129,7 @@ PipelineReport run_pipeline(const std::vector<std::string>& inputs, const Pipeli
     flow::limiter_node<JobPtr> limiter(g, static_cast<std::size_t>(in_flight));
     flow::function_node<JobPtr, ResultPtr> stages(g, flow::unlimited, [&](const JobPtr& job) -> ResultPtr {
       try {
-        return std::make_shared<const WaferResult>(process_wafer(*job, options.stages));
+        return std::make_shared<const WaferResult>(process_wafer(*job, options.stages, workspaces.local()));
       } catch (const std::exception& e) {  // a bug or exhaustion: the wafer fails, never vanishes
         return std::make_shared<const WaferResult>(failed_result(*job, job->source_file + ": wafer " +
                                                                             job->meta.wafer_id + ": " + e.what()));

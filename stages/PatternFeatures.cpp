@@ -330,7 +330,7 @@ void pool_2x2(const std::int8_t* in, int map_rows, int map_cols, int W, std::uin
 #endif
 }
 
-// Per-thread working memory: after the first maps nothing is allocated but the result.
+// The working memory of a PatternWorkspace: after the first maps nothing is allocated.
 struct Scratch {
   // A few die layouts: the pipeline alternates a wafer's sort map (tested dies) and
   // its kill map (product dies), and a file may hold several products.
@@ -343,12 +343,22 @@ struct Scratch {
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
   std::vector<std::uint8_t> nb;     // padded x 3: failing 4-neighbours, failing 8-neighbours, 4-neighbour dies
   int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
-  std::vector<int> pixels, labels, parent, hist, bins;
-  std::vector<Blob> blobs;
+  std::vector<int> pixels;
+  RegionBuffers regions;
+  LineBuffers lines;
   std::vector<float> lx, ly;
 };
 
 }  // namespace
+
+struct PatternWorkspace::Impl {
+  Scratch s;
+};
+
+PatternWorkspace::PatternWorkspace() : impl_(std::make_unique<Impl>()) {}
+PatternWorkspace::~PatternWorkspace() = default;
+PatternWorkspace::PatternWorkspace(PatternWorkspace&&) noexcept = default;
+PatternWorkspace& PatternWorkspace::operator=(PatternWorkspace&&) noexcept = default;
 
 const std::vector<std::string>& pattern_feature_names() {
   static const std::vector<std::string> names = make_names();
@@ -356,12 +366,19 @@ const std::vector<std::string>& pattern_feature_names() {
 }
 
 std::vector<float> pattern_features(const FailMap& map) {
+  thread_local PatternWorkspace workspace;
+  std::vector<float> out(kFeatureCount);
+  pattern_features(map, workspace, out.data());
+  return out;
+}
+
+void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* out) {
   if (map.rows < 0 || map.cols < 0 ||
       map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
     throw std::invalid_argument("pattern_features: map of " + std::to_string(map.rows) + " x " +
                                 std::to_string(map.cols) + " has " + std::to_string(map.cells.size()) + " cells");
   std::array<double, kFeatureCount> f{};
-  std::vector<float> out(kFeatureCount, 0.0f);
+  std::fill(out, out + kFeatureCount, 0.0f);
   // The block size: the smallest one that brings the map to kPoolAbove cells or fewer.
   int block = 1;
   while (block < 255 && static_cast<std::size_t>((map.rows + block - 1) / block) * static_cast<std::size_t>((map.cols + block - 1) / block) >
@@ -369,7 +386,7 @@ std::vector<float> pattern_features(const FailMap& map) {
     ++block;
   const int rows = (map.rows + block - 1) / block, cols = (map.cols + block - 1) / block, W = cols + 2;
   const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
-  thread_local Scratch s;
+  Scratch& s = workspace.impl().s;
   // The buffers keep their zeros between maps of one size: the padding is never
   // written, the interior is overwritten below, and `clean`, `labels` and `hist` are
   // put back to zero where they were set (a sparse map then costs little more than
@@ -439,7 +456,7 @@ std::vector<float> pattern_features(const FailMap& map) {
     }
     n_dies = n.dies, n_fail = n.fails, n_cells = n.cells, n_bfail = n.failing;
   }
-  if (n_cells == 0) return out;
+  if (n_cells == 0) return;
   DieGeometry* hit = nullptr;
   for (DieGeometry& e : s.geo)
     if (e.frame.rows == rows && e.frame.cols == cols && e.count == s.dies) hit = &e;
@@ -623,7 +640,7 @@ std::vector<float> pattern_features(const FailMap& map) {
 
   // --- failing regions: the two largest 8-connected components of the cleaned fails ---
   const int big = std::max(3, static_cast<int>(0.01 * n_cells));
-  const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.labels, s.parent, s.blobs);
+  const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.regions);
   for (const int i : s.pixels) s.clean[static_cast<std::size_t>(i)] = 0;
   f[kBigComponents] = reg.big_count;
   f[kClusteredShare] = ratio(reg.big_area, n_bfail);
@@ -648,13 +665,12 @@ std::vector<float> pattern_features(const FailMap& map) {
   // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
   // The two outermost die layers are left out: a ring's tangent would look like a line.
   // Skipped when most of the interior fails: no scratch can be seen there. ---
-  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.hist, s.bins) : LineScore{};
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.lines) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
   f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
   f[kLineZ] = line.z;
 
   for (std::size_t i = 0; i < f.size(); ++i) out[i] = std::isfinite(f[i]) ? static_cast<float>(f[i]) : 0.0f;
-  return out;
 }
 
 }  // namespace yf

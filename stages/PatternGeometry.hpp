@@ -40,11 +40,24 @@ struct Regions {
   int big_area = 0;         // their dies
 };
 
+// A cell as (padded row, padded column), for the convex hull.
+struct GridPoint {
+  long x, y;
+};
+
+// find_regions' working buffers, the caller's (kept from map to map: no allocation
+// once they have grown).
+struct RegionBuffers {
+  std::vector<int> labels;  // padded grid size: all zero between calls
+  std::vector<int> parent;
+  std::vector<Blob> blobs;
+  std::vector<GridPoint> ends, hull;  // the largest region's row ends, and their hull
+};
+
 // Components of the cells where mask != 0 (padded grid of the frame). `pixels` lists
-// those cells in scan order. Reuses the caller's buffers; `labels` (padded grid size)
-// must be all zero on entry and is left all zero.
+// those cells in scan order.
 Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
-                     std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs);
+                     RegionBuffers& buffers);
 
 // Centroid distance, eccentricity, length (radii), width (dies) and alignment of the
 // major axis with the radius through the centroid (1 radial, 0 tangential).
@@ -59,8 +72,10 @@ int sector16(double u, double v);
 struct LineScore {
   double excess = 0, z = 0;
 };
-// `hist` and `bins` are the caller's working buffers; `hist` is left all zero.
-LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     std::vector<int>& hist, std::vector<int>& bins);
+// line_score's working buffers, the caller's: `hist` is all zero between calls.
+struct LineBuffers {
+  std::vector<int> hist, bins, band;
+};
+LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies, LineBuffers& buffers);
 
 }  // namespace yf::pattern_detail

@@ -13,6 +13,8 @@
 
 namespace yf {
 
+class DieGrid;
+
 struct StageOptions {
   KillOptions kill;
   // Classifies the sort map and the inspection kill map; null = no classification.
@@ -30,11 +32,31 @@ struct StageOptions {
 // fail, else pass).
 FailMap sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols);
 FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols);
+// The same into `map`, whose cells keep their capacity from wafer to wafer.
+void sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map);
+void kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map);
+
+// The working memory of process_wafer, kept from wafer to wafer: the die grid of the
+// last product, the fail map handed to the pattern classifier and the classifier's
+// buffers and die layouts. Used by one call at a time: the pipeline keeps one per
+// worker thread (it knows the threads; the stage does not).
+struct StageWorkspace {
+  StageWorkspace();
+  ~StageWorkspace();
+  StageWorkspace(StageWorkspace&&) noexcept;
+  StageWorkspace& operator=(StageWorkspace&&) noexcept;
+
+  std::unique_ptr<DieGrid> grid;  // of the last product seen (rebuilt when the product changes)
+  FailMap fail_map;
+  PatternWorkspace patterns;
+};
 
 // Never throws for bad data: a wafer whose values are unusable (NaN or infinite
 // coordinates, negative sizes, a bin map of the wrong shape, a bin below -1, a
 // read error carried in job.error, an image that cannot be analysed: field
 // "images") comes back with ok = false and an error "FILE: wafer ID: FIELD: problem".
+WaferResult process_wafer(const WaferJob& job, const StageOptions& options, StageWorkspace& workspace);
+// The same with a workspace of the calling thread's own.
 WaferResult process_wafer(const WaferJob& job, const StageOptions& options);
 
 }  // namespace yf
