@@ -165,6 +165,7 @@ Spread spread(const std::array<int, N>& fails, const std::array<int, N>& dies) {
 // reuses it while the die mask stays the same (then only the fails are visited).
 struct Code {
   std::uint8_t ring, oct, region, layer, polar, rim;  // rim = 16 sector, or 255 off the rim
+  std::uint8_t rim_bin;                               // rim, or 16 (a bin nobody reads) off the rim
   bool outer;
 };
 struct DieGeometry {
@@ -172,6 +173,7 @@ struct DieGeometry {
   std::vector<std::uint8_t> mask;  // padded: 1 = a (pooled) die cell
   std::vector<std::uint16_t> count;  // padded: dies per cell (1 unpooled), the cache's key
   std::vector<Code> code;          // padded
+  std::vector<float> line_x, line_y;  // padded: the cell's position in dies (the line score's points)
   int dies = 0;                    // dies (every die of a pooled block)
   int cells = 0, interior = 0;     // die cells, and those three or more layers in
   std::array<int, kRings> ring{};
@@ -220,12 +222,16 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
   fr.rho.assign(cells, 0.0f);
   fr.sector.assign(cells, 0);
   g.code.assign(cells, Code{});
+  g.line_x.assign(cells, 0.0f);
+  g.line_y.assign(cells, 0.0f);
   for (int r = 1; r <= rows; ++r)
     for (int c = 1; c <= cols; ++c) {
       const auto i = static_cast<std::size_t>(r * W + c);
       if (!m[i]) continue;
       const double u = fr.u[static_cast<std::size_t>(c)], v = fr.v[static_cast<std::size_t>(r)], rho2 = u * u + v * v;
       fr.rho[i] = static_cast<float>(std::sqrt(rho2));
+      g.line_x[i] = static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale);
+      g.line_y[i] = static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale);
       fr.sector[i] = static_cast<std::uint8_t>(sector16(u, v));
       Code& k = g.code[i];
       k.ring = static_cast<std::uint8_t>(std::min(kRings - 1, static_cast<int>(rho2 * kRings)));
@@ -234,6 +240,7 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
       k.layer = static_cast<std::uint8_t>(std::min<int>(D[i], 3) - 1);
       k.polar = static_cast<std::uint8_t>(std::min(kPolarRings - 1, static_cast<int>(rho2 * kPolarRings)) * kSectors + k.oct);
       k.rim = k.layer <= 1 ? fr.sector[i] : 255;
+      k.rim_bin = k.rim != 255 ? k.rim : 16;
       k.outer = rho2 > 0.6;
       const int n = count[i];
       g.dies += n, ++g.cells, g.interior += D[i] >= 3;
@@ -343,7 +350,7 @@ struct Scratch {
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
   std::vector<std::uint8_t> nb;     // padded x 3: failing 4-neighbours, failing 8-neighbours, 4-neighbour dies
   int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
-  std::vector<int> pixels;
+  std::vector<int> fail_cells, pixels;
   RegionBuffers regions;
   LineBuffers lines;
   std::vector<float> lx, ly;
@@ -476,12 +483,10 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
   std::array<int, kSectors> sec_f{}, osec_f{};
   std::array<int, 3> region_f{}, layer_f{};
   std::array<int, kPolar> polar_f{};
-  std::array<int, 16> rim_f{};
+  std::array<int, 17> rim_f{};  // [16]: the cells off the rim, never read
   double rho_sum = 0, rho_sum2 = 0;
   int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
   int interior_clean = 0;
-  s.pixels.clear();
-  s.lx.clear(), s.ly.clear();
   // Failing 4- and 8-neighbours and 4-neighbour dies of every cell, sixteen cells at a
   // time (SSE2; read only at failing cells below).
   s.nb.resize(3 * cells);
@@ -519,48 +524,80 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
       nbd4[i] = static_cast<std::uint8_t>((st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0));
     }
   }
-  auto visit = [&](int r, int c) {
-    const int i = r * W + c;
-    const int n = fc[i];  // fails in the cell (0/1 unpooled), > 0
-    const Code& k = g.code[static_cast<std::size_t>(i)];
-    ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
-    if (k.outer) osec_f[k.oct] += n;
-    if (k.rim != 255) rim_f[k.rim] += n;
-    const double rho = fr.rho[static_cast<std::size_t>(i)];
-    rho_sum += n * rho, rho_sum2 += n * rho * rho;
-    if (st[i] != 2) return;  // the shape is that of the failing cells
-    const int f4 = nbf4[i], nb8 = nbf8[i];
-    joins_ff2 += f4, joins_fp += nbd4[i] - f4;
-    if (nb8 == 0) return;
-    s.clean[static_cast<std::size_t>(i)] = 1;
-    s.pixels.push_back(i);
-    if (D[i] < 3) return;  // the line score leaves the two outermost layers out (see below)
-    ++interior_clean;
-    if (nb8 <= 4) {  // and the inside of blobs, where a scratch cannot be told apart
-      s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
-      s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
-    }
-  };
-  // The cells with a fail, in scan order (the sums above depend on the order). Eight
-  // cells at a time: a bit mask of those with a fail, then its set bits, so that the
-  // cells without one cost neither a visit nor a mispredicted branch.
+  // The cells with a fail, in scan order (the sums below depend on the order), listed
+  // eight at a time from a bit mask of those with a fail and a table of its set bits'
+  // positions, then visited one after the other. Neither step branches on the map:
+  // on a dense map which cells fail, and which of those have a failing neighbour, lie
+  // three layers in or have at most four failing neighbours, is as good as random, and
+  // the mispredicted branches of a visit that tested them cost more than its work.
+  static constexpr auto kSetBits = [] {
+    std::array<std::array<std::uint8_t, 8>, 256> t{};
+    for (unsigned m = 0; m < 256; ++m)
+      for (unsigned b = 0, k = 0; b < 8; ++b)
+        if (m >> b & 1) t[m][k++] = static_cast<std::uint8_t>(b);
+    return t;
+  }();
+  s.fail_cells.resize(cells + 8);  // a group writes all eight slots
+  int* fail_cells = s.fail_cells.data();
+  int nf = 0;
   for (int r = 1; r <= rows; ++r) {
     int c = 1;
 #if defined(__SSE2__)
     const __m128i zero = _mm_setzero_si128();
     for (; c + 8 <= cols + 1; c += 8) {
-      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fc + r * W + c));
+      const int i0 = r * W + c;
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fc + i0));
       const __m128i none = _mm_cmpeq_epi16(n, zero);
-      auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
-      while (bits) {
-        visit(r, c + __builtin_ctz(bits));
-        bits &= bits - 1;
-      }
+      const auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
+      const std::uint8_t* at = kSetBits[bits].data();
+      for (int b = 0; b < 8; ++b) fail_cells[nf + b] = i0 + at[b];
+      nf += __builtin_popcount(bits);
     }
 #endif
-    for (; c <= cols; ++c)
-      if (fc[r * W + c] != 0) visit(r, c);
+    for (; c <= cols; ++c) {
+      const int i = r * W + c;
+      fail_cells[nf] = i;
+      nf += fc[i] != 0;
+    }
   }
+  s.pixels.resize(cells);
+  s.lx.resize(cells), s.ly.resize(cells);
+  int* pixels = s.pixels.data();
+  float* lx = s.lx.data();
+  float* ly = s.ly.data();
+  std::uint8_t* clean = s.clean.data();
+  const Code* code = g.code.data();
+  const float* rho_of = fr.rho.data();
+  const float* line_x = g.line_x.data();
+  const float* line_y = g.line_y.data();
+  int n_pixels = 0, n_line = 0;
+  for (int t = 0; t < nf; ++t) {
+    const int i = fail_cells[t];
+    const int n = fc[i];  // fails in the cell (0/1 unpooled), > 0
+    const Code k = code[i];
+    ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
+    osec_f[k.oct] += n & -static_cast<int>(k.outer);
+    rim_f[k.rim_bin] += n;
+    const double rho = rho_of[i];
+    rho_sum += n * rho, rho_sum2 += n * rho * rho;
+    // The shape is that of the failing cells; the cleaned mask those with a failing
+    // 8-neighbour; the line score's points those three or more layers in (a ring's
+    // tangent would look like a line) with at most four (the inside of a blob, where a
+    // scratch cannot be told apart).
+    const int failing = st[i] == 2;
+    const int f4 = nbf4[i], nb8 = nbf8[i];
+    joins_ff2 += f4 & -failing, joins_fp += (nbd4[i] - f4) & -failing;
+    const int is_clean = failing & (nb8 != 0);
+    clean[i] = static_cast<std::uint8_t>(is_clean);
+    pixels[n_pixels] = i;
+    n_pixels += is_clean;
+    const int inside = is_clean & (D[i] >= 3);
+    interior_clean += inside;
+    lx[n_line] = line_x[i], ly[n_line] = line_y[i];
+    n_line += inside & (nb8 <= 4);
+  }
+  s.pixels.resize(static_cast<std::size_t>(n_pixels));
+  s.lx.resize(static_cast<std::size_t>(n_line)), s.ly.resize(static_cast<std::size_t>(n_line));
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
   const int isolated = n_bfail - static_cast<int>(s.pixels.size());
 

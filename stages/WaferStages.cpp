@@ -245,34 +245,28 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options, Stag
 
 namespace {
 
-// A die's state from two of its verdict bits: not `Present` -> none (-1), present and
-// failed -> fail (1), else pass (0), where failed is the `Failed` bit, or its inverse
-// when `Inverted`. Arithmetic rather than branches, so that the loop vectorises:
-// present * (1 + failed) - 1 for bits 0/1.
-template <unsigned Present, unsigned Failed, bool Inverted>
-void fail_map_into(const std::vector<std::uint8_t>& verdicts, int rows, int cols, FailMap& map) {
-  static_assert(static_cast<int>(DieState::none) == -1 && static_cast<int>(DieState::pass) == 0 &&
-                static_cast<int>(DieState::fail) == 1 && sizeof(DieState) == 1);
+template <typename Rule>
+void fail_map_into(const std::vector<std::uint8_t>& verdicts, int rows, int cols, FailMap& map, Rule rule) {
   map.rows = rows;
   map.cols = cols;
   map.cells.resize(verdicts.size());
-  const std::uint8_t* in = verdicts.data();
-  auto* out = reinterpret_cast<std::int8_t*>(map.cells.data());
-  constexpr int kPresentShift = __builtin_ctz(Present), kFailedShift = __builtin_ctz(Failed);
-  for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    const int present = (in[i] >> kPresentShift) & 1, failed = ((in[i] >> kFailedShift) & 1) ^ (Inverted ? 1 : 0);
-    out[i] = static_cast<std::int8_t>(present * (1 + failed) - 1);
-  }
+  for (std::size_t i = 0; i < verdicts.size(); ++i) map.cells[i] = rule(verdicts[i]);  // (vectorised by GCC)
 }
 
 }  // namespace
 
 void sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map) {
-  fail_map_into<kDieTested, kDieSortPass, true>(die_verdicts, rows, cols, map);  // tested and not passed
+  fail_map_into(die_verdicts, rows, cols, map, [](std::uint8_t v) {
+    if (!(v & kDieTested)) return DieState::none;
+    return (v & kDieSortPass) ? DieState::pass : DieState::fail;
+  });
 }
 
 void kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map) {
-  fail_map_into<kDieProduct, kDieKilled, false>(die_verdicts, rows, cols, map);
+  fail_map_into(die_verdicts, rows, cols, map, [](std::uint8_t v) {
+    if (!(v & kDieProduct)) return DieState::none;
+    return (v & kDieKilled) ? DieState::fail : DieState::pass;
+  });
 }
 
 FailMap sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
