@@ -1,5 +1,6 @@
 #include "stages/GroupAggregate.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -12,15 +13,43 @@ namespace {
 
 constexpr long double kFxScale = 4294967296.0L;  // 2^32: fixed-point unit of a yield
 
-// The class id of a pattern name, exact spelling (what process_wafer writes); -1 for
-// another name or a class beyond `slots`. Names mostly differ in length: a size
-// compare, then at most two memcmp.
-int known_pattern(const std::string& name, std::size_t slots) {
+int known_pattern_slow(const std::string& name, std::size_t slots) {
   const auto& classes = pattern_classes();
   for (std::size_t i = 0; i < classes.size() && i < slots; ++i)
-    if (classes[i].size() == name.size() && std::memcmp(classes[i].data(), name.data(), name.size()) == 0)
-      return static_cast<int>(i);
+    if (classes[i] == name) return static_cast<int>(i);
   return -1;
+}
+
+// The class id of a pattern name, exact spelling (what process_wafer writes); -1 for
+// another name or a class beyond `slots`. The classes' names mostly differ in length:
+// a table by length gives the one or two candidates to compare (called for every wafer
+// and group: a loop over every name cost ~0.2 us a wafer).
+int known_pattern(const std::string& name, std::size_t slots) {
+  struct ByLength {
+    std::array<std::array<int, 3>, 32> ids;  // per name length: candidate class ids, -1 after the last
+    ByLength() {
+      for (auto& c : ids) c.fill(-1);
+      const auto& classes = pattern_classes();
+      for (std::size_t i = 0; i < classes.size(); ++i) {
+        if (classes[i].size() >= ids.size()) continue;
+        for (int& slot : ids[classes[i].size()])
+          if (slot < 0) {
+            slot = static_cast<int>(i);
+            break;
+          }
+      }
+    }
+  };
+  static const ByLength table;
+  if (name.size() >= table.ids.size()) return known_pattern_slow(name, slots);
+  const auto& classes = pattern_classes();
+  const auto& candidates = table.ids[name.size()];
+  for (std::size_t j = 0; j < candidates.size() && candidates[j] >= 0; ++j) {
+    const auto id = static_cast<std::size_t>(candidates[j]);
+    if (std::memcmp(classes[id].data(), name.data(), name.size()) == 0) return id < slots ? static_cast<int>(id) : -1;
+  }
+  // A length with more than three classes (none today) falls back to the full scan.
+  return candidates.back() >= 0 ? known_pattern_slow(name, slots) : -1;
 }
 
 }  // namespace
