@@ -220,6 +220,10 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
     if (m[i])
       D[i] = static_cast<std::uint8_t>(std::min<int>({D[i], D[i + 1] + 1, D[i + W - 1] + 1, D[i + W] + 1, D[i + W + 1] + 1}));
   fr.rho.assign(cells, 0.0f);
+  fr.row.resize(cells), fr.col.resize(cells);
+  for (std::size_t i = 0; i < cells; ++i)
+    fr.row[i] = static_cast<std::int32_t>(i / static_cast<std::size_t>(W)),
+    fr.col[i] = static_cast<std::int32_t>(i % static_cast<std::size_t>(W));
   fr.sector.assign(cells, 0);
   g.code.assign(cells, Code{});
   g.line_x.assign(cells, 0.0f);

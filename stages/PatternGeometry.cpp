@@ -111,7 +111,8 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
     const int root = parent[static_cast<std::size_t>(lab[i])];
     labels[static_cast<std::size_t>(i)] = root;
     Blob& b = blobs[static_cast<std::size_t>(root)];
-    const double u = f.u[static_cast<std::size_t>(i % W)], v = f.v[static_cast<std::size_t>(i / W)];
+    const double u = f.u[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
+    const double v = f.v[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
     const double rho = f.rho[static_cast<std::size_t>(i)];
     ++b.area;
     b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
@@ -140,7 +141,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
   int row = -1;
   for (const int i : pixels) {
     if (labels[static_cast<std::size_t>(i)] != first) continue;
-    const P p{i / W, i % W};
+    const P p{f.row[static_cast<std::size_t>(i)], f.col[static_cast<std::size_t>(i)]};
     if (p.x != row) {
       ends.push_back(p), ends.push_back(p), row = static_cast<int>(p.x);
     } else {

@@ -18,6 +18,9 @@ struct Frame {
   std::vector<std::uint8_t> dist;  // 8-neighbour distance of a die to "no die" (0 off the wafer)
   std::vector<float> rho;          // per padded cell: distance from the centre, radii
   std::vector<std::uint8_t> sector;  // per padded cell: sector16()
+  // Per padded cell: its padded row and column (i / W, i % W without a division per
+  // failing cell).
+  std::vector<std::int32_t> row, col;
 };
 
 // Running sums of one component.
