@@ -534,11 +534,16 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
   // on a dense map which cells fail, and which of those have a failing neighbour, lie
   // three layers in or have at most four failing neighbours, is as good as random, and
   // the mispredicted branches of a visit that tested them cost more than its work.
+  // Per 8-bit mask: the positions of its set bits, then their count (a table: without
+  // POPCNT, x86-64's baseline, __builtin_popcount is a library call).
   static constexpr auto kSetBits = [] {
-    std::array<std::array<std::uint8_t, 8>, 256> t{};
-    for (unsigned m = 0; m < 256; ++m)
-      for (unsigned b = 0, k = 0; b < 8; ++b)
+    std::array<std::array<std::uint8_t, 9>, 256> t{};
+    for (unsigned m = 0; m < 256; ++m) {
+      unsigned k = 0;
+      for (unsigned b = 0; b < 8; ++b)
         if (m >> b & 1) t[m][k++] = static_cast<std::uint8_t>(b);
+      t[m][8] = static_cast<std::uint8_t>(k);
+    }
     return t;
   }();
   s.fail_cells.resize(cells + 8);  // a group writes all eight slots
@@ -555,7 +560,7 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
       const auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
       const std::uint8_t* at = kSetBits[bits].data();
       for (int b = 0; b < 8; ++b) fail_cells[nf + b] = i0 + at[b];
-      nf += __builtin_popcount(bits);
+      nf += at[8];
     }
 #endif
     for (; c <= cols; ++c) {
