@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <span>
 #include <stdexcept>
 
 #if defined(__SSE2__)
@@ -546,7 +547,7 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
     }
     return t;
   }();
-  s.fail_cells.resize(cells + 8);  // a group writes all eight slots
+  if (s.fail_cells.size() < cells + 8) s.fail_cells.resize(cells + 8);  // a group writes all eight slots
   int* fail_cells = s.fail_cells.data();
   int nf = 0;
   for (int r = 1; r <= rows; ++r) {
@@ -569,8 +570,8 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
       nf += fc[i] != 0;
     }
   }
-  s.pixels.resize(cells);
-  s.lx.resize(cells), s.ly.resize(cells);
+  // Sized once for the largest map (never shrunk: no zeros written per map).
+  if (s.pixels.size() < cells) s.pixels.resize(cells), s.lx.resize(cells), s.ly.resize(cells);
   int* pixels = s.pixels.data();
   float* lx = s.lx.data();
   float* ly = s.ly.data();
@@ -605,10 +606,10 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
     lx[n_line] = line_x[i], ly[n_line] = line_y[i];
     n_line += inside & (nb8 <= 4);
   }
-  s.pixels.resize(static_cast<std::size_t>(n_pixels));
-  s.lx.resize(static_cast<std::size_t>(n_line)), s.ly.resize(static_cast<std::size_t>(n_line));
+  const std::span<const int> cleaned(pixels, static_cast<std::size_t>(n_pixels));
+  const std::span<const float> line_points_x(lx, static_cast<std::size_t>(n_line)), line_points_y(ly, static_cast<std::size_t>(n_line));
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
-  const int isolated = n_bfail - static_cast<int>(s.pixels.size());
+  const int isolated = n_bfail - n_pixels;
 
   double ring_sum = 0;
   for (int k = 0; k < kRings; ++k) {
@@ -686,8 +687,8 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
 
   // --- failing regions: the two largest 8-connected components of the cleaned fails ---
   const int big = std::max(3, static_cast<int>(0.01 * n_cells));
-  const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.regions);
-  for (const int i : s.pixels) s.clean[static_cast<std::size_t>(i)] = 0;
+  const Regions reg = find_regions(fr, s.clean, cleaned, big, s.regions);
+  for (const int i : cleaned) s.clean[static_cast<std::size_t>(i)] = 0;
   f[kBigComponents] = reg.big_count;
   f[kClusteredShare] = ratio(reg.big_area, n_bfail);
   if (reg.first.area > 0) {
@@ -711,9 +712,9 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
   // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
   // The two outermost die layers are left out: a ring's tangent would look like a line.
   // Skipped when most of the interior fails: no scratch can be seen there. ---
-  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.lines) : LineScore{};
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(line_points_x, line_points_y, fr.scale, s.lines) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
-  f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
+  f[kLineShare] = ratio(line.excess, static_cast<double>(n_line));
   f[kLineZ] = line.z;
 
   for (std::size_t i = 0; i < f.size(); ++i) out[i] = std::isfinite(f[i]) ? static_cast<float>(f[i]) : 0.0f;

@@ -70,7 +70,7 @@ int sector16(double u, double v) {
   return 2 * o + (upper ? 1 : 0);
 }
 
-Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std::span<const int> pixels, int big,
                      RegionBuffers& buffers) {
   Regions out;
   if (pixels.empty()) return out;
@@ -176,8 +176,7 @@ Shape shape_of(const Blob& b, double scale) {
   return s;
 }
 
-LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     LineBuffers& buffers) {
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers) {
   std::vector<int>& hist = buffers.hist;
   std::vector<int>& bins_of = buffers.bins;
   LineScore out;

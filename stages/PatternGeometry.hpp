@@ -5,6 +5,7 @@
 // dispatches to parallel_for_ and costs more than all the other features together,
 // and the pipeline's budget is a few microseconds a wafer (docs/patterns.md).
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace yf::pattern_detail {
@@ -59,7 +60,7 @@ struct RegionBuffers {
 
 // Components of the cells where mask != 0 (padded grid of the frame). `pixels` lists
 // those cells in scan order.
-Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std::span<const int> pixels, int big,
                      RegionBuffers& buffers);
 
 // Centroid distance, eccentricity, length (radii), width (dies) and alignment of the
@@ -79,6 +80,6 @@ struct LineScore {
 struct LineBuffers {
   std::vector<int> hist, bins, band;
 };
-LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies, LineBuffers& buffers);
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers);
 
 }  // namespace yf::pattern_detail
