@@ -52,10 +52,11 @@ std::vector<yf::WaferJob> make_jobs(bool with_defects) {
 void process(benchmark::State& state, bool with_defects) {
   const std::vector<yf::WaferJob> jobs = make_jobs(with_defects);
   const yf::StageOptions options;
+  yf::StageWorkspace workspace;  // kept from wafer to wafer, as the pipeline's workers do
   std::size_t i = 0, defects = 0;
   for (auto _ : state) {
     const yf::WaferJob& job = jobs[i++ % jobs.size()];
-    yf::WaferResult r = yf::process_wafer(job, options);
+    yf::WaferResult r = yf::process_wafer(job, options, workspace);
     if (!r.ok) state.SkipWithError(r.error.c_str());
     benchmark::DoNotOptimize(r);
     defects += job.defects.size();

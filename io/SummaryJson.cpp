@@ -23,8 +23,8 @@ nlohmann::ordered_json group_stats_json(const GroupStats& g) {
   j["inspection_yield"] = optional_number(g.inspection_yield());
   j["defects"] = g.defects;
   j["killer_defects"] = g.killer_defects;
-  j["sort_patterns"] = g.sort_patterns;              // pattern name -> wafers (classified wafers only)
-  j["inspection_patterns"] = g.inspection_patterns;
+  j["sort_patterns"] = g.sort_patterns.to_map();  // pattern name -> wafers (classified wafers only)
+  j["inspection_patterns"] = g.inspection_patterns.to_map();
   return j;
 }
 

@@ -1,7 +1,11 @@
 #include "stages/GroupAggregate.hpp"
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
+
+#include "stages/PatternClassifier.hpp"
 
 namespace yf {
 
@@ -9,7 +13,67 @@ namespace {
 
 constexpr long double kFxScale = 4294967296.0L;  // 2^32: fixed-point unit of a yield
 
+int known_pattern_slow(const std::string& name, std::size_t slots) {
+  const auto& classes = pattern_classes();
+  for (std::size_t i = 0; i < classes.size() && i < slots; ++i)
+    if (classes[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+// The class id of a pattern name, exact spelling (what process_wafer writes); -1 for
+// another name or a class beyond `slots`. The classes' names mostly differ in length:
+// a table by length gives the one or two candidates to compare (called for every wafer
+// and group: a loop over every name cost ~0.2 us a wafer).
+int known_pattern(const std::string& name, std::size_t slots) {
+  struct ByLength {
+    std::array<std::array<int, 3>, 32> ids;  // per name length: candidate class ids, -1 after the last
+    ByLength() {
+      for (auto& c : ids) c.fill(-1);
+      const auto& classes = pattern_classes();
+      for (std::size_t i = 0; i < classes.size(); ++i) {
+        if (classes[i].size() >= ids.size()) continue;
+        for (int& slot : ids[classes[i].size()])
+          if (slot < 0) {
+            slot = static_cast<int>(i);
+            break;
+          }
+      }
+    }
+  };
+  static const ByLength table;
+  if (name.size() >= table.ids.size()) return known_pattern_slow(name, slots);
+  const auto& classes = pattern_classes();
+  const auto& candidates = table.ids[name.size()];
+  for (std::size_t j = 0; j < candidates.size() && candidates[j] >= 0; ++j) {
+    const auto id = static_cast<std::size_t>(candidates[j]);
+    if (std::memcmp(classes[id].data(), name.data(), name.size()) == 0) return id < slots ? static_cast<int>(id) : -1;
+  }
+  // A length with more than three classes (none today) falls back to the full scan.
+  return candidates.back() >= 0 ? known_pattern_slow(name, slots) : -1;
+}
+
 }  // namespace
+
+void PatternCounts::add(const std::string& name, std::int64_t n) {
+  const int id = known_pattern(name, known_.size());
+  if (id >= 0)
+    known_[static_cast<std::size_t>(id)] += n;
+  else
+    other_[name] += n;
+}
+
+void PatternCounts::merge(const PatternCounts& o) {
+  for (std::size_t i = 0; i < known_.size(); ++i) known_[i] += o.known_[i];
+  for (const auto& [name, n] : o.other_) other_[name] += n;
+}
+
+std::map<std::string, std::int64_t> PatternCounts::to_map() const {
+  std::map<std::string, std::int64_t> m = other_;
+  const auto& classes = pattern_classes();
+  for (std::size_t i = 0; i < known_.size() && i < classes.size(); ++i)
+    if (known_[i] != 0) m[classes[i]] += known_[i];
+  return m;
+}
 
 void GroupStats::add(const WaferMetrics& m) {
   ++wafers;
@@ -19,8 +83,8 @@ void GroupStats::add(const WaferMetrics& m) {
   killed_dies += m.killed_dies;
   defects += m.defects;
   killer_defects += m.killer_defects;
-  if (!m.sort_pattern.empty()) ++sort_patterns[m.sort_pattern];
-  if (!m.inspection_pattern.empty()) ++inspection_patterns[m.inspection_pattern];
+  if (!m.sort_pattern.empty()) sort_patterns.add(m.sort_pattern);
+  if (!m.inspection_pattern.empty()) inspection_patterns.add(m.inspection_pattern);
   // Only wafers whose sort yield exists enter the mean/std; a non-finite yield
   // cannot come out of process_wafer, and llround of one would be meaningless.
   if (m.sort_yield && std::isfinite(*m.sort_yield)) {
@@ -44,8 +108,8 @@ void GroupStats::merge(const GroupStats& o) {
   sorted_wafers += o.sorted_wafers;
   yield_sum_fx += o.yield_sum_fx;
   yield_sq_sum_fx += o.yield_sq_sum_fx;
-  for (const auto& [name, n] : o.sort_patterns) sort_patterns[name] += n;
-  for (const auto& [name, n] : o.inspection_patterns) inspection_patterns[name] += n;
+  sort_patterns.merge(o.sort_patterns);
+  inspection_patterns.merge(o.inspection_patterns);
 }
 
 std::optional<double> GroupStats::sort_yield() const {

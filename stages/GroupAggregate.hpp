@@ -16,6 +16,26 @@ namespace yf {
 // -Wpedantic quiet in every target that includes this header. Same type.
 __extension__ using Int128 = __int128;
 
+// Wafers per failure pattern name. The classifier's classes (pattern_classes()) are
+// counted in place, any other name in a map: a run keeps one of these per group and
+// map kind (16,000 of them at 200,000 wafers in 8,000 lots, the analytics' groups
+// included), and a std::map node per name and group cost ~17 MB and a string-keyed
+// lookup per wafer and group (docs/performance.md, "after branch patterns4").
+class PatternCounts {
+ public:
+  void add(const std::string& name, std::int64_t n = 1);
+  void merge(const PatternCounts& other);
+  // Name -> wafers, the names with a count only, in name order (summary.json's object).
+  std::map<std::string, std::int64_t> to_map() const;
+  bool empty() const { return to_map().empty(); }
+  bool operator==(const PatternCounts& other) const { return to_map() == other.to_map(); }
+  bool operator==(const std::map<std::string, std::int64_t>& other) const { return to_map() == other; }
+
+ private:
+  std::array<std::int64_t, 9> known_{};  // by class id
+  std::map<std::string, std::int64_t> other_;
+};
+
 struct GroupStats {
   std::int64_t wafers = 0;
   std::int64_t product_dies = 0;
@@ -31,8 +51,8 @@ struct GroupStats {
   Int128 yield_sum_fx = 0;
   Int128 yield_sq_sum_fx = 0;  // sum of (yield_fx)^2
   // Wafers per failure pattern of the sort map and of the inspection kill map.
-  std::map<std::string, std::int64_t> sort_patterns;
-  std::map<std::string, std::int64_t> inspection_patterns;
+  PatternCounts sort_patterns;
+  PatternCounts inspection_patterns;
 
   void add(const WaferMetrics& m);
   void merge(const GroupStats& other);

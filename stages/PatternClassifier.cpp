@@ -25,6 +25,8 @@ int pattern_class_id(const std::string& name) {
   return -1;
 }
 
+PatternVerdict PatternClassifier::classify(const FailMap& map, PatternWorkspace&) const { return classify(map); }
+
 std::shared_ptr<const PatternClassifier> PatternClassifier::load(const std::string& path) {
   return PatternModel::load(path);
 }

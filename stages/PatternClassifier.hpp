@@ -25,6 +25,9 @@ class PatternClassifier {
   virtual ~PatternClassifier() = default;
   // Thread-safe: called concurrently from the stage nodes.
   virtual PatternVerdict classify(const FailMap& map) const = 0;
+  // The same with the caller's working memory (one thread at a time per workspace):
+  // what the pipeline calls, each worker with its own. By default, classify(map).
+  virtual PatternVerdict classify(const FailMap& map, PatternWorkspace& workspace) const;
 
   // Loads a model written by save_pattern_model(). Throws std::runtime_error naming the path.
   static std::shared_ptr<const PatternClassifier> load(const std::string& path);

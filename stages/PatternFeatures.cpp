@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <span>
 #include <stdexcept>
 
 #if defined(__SSE2__)
@@ -165,6 +166,7 @@ Spread spread(const std::array<int, N>& fails, const std::array<int, N>& dies) {
 // reuses it while the die mask stays the same (then only the fails are visited).
 struct Code {
   std::uint8_t ring, oct, region, layer, polar, rim;  // rim = 16 sector, or 255 off the rim
+  std::uint8_t rim_bin;                               // rim, or 16 (a bin nobody reads) off the rim
   bool outer;
 };
 struct DieGeometry {
@@ -172,6 +174,7 @@ struct DieGeometry {
   std::vector<std::uint8_t> mask;  // padded: 1 = a (pooled) die cell
   std::vector<std::uint16_t> count;  // padded: dies per cell (1 unpooled), the cache's key
   std::vector<Code> code;          // padded
+  std::vector<float> line_x, line_y;  // padded: the cell's position in dies (the line score's points)
   int dies = 0;                    // dies (every die of a pooled block)
   int cells = 0, interior = 0;     // die cells, and those three or more layers in
   std::array<int, kRings> ring{};
@@ -218,14 +221,22 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
     if (m[i])
       D[i] = static_cast<std::uint8_t>(std::min<int>({D[i], D[i + 1] + 1, D[i + W - 1] + 1, D[i + W] + 1, D[i + W + 1] + 1}));
   fr.rho.assign(cells, 0.0f);
+  fr.row.resize(cells), fr.col.resize(cells);
+  for (std::size_t i = 0; i < cells; ++i)
+    fr.row[i] = static_cast<std::int32_t>(i / static_cast<std::size_t>(W)),
+    fr.col[i] = static_cast<std::int32_t>(i % static_cast<std::size_t>(W));
   fr.sector.assign(cells, 0);
   g.code.assign(cells, Code{});
+  g.line_x.assign(cells, 0.0f);
+  g.line_y.assign(cells, 0.0f);
   for (int r = 1; r <= rows; ++r)
     for (int c = 1; c <= cols; ++c) {
       const auto i = static_cast<std::size_t>(r * W + c);
       if (!m[i]) continue;
       const double u = fr.u[static_cast<std::size_t>(c)], v = fr.v[static_cast<std::size_t>(r)], rho2 = u * u + v * v;
       fr.rho[i] = static_cast<float>(std::sqrt(rho2));
+      g.line_x[i] = static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale);
+      g.line_y[i] = static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale);
       fr.sector[i] = static_cast<std::uint8_t>(sector16(u, v));
       Code& k = g.code[i];
       k.ring = static_cast<std::uint8_t>(std::min(kRings - 1, static_cast<int>(rho2 * kRings)));
@@ -234,6 +245,7 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
       k.layer = static_cast<std::uint8_t>(std::min<int>(D[i], 3) - 1);
       k.polar = static_cast<std::uint8_t>(std::min(kPolarRings - 1, static_cast<int>(rho2 * kPolarRings)) * kSectors + k.oct);
       k.rim = k.layer <= 1 ? fr.sector[i] : 255;
+      k.rim_bin = k.rim != 255 ? k.rim : 16;
       k.outer = rho2 > 0.6;
       const int n = count[i];
       g.dies += n, ++g.cells, g.interior += D[i] >= 3;
@@ -330,7 +342,7 @@ void pool_2x2(const std::int8_t* in, int map_rows, int map_cols, int W, std::uin
 #endif
 }
 
-// Per-thread working memory: after the first maps nothing is allocated but the result.
+// The working memory of a PatternWorkspace: after the first maps nothing is allocated.
 struct Scratch {
   // A few die layouts: the pipeline alternates a wafer's sort map (tested dies) and
   // its kill map (product dies), and a file may hold several products.
@@ -343,12 +355,22 @@ struct Scratch {
   std::vector<std::uint8_t> clean;  // padded: a fail with at least one failing 8-neighbour
   std::vector<std::uint8_t> nb;     // padded x 3: failing 4-neighbours, failing 8-neighbours, 4-neighbour dies
   int rows = -1, cols = -1;         // the map size the padded buffers below are laid out for
-  std::vector<int> pixels, labels, parent, hist, bins;
-  std::vector<Blob> blobs;
+  std::vector<int> fail_cells, pixels;
+  RegionBuffers regions;
+  LineBuffers lines;
   std::vector<float> lx, ly;
 };
 
 }  // namespace
+
+struct PatternWorkspace::Impl {
+  Scratch s;
+};
+
+PatternWorkspace::PatternWorkspace() : impl_(std::make_unique<Impl>()) {}
+PatternWorkspace::~PatternWorkspace() = default;
+PatternWorkspace::PatternWorkspace(PatternWorkspace&&) noexcept = default;
+PatternWorkspace& PatternWorkspace::operator=(PatternWorkspace&&) noexcept = default;
 
 const std::vector<std::string>& pattern_feature_names() {
   static const std::vector<std::string> names = make_names();
@@ -356,12 +378,19 @@ const std::vector<std::string>& pattern_feature_names() {
 }
 
 std::vector<float> pattern_features(const FailMap& map) {
+  thread_local PatternWorkspace workspace;
+  std::vector<float> out(kFeatureCount);
+  pattern_features(map, workspace, out.data());
+  return out;
+}
+
+void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* out) {
   if (map.rows < 0 || map.cols < 0 ||
       map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
     throw std::invalid_argument("pattern_features: map of " + std::to_string(map.rows) + " x " +
                                 std::to_string(map.cols) + " has " + std::to_string(map.cells.size()) + " cells");
   std::array<double, kFeatureCount> f{};
-  std::vector<float> out(kFeatureCount, 0.0f);
+  std::fill(out, out + kFeatureCount, 0.0f);
   // The block size: the smallest one that brings the map to kPoolAbove cells or fewer.
   int block = 1;
   while (block < 255 && static_cast<std::size_t>((map.rows + block - 1) / block) * static_cast<std::size_t>((map.cols + block - 1) / block) >
@@ -369,7 +398,7 @@ std::vector<float> pattern_features(const FailMap& map) {
     ++block;
   const int rows = (map.rows + block - 1) / block, cols = (map.cols + block - 1) / block, W = cols + 2;
   const std::size_t cells = static_cast<std::size_t>(cols + 2) * static_cast<std::size_t>(rows + 2);
-  thread_local Scratch s;
+  Scratch& s = workspace.impl().s;
   // The buffers keep their zeros between maps of one size: the padding is never
   // written, the interior is overwritten below, and `clean`, `labels` and `hist` are
   // put back to zero where they were set (a sparse map then costs little more than
@@ -439,7 +468,7 @@ std::vector<float> pattern_features(const FailMap& map) {
     }
     n_dies = n.dies, n_fail = n.fails, n_cells = n.cells, n_bfail = n.failing;
   }
-  if (n_cells == 0) return out;
+  if (n_cells == 0) return;
   DieGeometry* hit = nullptr;
   for (DieGeometry& e : s.geo)
     if (e.frame.rows == rows && e.frame.cols == cols && e.count == s.dies) hit = &e;
@@ -459,12 +488,10 @@ std::vector<float> pattern_features(const FailMap& map) {
   std::array<int, kSectors> sec_f{}, osec_f{};
   std::array<int, 3> region_f{}, layer_f{};
   std::array<int, kPolar> polar_f{};
-  std::array<int, 16> rim_f{};
+  std::array<int, 17> rim_f{};  // [16]: the cells off the rim, never read
   double rho_sum = 0, rho_sum2 = 0;
   int joins_ff2 = 0, joins_fp = 0;  // fail-fail 4-neighbour pairs counted from both ends
   int interior_clean = 0;
-  s.pixels.clear();
-  s.lx.clear(), s.ly.clear();
   // Failing 4- and 8-neighbours and 4-neighbour dies of every cell, sixteen cells at a
   // time (SSE2; read only at failing cells below).
   s.nb.resize(3 * cells);
@@ -502,50 +529,87 @@ std::vector<float> pattern_features(const FailMap& map) {
       nbd4[i] = static_cast<std::uint8_t>((st[i - 1] != 0) + (st[i + 1] != 0) + (st[i - W] != 0) + (st[i + W] != 0));
     }
   }
-  auto visit = [&](int r, int c) {
-    const int i = r * W + c;
-    const int n = fc[i];  // fails in the cell (0/1 unpooled), > 0
-    const Code& k = g.code[static_cast<std::size_t>(i)];
-    ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
-    if (k.outer) osec_f[k.oct] += n;
-    if (k.rim != 255) rim_f[k.rim] += n;
-    const double rho = fr.rho[static_cast<std::size_t>(i)];
-    rho_sum += n * rho, rho_sum2 += n * rho * rho;
-    if (st[i] != 2) return;  // the shape is that of the failing cells
-    const int f4 = nbf4[i], nb8 = nbf8[i];
-    joins_ff2 += f4, joins_fp += nbd4[i] - f4;
-    if (nb8 == 0) return;
-    s.clean[static_cast<std::size_t>(i)] = 1;
-    s.pixels.push_back(i);
-    if (D[i] < 3) return;  // the line score leaves the two outermost layers out (see below)
-    ++interior_clean;
-    if (nb8 <= 4) {  // and the inside of blobs, where a scratch cannot be told apart
-      s.lx.push_back(static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale));
-      s.ly.push_back(static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale));
+  // The cells with a fail, in scan order (the sums below depend on the order), listed
+  // eight at a time from a bit mask of those with a fail and a table of its set bits'
+  // positions, then visited one after the other. Neither step branches on the map:
+  // on a dense map which cells fail, and which of those have a failing neighbour, lie
+  // three layers in or have at most four failing neighbours, is as good as random, and
+  // the mispredicted branches of a visit that tested them cost more than its work.
+  // Per 8-bit mask: the positions of its set bits, then their count (a table: without
+  // POPCNT, x86-64's baseline, __builtin_popcount is a library call).
+  static constexpr auto kSetBits = [] {
+    std::array<std::array<std::uint8_t, 9>, 256> t{};
+    for (unsigned m = 0; m < 256; ++m) {
+      unsigned k = 0;
+      for (unsigned b = 0; b < 8; ++b)
+        if (m >> b & 1) t[m][k++] = static_cast<std::uint8_t>(b);
+      t[m][8] = static_cast<std::uint8_t>(k);
     }
-  };
-  // The cells with a fail, in scan order (the sums above depend on the order). Eight
-  // cells at a time: a bit mask of those with a fail, then its set bits, so that the
-  // cells without one cost neither a visit nor a mispredicted branch.
+    return t;
+  }();
+  if (s.fail_cells.size() < cells + 8) s.fail_cells.resize(cells + 8);  // a group writes all eight slots
+  int* fail_cells = s.fail_cells.data();
+  int nf = 0;
   for (int r = 1; r <= rows; ++r) {
     int c = 1;
 #if defined(__SSE2__)
     const __m128i zero = _mm_setzero_si128();
     for (; c + 8 <= cols + 1; c += 8) {
-      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fc + r * W + c));
+      const int i0 = r * W + c;
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(fc + i0));
       const __m128i none = _mm_cmpeq_epi16(n, zero);
-      auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
-      while (bits) {
-        visit(r, c + __builtin_ctz(bits));
-        bits &= bits - 1;
-      }
+      const auto bits = static_cast<unsigned>(~_mm_movemask_epi8(_mm_packs_epi16(none, zero)) & 0xFF);
+      const std::uint8_t* at = kSetBits[bits].data();
+      for (int b = 0; b < 8; ++b) fail_cells[nf + b] = i0 + at[b];
+      nf += at[8];
     }
 #endif
-    for (; c <= cols; ++c)
-      if (fc[r * W + c] != 0) visit(r, c);
+    for (; c <= cols; ++c) {
+      const int i = r * W + c;
+      fail_cells[nf] = i;
+      nf += fc[i] != 0;
+    }
   }
+  // Sized once for the largest map (never shrunk: no zeros written per map).
+  if (s.pixels.size() < cells) s.pixels.resize(cells), s.lx.resize(cells), s.ly.resize(cells);
+  int* pixels = s.pixels.data();
+  float* lx = s.lx.data();
+  float* ly = s.ly.data();
+  std::uint8_t* clean = s.clean.data();
+  const Code* code = g.code.data();
+  const float* rho_of = fr.rho.data();
+  const float* line_x = g.line_x.data();
+  const float* line_y = g.line_y.data();
+  int n_pixels = 0, n_line = 0;
+  for (int t = 0; t < nf; ++t) {
+    const int i = fail_cells[t];
+    const int n = fc[i];  // fails in the cell (0/1 unpooled), > 0
+    const Code k = code[i];
+    ring_f[k.ring] += n, sec_f[k.oct] += n, region_f[k.region] += n, layer_f[k.layer] += n, polar_f[k.polar] += n;
+    osec_f[k.oct] += n & -static_cast<int>(k.outer);
+    rim_f[k.rim_bin] += n;
+    const double rho = rho_of[i];
+    rho_sum += n * rho, rho_sum2 += n * rho * rho;
+    // The shape is that of the failing cells; the cleaned mask those with a failing
+    // 8-neighbour; the line score's points those three or more layers in (a ring's
+    // tangent would look like a line) with at most four (the inside of a blob, where a
+    // scratch cannot be told apart).
+    const int failing = st[i] == 2;
+    const int f4 = nbf4[i], nb8 = nbf8[i];
+    joins_ff2 += f4 & -failing, joins_fp += (nbd4[i] - f4) & -failing;
+    const int is_clean = failing & (nb8 != 0);
+    clean[i] = static_cast<std::uint8_t>(is_clean);
+    pixels[n_pixels] = i;
+    n_pixels += is_clean;
+    const int inside = is_clean & (D[i] >= 3);
+    interior_clean += inside;
+    lx[n_line] = line_x[i], ly[n_line] = line_y[i];
+    n_line += inside & (nb8 <= 4);
+  }
+  const std::span<const int> cleaned(pixels, static_cast<std::size_t>(n_pixels));
+  const std::span<const float> line_points_x(lx, static_cast<std::size_t>(n_line)), line_points_y(ly, static_cast<std::size_t>(n_line));
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
-  const int isolated = n_bfail - static_cast<int>(s.pixels.size());
+  const int isolated = n_bfail - n_pixels;
 
   double ring_sum = 0;
   for (int k = 0; k < kRings; ++k) {
@@ -623,8 +687,8 @@ std::vector<float> pattern_features(const FailMap& map) {
 
   // --- failing regions: the two largest 8-connected components of the cleaned fails ---
   const int big = std::max(3, static_cast<int>(0.01 * n_cells));
-  const Regions reg = find_regions(fr, s.clean, s.pixels, big, s.labels, s.parent, s.blobs);
-  for (const int i : s.pixels) s.clean[static_cast<std::size_t>(i)] = 0;
+  const Regions reg = find_regions(fr, s.clean, cleaned, big, s.regions);
+  for (const int i : cleaned) s.clean[static_cast<std::size_t>(i)] = 0;
   f[kBigComponents] = reg.big_count;
   f[kClusteredShare] = ratio(reg.big_area, n_bfail);
   if (reg.first.area > 0) {
@@ -648,13 +712,12 @@ std::vector<float> pattern_features(const FailMap& map) {
   // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
   // The two outermost die layers are left out: a ring's tangent would look like a line.
   // Skipped when most of the interior fails: no scratch can be seen there. ---
-  const LineScore line = 2 * interior_clean <= g.interior ? line_score(s.lx, s.ly, fr.scale, s.hist, s.bins) : LineScore{};
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(line_points_x, line_points_y, fr.scale, s.lines) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
-  f[kLineShare] = ratio(line.excess, static_cast<double>(s.lx.size()));
+  f[kLineShare] = ratio(line.excess, static_cast<double>(n_line));
   f[kLineZ] = line.z;
 
   for (std::size_t i = 0; i < f.size(); ++i) out[i] = std::isfinite(f[i]) ? static_cast<float>(f[i]) : 0.0f;
-  return out;
 }
 
 }  // namespace yf

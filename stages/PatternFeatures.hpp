@@ -3,6 +3,7 @@
 // angular fail-density profiles, density by region, geometry of the main failing
 // regions, line evidence for scratches, spatial randomness). docs/patterns.md.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,31 @@ FailMap fail_map_from_masks(int rows, int cols, const std::vector<std::uint8_t>&
 // A sort bin map: bin -1 (or below) -> none, a pass bin of `tables` -> pass, else fail.
 FailMap fail_map_from_bins(const BinMap& binmap, const DatasetTables& tables);
 
+// The working memory of pattern_features(): its buffers and the die layouts it last
+// saw (everything that depends only on where the dies are), reused from map to map so
+// that after the first maps nothing is allocated. Used by one thread at a time: the
+// pipeline keeps one per worker thread (StageWorkspace); a call without one uses a
+// workspace of the calling thread's own.
+class PatternWorkspace {
+ public:
+  PatternWorkspace();
+  ~PatternWorkspace();
+  PatternWorkspace(PatternWorkspace&&) noexcept;
+  PatternWorkspace& operator=(PatternWorkspace&&) noexcept;
+
+  struct Impl;  // in PatternFeatures.cpp
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // The fixed-length feature vector of a map (length pattern_feature_names().size()).
 // Never NaN: a map without dies gives all zeros, one without fails zeros for every
 // fail-based feature. Throws std::invalid_argument when cells.size() != rows * cols.
 std::vector<float> pattern_features(const FailMap& map);
+// The same into out[0 .. pattern_feature_names().size()), with the caller's workspace.
+void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* out);
 const std::vector<std::string>& pattern_feature_names();
 
 }  // namespace yf

@@ -25,18 +25,16 @@ void unite(std::vector<int>& parent, int a, int b) {
   if (a != b) parent[static_cast<std::size_t>(std::max(a, b))] = std::min(a, b);
 }
 
-struct P {
-  long x, y;
-};
+using P = GridPoint;
 long cross(const P& o, const P& a, const P& b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
 
 // Area of the convex hull of a set of unit squares given by their centres, grown by
 // half a die (hull area + perimeter / 2 + 1, exact for convex sets of squares' centres
 // up to the corners), so that a straight line or a filled disc has solidity ~1.
-// `pts` are sorted by (x, y): Andrew's monotone chain.
-double hull_area(const std::vector<P>& pts) {
+// `pts` are sorted by (x, y): Andrew's monotone chain, in `h` (the caller's buffer).
+double hull_area(const std::vector<P>& pts, std::vector<P>& h) {
   if (pts.empty()) return 0;
-  std::vector<P> h(2 * pts.size());
+  h.resize(2 * pts.size());
   std::size_t k = 0;
   for (const P& p : pts) {
     while (k >= 2 && cross(h[k - 2], h[k - 1], p) <= 0) --k;
@@ -72,10 +70,13 @@ int sector16(double u, double v) {
   return 2 * o + (upper ? 1 : 0);
 }
 
-Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
-                     std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs) {
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std::span<const int> pixels, int big,
+                     RegionBuffers& buffers) {
   Regions out;
   if (pixels.empty()) return out;
+  std::vector<int>& labels = buffers.labels;
+  std::vector<int>& parent = buffers.parent;
+  std::vector<Blob>& blobs = buffers.blobs;
   const int W = f.W;
   if (labels.size() != mask.size()) labels.assign(mask.size(), 0);
   parent.assign(1, 0);
@@ -110,7 +111,8 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
     const int root = parent[static_cast<std::size_t>(lab[i])];
     labels[static_cast<std::size_t>(i)] = root;
     Blob& b = blobs[static_cast<std::size_t>(root)];
-    const double u = f.u[static_cast<std::size_t>(i % W)], v = f.v[static_cast<std::size_t>(i / W)];
+    const double u = f.u[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
+    const double v = f.v[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
     const double rho = f.rho[static_cast<std::size_t>(i)];
     ++b.area;
     b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
@@ -134,11 +136,12 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
   if (second > 0) out.second = blobs[static_cast<std::size_t>(second)];
   // The hull of a set of grid cells is that of each row's leftmost and rightmost cell;
   // `pixels` is in scan order, so these come sorted by (row, column).
-  std::vector<P> ends;
+  std::vector<P>& ends = buffers.ends;
+  ends.clear();
   int row = -1;
   for (const int i : pixels) {
     if (labels[static_cast<std::size_t>(i)] != first) continue;
-    const P p{i / W, i % W};
+    const P p{f.row[static_cast<std::size_t>(i)], f.col[static_cast<std::size_t>(i)]};
     if (p.x != row) {
       ends.push_back(p), ends.push_back(p), row = static_cast<int>(p.x);
     } else {
@@ -148,7 +151,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, cons
   for (const int i : pixels) labels[static_cast<std::size_t>(i)] = 0;  // all zero again for the next map
   ends.erase(std::unique(ends.begin(), ends.end(), [](const P& a, const P& b) { return a.x == b.x && a.y == b.y; }),
              ends.end());
-  if (out.first.area > 0) out.solidity = std::min(1.0, out.first.area / hull_area(ends));
+  if (out.first.area > 0) out.solidity = std::min(1.0, out.first.area / hull_area(ends, buffers.hull));
   return out;
 }
 
@@ -173,8 +176,9 @@ Shape shape_of(const Blob& b, double scale) {
   return s;
 }
 
-LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     std::vector<int>& hist, std::vector<int>& bins_of) {
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers) {
+  std::vector<int>& hist = buffers.hist;
+  std::vector<int>& bins_of = buffers.bins;
   LineScore out;
   if (x.empty()) return out;
   static const auto trig = [] {
@@ -219,7 +223,7 @@ LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, d
   // Band j (bins j and j + 1; 0 unless 0 <= j <= bins - 2) of the angle at hand, for j
   // from lo - 4 to hi + 3, at band[j - lo + 4]: zeros around the bands that can hold a
   // point, so that a side band three away needs no bounds check.
-  thread_local std::vector<int> band_buf;
+  std::vector<int>& band_buf = buffers.band;
   if (band_buf.size() < static_cast<std::size_t>(bins) + 8) band_buf.resize(static_cast<std::size_t>(bins) + 8);
   for (std::size_t k = 0; k < kAngles; ++k) {
     const int* h = &hist[k * static_cast<std::size_t>(bins)];

@@ -5,6 +5,7 @@
 // dispatches to parallel_for_ and costs more than all the other features together,
 // and the pipeline's budget is a few microseconds a wafer (docs/patterns.md).
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace yf::pattern_detail {
@@ -18,6 +19,9 @@ struct Frame {
   std::vector<std::uint8_t> dist;  // 8-neighbour distance of a die to "no die" (0 off the wafer)
   std::vector<float> rho;          // per padded cell: distance from the centre, radii
   std::vector<std::uint8_t> sector;  // per padded cell: sector16()
+  // Per padded cell: its padded row and column (i / W, i % W without a division per
+  // failing cell).
+  std::vector<std::int32_t> row, col;
 };
 
 // Running sums of one component.
@@ -40,11 +44,24 @@ struct Regions {
   int big_area = 0;         // their dies
 };
 
+// A cell as (padded row, padded column), for the convex hull.
+struct GridPoint {
+  long x, y;
+};
+
+// find_regions' working buffers, the caller's (kept from map to map: no allocation
+// once they have grown).
+struct RegionBuffers {
+  std::vector<int> labels;  // padded grid size: all zero between calls
+  std::vector<int> parent;
+  std::vector<Blob> blobs;
+  std::vector<GridPoint> ends, hull;  // the largest region's row ends, and their hull
+};
+
 // Components of the cells where mask != 0 (padded grid of the frame). `pixels` lists
-// those cells in scan order. Reuses the caller's buffers; `labels` (padded grid size)
-// must be all zero on entry and is left all zero.
-Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, const std::vector<int>& pixels, int big,
-                     std::vector<int>& labels, std::vector<int>& parent, std::vector<Blob>& blobs);
+// those cells in scan order.
+Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std::span<const int> pixels, int big,
+                     RegionBuffers& buffers);
 
 // Centroid distance, eccentricity, length (radii), width (dies) and alignment of the
 // major axis with the radius through the centroid (1 radial, 0 tangential).
@@ -59,8 +76,10 @@ int sector16(double u, double v);
 struct LineScore {
   double excess = 0, z = 0;
 };
-// `hist` and `bins` are the caller's working buffers; `hist` is left all zero.
-LineScore line_score(const std::vector<float>& x, const std::vector<float>& y, double radius_dies,
-                     std::vector<int>& hist, std::vector<int>& bins);
+// line_score's working buffers, the caller's: `hist` is all zero between calls.
+struct LineBuffers {
+  std::vector<int> hist, bins, band;
+};
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers);
 
 }  // namespace yf::pattern_detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -159,13 +160,17 @@ PatternVerdict verdict_of(const int* counts, std::size_t classes) {
 }  // namespace
 
 PatternVerdict PatternModel::classify_features(const std::vector<float>& features) const {
+  check_length(features);
+  return vote(features.data());
+}
+
+PatternVerdict PatternModel::vote(const float* features) const {
   std::array<int, 16> counts{};  // per class: no allocation on the pipeline's path
   if (impl_->flat && pattern_classes().size() <= counts.size()) {
-    check_length(features);
-    impl_->flat_votes(features.data(), counts.data());
+    impl_->flat_votes(features, counts.data());
     return verdict_of(counts.data(), pattern_classes().size());
   }
-  const std::vector<double> v = votes(features);
+  const std::vector<double> v = votes(std::vector<float>(features, features + pattern_feature_names().size()));
   PatternVerdict verdict;
   for (std::size_t c = 0; c < v.size(); ++c)
     if (v[c] > v[static_cast<std::size_t>(verdict.class_id)]) verdict.class_id = static_cast<int>(c);
@@ -174,16 +179,27 @@ PatternVerdict PatternModel::classify_features(const std::vector<float>& feature
 }
 
 PatternVerdict PatternModel::classify(const FailMap& map) const {
+  thread_local PatternWorkspace workspace;
+  return classify(map, workspace);
+}
+
+PatternVerdict PatternModel::classify(const FailMap& map, PatternWorkspace& workspace) const {
   // A map without a fail has every feature 0 (pattern_features' contract): its verdict
   // is the model's own constant, worked out once. Most inspection kill maps are such.
-  if (std::find(map.cells.begin(), map.cells.end(), DieState::fail) == map.cells.end()) {
+  // (memchr: the cells are bytes, DieState::fail is 1.)
+  static_assert(sizeof(DieState) == 1);
+  if (map.cells.empty() || std::memchr(map.cells.data(), static_cast<int>(DieState::fail), map.cells.size()) == nullptr) {
     if (map.rows < 0 || map.cols < 0 ||
         map.cells.size() != static_cast<std::size_t>(map.rows) * static_cast<std::size_t>(map.cols))
       return classify_features(pattern_features(map));  // which throws the size error
     return no_fail_verdict_;
   }
   if (impl_->flat) impl_->flat->prefetch_roots();  // they arrive while the features are worked out
-  return classify_features(pattern_features(map));
+  std::array<float, 256> features;
+  const std::size_t n = pattern_feature_names().size();
+  if (n > features.size()) return classify_features(pattern_features(map));
+  pattern_features(map, workspace, features.data());
+  return vote(features.data());
 }
 
 void PatternModel::save(const std::string& path, const PatternModelInfo& info) const {

@@ -27,7 +27,8 @@ class PatternModel final : public PatternClassifier {
   // Thread-safe: nothing is modified after construction. The vote walks a flat copy
   // of the trees; the fallback, RTrees::getVotes, is const and keeps its working data
   // in locals (OpenCV 4.6 rtrees.cpp getVotes, tree.cpp predictTrees).
-  PatternVerdict classify(const FailMap& map) const override;
+  PatternVerdict classify(const FailMap& map) const override;  // with a workspace of the thread's own
+  PatternVerdict classify(const FailMap& map, PatternWorkspace& workspace) const override;
   // The same from a feature vector (pattern_features() of a map); throws
   // std::invalid_argument when its length is not the model's.
   PatternVerdict classify_features(const std::vector<float>& features) const;
@@ -51,6 +52,8 @@ class PatternModel final : public PatternClassifier {
   const Impl& impl() const { return *impl_; }
 
  private:
+  PatternVerdict vote(const float* features) const;  // features of the model's length
+
   std::shared_ptr<const Impl> impl_;
   PatternVerdict no_fail_verdict_;  // the verdict of a map without a fail (all features 0)
 };

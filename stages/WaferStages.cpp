@@ -19,13 +19,12 @@ constexpr std::int64_t kMaxDies = std::int64_t{1} << 26;
 
 // Shortest round-trip text of a double ("0.1", "-3", "nan", "inf"): the message
 // shows the value as the file holds it.
-// The grid of a product, kept per thread for the last product seen: a run processes
-// wafer after wafer of one product, and building the product-die mask costs more than
-// the rest of a bin-map wafer's stages. Valid until this thread's next call.
-const DieGrid& die_grid_of(const ProductGeometry& g) {
-  thread_local std::optional<DieGrid> last;
-  if (!last || !(last->geometry() == g)) last.emplace(g);
-  return *last;
+// The grid of a product, kept in the workspace for the last product seen: a run
+// processes wafer after wafer of one product, and building the product-die mask costs
+// more than the rest of a bin-map wafer's stages. Valid until the workspace's next use.
+const DieGrid& die_grid_of(const ProductGeometry& g, StageWorkspace& workspace) {
+  if (!workspace.grid || !(workspace.grid->geometry() == g)) workspace.grid = std::make_unique<DieGrid>(g);
+  return *workspace.grid;
 }
 
 std::string num(double v) {
@@ -94,6 +93,11 @@ WaferResult failed(WaferResult r, std::string error) {
 
 }  // namespace
 
+StageWorkspace::StageWorkspace() = default;
+StageWorkspace::~StageWorkspace() = default;
+StageWorkspace::StageWorkspace(StageWorkspace&&) noexcept = default;
+StageWorkspace& StageWorkspace::operator=(StageWorkspace&&) noexcept = default;
+
 WaferResult process_wafer(const WaferJob& job, const StageOptions& options) {
   StageWorkspace workspace;
   return process_wafer(job, options, workspace);
@@ -143,7 +147,7 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options, Stag
     defects = &joined;
   }
 
-  const DieGrid& grid = die_grid_of(g);
+  const DieGrid& grid = die_grid_of(g, workspace);
   const auto die_of_defect = map_defects_to_dies(grid, *defects);
   const KillResult kill = decide_kills(grid, *defects, die_of_defect, tables, options.kill);
 
@@ -220,17 +224,18 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options, Stag
     const auto& names = pattern_classes();
     // A map without a fail has the verdict of the empty map (every feature 0): no map to
     // build then (most inspection kill maps; PatternModel keeps that verdict at hand).
+    const PatternClassifier& classifier = *options.patterns;
     if (job.binmap && m.tested_dies > 0) {
-      const PatternVerdict v = m.good_dies == m.tested_dies
-                                   ? options.patterns->classify(FailMap{})
-                                   : options.patterns->classify(sort_fail_map(out.die_verdicts, out.rows, out.cols));
+      if (m.good_dies != m.tested_dies) sort_fail_map(out.die_verdicts, out.rows, out.cols, workspace.fail_map);
+      const PatternVerdict v = m.good_dies == m.tested_dies ? classifier.classify(FailMap{}, workspace.patterns)
+                                                            : classifier.classify(workspace.fail_map, workspace.patterns);
       m.sort_pattern = names.at(static_cast<std::size_t>(v.class_id));
       m.sort_pattern_confidence = v.confidence;
     }
     if (m.product_dies > 0) {
-      const PatternVerdict v = m.killed_dies == 0
-                                   ? options.patterns->classify(FailMap{})
-                                   : options.patterns->classify(kill_fail_map(out.die_verdicts, out.rows, out.cols));
+      if (m.killed_dies != 0) kill_fail_map(out.die_verdicts, out.rows, out.cols, workspace.fail_map);
+      const PatternVerdict v = m.killed_dies == 0 ? classifier.classify(FailMap{}, workspace.patterns)
+                                                  : classifier.classify(workspace.fail_map, workspace.patterns);
       m.inspection_pattern = names.at(static_cast<std::size_t>(v.class_id));
       m.inspection_pattern_confidence = v.confidence;
     }
@@ -239,29 +244,41 @@ WaferResult process_wafer(const WaferJob& job, const StageOptions& options, Stag
 }
 
 namespace {
+
 template <typename Rule>
-FailMap fail_map(const std::vector<std::uint8_t>& verdicts, int rows, int cols, Rule rule) {
-  FailMap map;
+void fail_map_into(const std::vector<std::uint8_t>& verdicts, int rows, int cols, FailMap& map, Rule rule) {
   map.rows = rows;
   map.cols = cols;
   map.cells.resize(verdicts.size());
-  for (std::size_t i = 0; i < verdicts.size(); ++i) map.cells[i] = rule(verdicts[i]);
-  return map;
+  for (std::size_t i = 0; i < verdicts.size(); ++i) map.cells[i] = rule(verdicts[i]);  // (vectorised by GCC)
 }
+
 }  // namespace
 
-FailMap sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
-  return fail_map(die_verdicts, rows, cols, [](std::uint8_t v) {
+void sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map) {
+  fail_map_into(die_verdicts, rows, cols, map, [](std::uint8_t v) {
     if (!(v & kDieTested)) return DieState::none;
     return (v & kDieSortPass) ? DieState::pass : DieState::fail;
   });
 }
 
-FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
-  return fail_map(die_verdicts, rows, cols, [](std::uint8_t v) {
+void kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols, FailMap& map) {
+  fail_map_into(die_verdicts, rows, cols, map, [](std::uint8_t v) {
     if (!(v & kDieProduct)) return DieState::none;
     return (v & kDieKilled) ? DieState::fail : DieState::pass;
   });
+}
+
+FailMap sort_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
+  FailMap map;
+  sort_fail_map(die_verdicts, rows, cols, map);
+  return map;
+}
+
+FailMap kill_fail_map(const std::vector<std::uint8_t>& die_verdicts, int rows, int cols) {
+  FailMap map;
+  kill_fail_map(die_verdicts, rows, cols, map);
+  return map;
 }
 
 }  // namespace yf

@@ -420,8 +420,8 @@ Analytics AnalyticsAccumulator::finish(const FullChartFn& on_full_chart) const {
     f.yield_by_product = yield_rows(fab.by_product);
     // Every wafer of the fab is in exactly one of its products.
     for (const auto& [product, g] : fab.by_product) {
-      for (const auto& [pattern, n] : g.sort_patterns) f.sort_patterns[pattern] += n;
-      for (const auto& [pattern, n] : g.inspection_patterns) f.inspection_patterns[pattern] += n;
+      for (const auto& [pattern, n] : g.sort_patterns.to_map()) f.sort_patterns[pattern] += n;
+      for (const auto& [pattern, n] : g.inspection_patterns.to_map()) f.inspection_patterns[pattern] += n;
     }
 
     const std::uint32_t fab_id = s.name_index.at(fab_name);

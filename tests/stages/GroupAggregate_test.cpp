@@ -254,3 +254,33 @@ TEST_CASE("GroupStats: pattern counts add up and merge", "[GroupAggregate]") {
   first.merge(second);
   require_equal(first, whole);
 }
+
+TEST_CASE("PatternCounts: the classifier's names and any other name, counted and merged", "[GroupAggregate]") {
+  yf::PatternCounts a, b;
+  CHECK(a.empty());
+  a.add("Edge-Ring");
+  a.add("Near-full");  // the same length as Edge-Ring
+  a.add("Edge-Ring");
+  a.add("Random");     // the same length as Center
+  a.add("edge-ring");  // not the classifier's spelling: a name of its own
+  a.add("A-name-longer-than-thirty-two-characters");
+  b.add("Near-full", 3);
+  b.add("edge-ring");
+  b.add("Center");
+  CHECK(!a.empty());
+  CHECK(a == std::map<std::string, std::int64_t>{
+                 {"A-name-longer-than-thirty-two-characters", 1}, {"Edge-Ring", 2}, {"Near-full", 1}, {"Random", 1},
+                 {"edge-ring", 1}});
+  a.merge(b);
+  CHECK(a.to_map() == std::map<std::string, std::int64_t>{{"A-name-longer-than-thirty-two-characters", 1},
+                                                          {"Center", 1},
+                                                          {"Edge-Ring", 2},
+                                                          {"Near-full", 4},
+                                                          {"Random", 1},
+                                                          {"edge-ring", 2}});
+  yf::PatternCounts c;
+  c.merge(a);
+  CHECK(c == a);
+  c.add("none");
+  CHECK(!(c == a));
+}

@@ -316,6 +316,35 @@ TEST_CASE("a thread's cached die layout never leaks into another layout's featur
   CHECK(pattern_features(a) == fa);
 }
 
+TEST_CASE("a caller's workspace gives the features of a fresh one, whatever maps it saw before", "[PatternFeatures]") {
+  // Layouts that alternate (a sort map and a kill map), other grids, a pooled map (> 3000
+  // cells), an empty map: every map's features through two long-lived workspaces, used
+  // in turn, equal those of a workspace that sees that map alone.
+  const FailMap ring = round_map(40, [](double u, double v) { return std::hypot(u, v) > 0.8; });
+  FailMap cut = ring;
+  for (int c = 0; c < 40; ++c) cut.cells[static_cast<std::size_t>(20 * 40 + c)] = DieState::none;
+  const std::vector<FailMap> maps = {ring,
+                                     cut,
+                                     round_map(70, yf::test::scattered(0.3, 5)),
+                                     round_map(33, [](double u, double) { return std::fabs(u) < 0.05; }),
+                                     FailMap{},
+                                     round_map(70, [](double u, double v) { return u * u + v * v < 0.2; }),
+                                     cut,
+                                     ring};
+  const std::size_t n = yf::pattern_feature_names().size();
+  yf::PatternWorkspace first, second;
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < maps.size(); ++i) {
+      yf::PatternWorkspace fresh;
+      std::vector<float> want(n, -1.0f), got(n, -1.0f);
+      yf::pattern_features(maps[i], fresh, want.data());
+      yf::pattern_features(maps[i], (i + pass) % 2 ? first : second, got.data());
+      INFO("map " << i << ", pass " << pass);
+      CHECK(got == want);
+      CHECK(pattern_features(maps[i]) == want);
+    }
+}
+
 TEST_CASE("fail maps from per-die masks and from bin maps", "[PatternFeatures]") {
   SECTION("masks") {
     const FailMap m = yf::fail_map_from_masks(2, 2, {1, 1, 0, 1}, {0, 1, 1, 0});

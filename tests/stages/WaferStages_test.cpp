@@ -255,3 +255,40 @@ TEST_CASE("process_wafer: classifies the sort and the kill map when given a clas
   CHECK(r.metrics.sort_pattern.empty());
   CHECK(r.metrics.inspection_pattern == yf::pattern_classes()[3]);
 }
+
+TEST_CASE("process_wafer: a caller's workspace gives what a fresh one gives, across products", "[WaferStages][patterns]") {
+  // The workspace keeps the last product's die grid and the last fail map: a wafer of
+  // another product, then the first one again, must not see them.
+  yf::StageOptions options;
+  options.patterns = std::make_shared<CountingClassifier>();
+  const WaferJob a = tiny_job();
+  WaferJob b = tiny_job();
+  auto p = *b.product;
+  p.die_width_mm *= 2;  // another grid
+  p.cols = 2;
+  b.product = std::make_shared<const yf::ProductGeometry>(p);
+  b.binmap->cols = 2;
+  b.binmap->bins.resize(static_cast<std::size_t>(b.binmap->rows) * 2);
+  yf::StageWorkspace workspace;
+  for (const WaferJob* job : std::initializer_list<const WaferJob*>{&a, &b, &a, &b}) {
+    yf::StageWorkspace fresh;
+    const auto want = yf::process_wafer(*job, options, fresh);
+    const auto got = yf::process_wafer(*job, options, workspace);
+    REQUIRE(want.ok);
+    REQUIRE(got.ok);
+    CHECK(got.die_verdicts == want.die_verdicts);
+    CHECK(got.metrics.tested_dies == want.metrics.tested_dies);
+    CHECK(got.metrics.killed_dies == want.metrics.killed_dies);
+    CHECK(got.metrics.sort_pattern == want.metrics.sort_pattern);
+    CHECK(got.metrics.sort_pattern_confidence == want.metrics.sort_pattern_confidence);
+    CHECK(got.metrics.inspection_pattern == want.metrics.inspection_pattern);
+    CHECK(got.metrics.inspection_pattern_confidence == want.metrics.inspection_pattern_confidence);
+  }
+  // A fail map written over a larger one keeps none of it.
+  yf::FailMap map;
+  yf::sort_fail_map(std::vector<std::uint8_t>(12, yf::kDieTested), 3, 4, map);
+  CHECK(map.cells == std::vector<yf::DieState>(12, yf::DieState::fail));
+  yf::kill_fail_map({yf::kDieProduct, yf::kDieProduct | yf::kDieKilled, 0}, 1, 3, map);
+  CHECK((map.rows == 1 && map.cols == 3));
+  CHECK(map.cells == std::vector<yf::DieState>{yf::DieState::pass, yf::DieState::fail, yf::DieState::none});
+}
