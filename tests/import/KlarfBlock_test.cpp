@@ -191,6 +191,21 @@ std::string random_klarf(std::mt19937_64& rng, int odd, std::size_t rows_per_waf
   return t;
 }
 
+// A one-wafer file of `rows` defects read by the line reader (off) and by the block
+// reader in each of its modes: the same defects bit for bit, and most rows by blocks.
+void require_block_modes_agree(const std::string& path, int rows) {
+  const Reading off = read_flat(path, KlarfBlockMode::off);
+  REQUIRE(off.error.empty());
+  REQUIRE(off.rec.wafers.size() == 1);
+  REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
+  for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
+    const auto before = yf::import::klarf_block_rows();
+    const Reading r = read_flat(path, mode);
+    CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
+    require_same(off, r);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("KLARF block reader: random files read as the line reader reads them", "[klarf][block]") {
@@ -366,16 +381,7 @@ TEST_CASE("KLARF block reader: numbers of every length read as the line reader r
     }
     t += "EndOfFile;\n";
     std::ofstream(path, std::ios::binary) << t;
-    const Reading off = read_flat(path, KlarfBlockMode::off);
-    REQUIRE(off.error.empty());
-    REQUIRE(off.rec.wafers.size() == 1);
-    REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
-    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
-      const auto before = yf::import::klarf_block_rows();
-      const Reading r = read_flat(path, mode);
-      CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
-      require_same(off, r);
-    }
+    require_block_modes_agree(path, rows);
   }
 }
 
@@ -468,16 +474,7 @@ TEST_CASE("KLARF block reader: number columns that keep and change their layout 
     }
     t += "EndOfFile;\n";
     std::ofstream(path, std::ios::binary) << t;
-    const Reading off = read_flat(path, KlarfBlockMode::off);
-    REQUIRE(off.error.empty());
-    REQUIRE(off.rec.wafers.size() == 1);
-    REQUIRE(off.rec.wafers[0].size() == static_cast<std::size_t>(rows));
-    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic}) {
-      const auto before = yf::import::klarf_block_rows();
-      const Reading r = read_flat(path, mode);
-      CHECK(yf::import::klarf_block_rows() - before > static_cast<std::uint64_t>(rows) * 9 / 10);  // by blocks
-      require_same(off, r);
-    }
+    require_block_modes_agree(path, rows);
   }
 }
 
