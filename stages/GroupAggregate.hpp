@@ -2,6 +2,7 @@
 // Yield aggregates per group (fab, tool, lot, product, step). Mergeable sums:
 // aggregating two halves and merging gives exactly the aggregate of the whole,
 // which is why -j1 and -jN give identical output.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -27,7 +28,9 @@ class PatternCounts {
   void merge(const PatternCounts& other);
   // Name -> wafers, the names with a count only, in name order (summary.json's object).
   std::map<std::string, std::int64_t> to_map() const;
-  bool empty() const { return to_map().empty(); }
+  bool empty() const {  // to_map().empty(), without building the map
+    return other_.empty() && std::all_of(known_.begin(), known_.end(), [](std::int64_t n) { return n == 0; });
+  }
   bool operator==(const PatternCounts& other) const { return to_map() == other.to_map(); }
   bool operator==(const std::map<std::string, std::int64_t>& other) const { return to_map() == other; }
 

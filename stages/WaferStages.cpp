@@ -17,8 +17,6 @@ namespace {
 // arithmetic on cols * rows would overflow): 2^26 dies is a 50 µm pitch on 300 mm.
 constexpr std::int64_t kMaxDies = std::int64_t{1} << 26;
 
-// Shortest round-trip text of a double ("0.1", "-3", "nan", "inf"): the message
-// shows the value as the file holds it.
 // The grid of a product, kept in the workspace for the last product seen: a run
 // processes wafer after wafer of one product, and building the product-die mask costs
 // more than the rest of a bin-map wafer's stages. Valid until the workspace's next use.
@@ -27,6 +25,8 @@ const DieGrid& die_grid_of(const ProductGeometry& g, StageWorkspace& workspace) 
   return *workspace.grid;
 }
 
+// Shortest round-trip text of a double ("0.1", "-3", "nan", "inf"): the message
+// shows the value as the file holds it.
 std::string num(double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
