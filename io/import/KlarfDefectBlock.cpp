@@ -8,6 +8,7 @@
 #define YF_KLARF_X86 1
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstring>
@@ -614,6 +615,7 @@ template <class C>
 
 struct Block {
   std::size_t count;
+  int image_col;  // the IMAGELIST column, -1 when there is none
   const KlarfDefectBlock::Op* ops;
   const KlarfDefectBlock::Op* ops_end;
   std::uint32_t* starts;
@@ -797,16 +799,338 @@ std::size_t read_ints_portable(const Block& b, const char* p, const char* e, std
 }
 
 #if defined(YF_KLARF_X86)
+// The AVX-512 path converts a column at a time for 8 rows at once instead of a row
+// at a time: the rows of up to kGroup at a time are first cut (their first word,
+// image-list shift and line), then each converted column takes 8 rows' words in
+// vector registers (gathered by their offsets), checks them and converts them
+// together - the sign, digit-run and delimiter tests, the layout check, the shuffle
+// and multiply-adds, the power of ten and the one IEEE operation shared by 8
+// values - and stores them into the group's KlarfDefects (in L1: kGroup rows). The
+// arithmetic is that of integer_at_avx2 and shaped_number, so the same values; a
+// lane it does not take (another layout, a longer integer, an odd word) goes through
+// the per-word conversion of the AVX2 path (integer_of / column_number), and a row
+// whose word that declines too ends the rows read, as in read_rows.
+constexpr int kGroup = 64;
+
+// 8 words' first 8 bytes after their sign ('+', then '-', as integer_at skips them):
+// the shifted bytes, the lanes with '-', the byte offsets past the signs.
+struct Signed8 {
+  __m512i bytes;
+  __mmask8 neg;
+  __m256i off;
+};
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline Signed8 signed8(const char* p, __m256i off) {
+  const __m512i q = _mm512_i32gather_epi64(off, p, 1);
+  const __m512i ff = _mm512_set1_epi64(0xFF);
+  const __m512i b0 = _mm512_and_si512(q, ff);
+  const __m512i b1 = _mm512_and_si512(_mm512_srli_epi64(q, 8), ff);
+  const __mmask8 plus = _mm512_cmpeq_epi64_mask(b0, _mm512_set1_epi64('+'));
+  const __mmask8 neg = _mm512_cmpeq_epi64_mask(_mm512_mask_mov_epi64(b0, plus, b1), _mm512_set1_epi64('-'));
+  // Bytes skipped: 0, 1 or 2.
+  __m512i skip = _mm512_maskz_mov_epi64(plus, _mm512_set1_epi64(1));
+  skip = _mm512_mask_add_epi64(skip, neg, skip, _mm512_set1_epi64(1));
+  const __m256i off2 = _mm256_add_epi32(off, _mm512_cvtepi64_epi32(skip));
+  return {_mm512_srlv_epi64(q, _mm512_slli_epi64(skip, 3)), neg, off2};
+}
+
+// 8 integers (die indices, classes, tests) of up to 6 digits: [+][-]digits then a
+// delimiter, as integer_at_avx2 reads them. Returns the lanes taken; their values
+// in `out`.
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline __mmask8 integers8(const char* p, __m256i off,
+                                                                             std::int64_t* out) {
+  const Signed8 w = signed8(p, off);
+  const __m512i t = _mm512_sub_epi8(w.bytes, _mm512_set1_epi8('0'));
+  const __mmask64 digits = _mm512_cmple_epu8_mask(t, _mm512_set1_epi8(9));
+  // The digit run of each lane: the bytes below its first non-digit byte.
+  const __m512i nd = _mm512_movm_epi8(~digits);
+  const __m512i low = _mm512_and_si512(nd, _mm512_sub_epi64(_mm512_setzero_si512(), nd));
+  const __m512i keep = _mm512_sub_epi64(low, _mm512_set1_epi64(1));  // all ones when 8 digits
+  const __m512i len = _mm512_sad_epu8(_mm512_and_si512(keep, _mm512_set1_epi8(1)), _mm512_setzero_si512());
+  const __m512i bits = _mm512_slli_epi64(len, 3);
+  // The byte after the run must end the word (a shifted-in zero does not: such a
+  // word is longer than the 8 bytes and goes the per-word way).
+  const __m512i after = _mm512_and_si512(_mm512_srlv_epi64(w.bytes, bits), _mm512_set1_epi64(0xFF));
+  const __mmask8 delim = _mm512_cmpeq_epi64_mask(after, _mm512_set1_epi64(' ')) |
+                         _mm512_cmpeq_epi64_mask(after, _mm512_set1_epi64('\n')) |
+                         _mm512_cmpeq_epi64_mask(after, _mm512_set1_epi64('\t')) |
+                         _mm512_cmpeq_epi64_mask(after, _mm512_set1_epi64('\r'));
+  const __mmask8 ok = delim & _mm512_cmpge_epu64_mask(len, _mm512_set1_epi64(1)) &
+                      _mm512_cmple_epu64_mask(len, _mm512_set1_epi64(6));
+  // The digits right-aligned in the 8 bytes (zeros before them), then summed in
+  // pairs, quads and the eight.
+  const __m512i aligned = _mm512_sllv_epi64(_mm512_and_si512(t, keep), _mm512_sub_epi64(_mm512_set1_epi64(64), bits));
+  __m512i v = _mm512_maddubs_epi16(aligned, _mm512_set1_epi16(0x010A));
+  v = _mm512_madd_epi16(v, _mm512_set1_epi32(0x00010064));
+  v = _mm512_add_epi64(_mm512_mul_epu32(v, _mm512_set1_epi64(10000)), _mm512_srli_epi64(v, 32));
+  v = _mm512_mask_sub_epi64(v, w.neg, _mm512_setzero_si512(), v);
+  _mm512_storeu_si512(out, v);
+  return ok;
+}
+
+// A NumberShape as the 4 lanes of a register hold it.
+struct Shape4 {
+  __m512i ctrl, orv, fixed;
+  std::uint64_t care, digits, fixed_bits, end;
+  int frac, esign;
+};
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline Shape4 shape4(const NumberShape& s) {
+  constexpr std::uint64_t kRep = 0x0001000100010001ULL;  // a 16-bit lane mask in each of 4 lanes
+  Shape4 r;
+  r.ctrl = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(s.ctrl)));
+  r.orv = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(s.orv)));
+  r.fixed = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(s.fixed)));
+  r.care = (s.mask & 0xFFFFu) * kRep;
+  r.digits = (s.want & 0xFFFFu) * kRep;
+  r.fixed_bits = (s.mask >> 16) * kRep;  // (want's fixed bits are the mask's)
+  r.end = (std::uint64_t{1} << (s.len & 15)) * kRep;
+  r.frac = s.frac;
+  r.esign = s.esign;
+  return r;
+}
+
+// 4 words (16 bytes each, one per 128-bit lane) in layout s: the lanes that have it
+// (4 bits) and, per lane, the significand in dword 0 and the exponent in dword 1.
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline unsigned shaped4(__m512i x, const Shape4& s, __m512i& v) {
+  const __m512i t = _mm512_sub_epi8(x, _mm512_set1_epi8('0'));
+  const std::uint64_t dm = _mm512_cmple_epu8_mask(t, _mm512_set1_epi8(9));
+  const std::uint64_t fm = _mm512_cmpeq_epi8_mask(_mm512_or_si512(x, s.orv), s.fixed);
+  const std::uint64_t dl = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(' ')) | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n')) |
+                           _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\t')) | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\r'));
+  std::uint64_t bad = ((dm ^ s.digits) & s.care) | ((fm ^ s.fixed_bits) & s.fixed_bits) | (~dl & s.end);
+  // Bit 16k: any bad bit in lane k.
+  bad |= bad >> 8, bad |= bad >> 4, bad |= bad >> 2, bad |= bad >> 1;
+  v = _mm512_shuffle_epi8(t, s.ctrl);
+  v = _mm512_maddubs_epi16(v, _mm512_set1_epi16(0x010A));
+  v = _mm512_madd_epi16(v, _mm512_set1_epi32(0x00010064));
+  v = _mm512_packs_epi32(v, v);
+  v = _mm512_madd_epi16(v, _mm512_set1_epi32(0x00012710));
+  return static_cast<unsigned>(~_pext_u64(bad, 0x0001000100010001ULL)) & 0xFu;
+}
+
+// 8 numbers in layout s (the words' 16 bytes after their signs in x0: lanes 0, 2,
+// 4, 6 and x1: lanes 1, 3, 5, 7): the lanes taken, their doubles in `out` - the
+// significand, power of ten and single multiplication or division of shaped_number.
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline __mmask8 shaped8(__m512i x0, __m512i x1, __mmask8 neg,
+                                                                           const Shape4& s, double* out) {
+  static constexpr double kPow10[24] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e22};
+  __m512i v0, v1;
+  const unsigned ok0 = shaped4(x0, s, v0), ok1 = shaped4(x1, s, v1);
+  const __mmask8 shaped = static_cast<__mmask8>(_pdep_u32(ok0, 0x55) | _pdep_u32(ok1, 0xAA));
+  // Dwords 0-7: the significands of lanes 0-7; 8-15: their exponents.
+  const __m512i order = _mm512_setr_epi32(0, 16, 4, 20, 8, 24, 12, 28, 1, 17, 5, 21, 9, 25, 13, 29);
+  const __m512i me = _mm512_permutex2var_epi32(v0, order, v1);
+  const __m256i m = _mm512_castsi512_si256(me);
+  __m256i e = _mm512_extracti64x4_epi64(me, 1);
+  if (s.esign < 0) e = _mm256_sub_epi32(_mm256_setzero_si256(), e);
+  const __m256i pow = _mm256_sub_epi32(e, _mm256_set1_epi32(s.frac));
+  // A significand other than 0 with a power of ten beyond 22 is not exact.
+  const __m256i out_of_range = _mm256_andnot_si256(
+      _mm256_cmpeq_epi32(m, _mm256_setzero_si256()),
+      _mm256_or_si256(_mm256_cmpgt_epi32(pow, _mm256_set1_epi32(22)), _mm256_cmpgt_epi32(_mm256_set1_epi32(-22), pow)));
+  const auto bad = static_cast<__mmask8>(_mm256_movemask_ps(_mm256_castsi256_ps(out_of_range)));
+  const __m512i at = _mm512_cvtepu32_epi64(_mm256_min_epu32(_mm256_abs_epi32(pow), _mm256_set1_epi32(22)));
+  const __m512d lo = _mm512_permutex2var_pd(_mm512_loadu_pd(kPow10), at, _mm512_loadu_pd(kPow10 + 8));
+  const __m512d hi = _mm512_permutexvar_pd(at, _mm512_loadu_pd(kPow10 + 16));
+  const __m512d ten = _mm512_mask_mov_pd(lo, _mm512_cmpge_epu64_mask(at, _mm512_set1_epi64(16)), hi);
+  const __m512d r = _mm512_cvtepi32_pd(m);
+  const auto up = static_cast<__mmask8>(
+      ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_setzero_si256(), pow))));
+  __m512d value = _mm512_mask_mul_pd(_mm512_div_pd(r, ten), up, r, ten);
+  value = _mm512_castsi512_pd(
+      _mm512_mask_xor_epi64(_mm512_castpd_si512(value), neg, _mm512_castpd_si512(value), _mm512_set1_epi64(INT64_MIN)));
+  _mm512_storeu_pd(out, value);
+  return static_cast<__mmask8>(shaped & ~bad);
+}
+
+// 8 words of a number column: their doubles in `out`, with the column's two layouts
+// tried in turn (the second becomes the first when it took more of the 8); returns
+// the lanes taken.
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline __mmask8 numbers8(const char* p, __m256i off,
+                                                                            NumberShape* shapes, double* out) {
+  const Signed8 w = signed8(p, off);
+  const __m512i lo = _mm512_i32gather_epi64(w.off, p, 1);
+  const __m512i hi = _mm512_i32gather_epi64(w.off, p + 8, 1);
+  const __m512i x0 = _mm512_unpacklo_epi64(lo, hi), x1 = _mm512_unpackhi_epi64(lo, hi);
+  const __mmask8 first = shaped8(x0, x1, w.neg, shape4(shapes[0]), out);
+  if (first == 0xFF) return first;
+  alignas(64) double second[8];
+  const __mmask8 other = static_cast<__mmask8>(shaped8(x0, x1, w.neg, shape4(shapes[1]), second) & ~first);
+  if (other == 0) return first;
+  for (unsigned k = other; k; k &= k - 1) out[std::countr_zero(k)] = second[std::countr_zero(k)];
+  if (std::popcount(static_cast<unsigned>(other)) > std::popcount(static_cast<unsigned>(first)))
+    std::swap(shapes[0], shapes[1]);
+  return static_cast<__mmask8>(first | other);
+}
+
+// The values of one converted column (op) for the group's n rows (first words rs,
+// image-list shifts sh) into defects d[0..n). Returns the first row whose value the
+// per-word conversion declines too (n when none).
+[[gnu::target(YF_KLARF_AVX512)]] int convert_column(const KlarfDefectBlock::Op& op, bool after_images, const char* p,
+                                                    const std::uint32_t* idx, const std::uint32_t* rs,
+                                                    const std::uint32_t* sh, int n, KlarfDefect* d) {
+  const DefectColumns::Role role = op.role;
+  const bool number = role == DefectColumns::xrel_ || role == DefectColumns::yrel_ || role == DefectColumns::dsize_ ||
+                      role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_;
+  const __m256i col = _mm256_set1_epi32(static_cast<int>(op.col));
+  for (int c = 0; c < n; c += 8) {
+    __m256i at = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rs + c)), col);
+    if (after_images) at = _mm256_add_epi32(at, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sh + c)));
+    const __m256i off = _mm256_i32gather_epi32(reinterpret_cast<const int*>(idx), at, 4);
+    int live = std::min(8, n - c);
+    KlarfDefect* const row = d + c;
+    if (number) {
+      alignas(64) double v[8];
+      unsigned miss = static_cast<unsigned>(~numbers8(p, off, op.shapes, v)) & ((1u << live) - 1);
+      for (; miss; miss &= miss - 1) {
+        const int k = std::countr_zero(miss);
+        if (!column_number<Avx512>(p + idx[rs[c + k] + op.col + (after_images ? sh[c + k] : 0)], op.shapes, v[k])) {
+          live = k;  // the rows before it keep their values
+          break;
+        }
+      }
+      switch (role) {
+        case DefectColumns::xrel_: for (int k = 0; k < live; ++k) row[k].xrel = v[k]; break;
+        case DefectColumns::yrel_: for (int k = 0; k < live; ++k) row[k].yrel = v[k]; break;
+        case DefectColumns::dsize_: for (int k = 0; k < live; ++k) row[k].size = v[k]; break;
+        case DefectColumns::area_: for (int k = 0; k < live; ++k) row[k].area = v[k]; break;
+        case DefectColumns::xsize_: for (int k = 0; k < live; ++k) row[k].xsize = v[k]; break;
+        default: for (int k = 0; k < live; ++k) row[k].ysize = v[k]; break;
+      }
+    } else {
+      alignas(64) std::int64_t v[8];
+      unsigned miss = static_cast<unsigned>(~integers8(p, off, v)) & ((1u << live) - 1);
+      const bool die = role == DefectColumns::xindex_ || role == DefectColumns::yindex_;
+      for (; miss; miss &= miss - 1) {
+        const int k = std::countr_zero(miss);
+        std::int64_t i = 0;
+        const bool ok = integer_of<Avx512>(p + idx[rs[c + k] + op.col + (after_images ? sh[c + k] : 0)], i) &&
+                        (die ? i >= -1000000 && i <= 1000000
+                             : i >= std::numeric_limits<std::int32_t>::min() && i <= std::numeric_limits<std::int32_t>::max());
+        if (!ok) {
+          live = k;
+          break;
+        }
+        v[k] = i;
+      }
+      switch (role) {
+        case DefectColumns::xindex_: for (int k = 0; k < live; ++k) row[k].xindex = v[k]; break;
+        case DefectColumns::yindex_: for (int k = 0; k < live; ++k) row[k].yindex = v[k]; break;
+        case DefectColumns::class_:
+          for (int k = 0; k < live; ++k) row[k].class_number = static_cast<std::int32_t>(v[k]);
+          break;
+        default: for (int k = 0; k < live; ++k) row[k].test = static_cast<std::int32_t>(v[k]); break;
+      }
+    }
+    if (live < std::min(8, n - c)) return c + live;
+  }
+  return n;
+}
+
+// read_rows for the AVX-512 path: the same rows, values, line numbers and given-back
+// rows, the columns converted 8 rows at a time (above).
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_rows_avx512(const Block& b, const char* p, const char* e,
+                                                         std::uint64_t first_line, std::int32_t test,
+                                                         std::vector<KlarfDefect>& out, std::uint64_t& lines_used) {
+  using C = Avx512;
+  const std::size_t n = static_cast<std::size_t>(e - p);
+  std::size_t stop = 0;
+  std::uint32_t total_lines = 0;
+  const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
+  const std::uint32_t* const idx = b.starts;
+  auto line_at = [&](std::size_t pos) {
+    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
+    return first_line + b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
+  };
+  struct Safe {
+    std::size_t word;
+    std::size_t defects;
+  } safe{0, out.size()};
+  Safe safe_at[kGroup];  // the Safe in force when each row of the group was read
+  alignas(32) std::uint32_t rs[kGroup + 8], sh[kGroup + 8];
+  const std::size_t count = b.count;
+  const int image_col = b.image_col;
+  std::size_t row = 0;
+  bool whole = true;
+  std::uint64_t prev_line = 0;
+  while (whole && row + count <= words) {
+    // The group's rows cut: first word, image-list shift, line (read_rows' order of
+    // tests; a bad image count ends the rows there).
+    const std::size_t first = out.size();
+    out.resize(first + kGroup);
+    KlarfDefect* const d = out.data() + first;
+    int g = 0;
+    std::size_t r = row;
+    while (g < kGroup && r + count <= words) {
+      const std::uint64_t line = line_at(idx[r]);
+      if (r == 0 || line != prev_line) safe = {r, first + static_cast<std::size_t>(g)};
+      std::size_t shift = 0;
+      if (image_col >= 0) {
+        const char* w = p + idx[r + static_cast<std::size_t>(image_col)];
+        std::int64_t i = 0;
+        bool image_ok = true;
+        if (digit(w[0]) < 10 && delimiter(w[1])) i = digit(w[0]);
+        else image_ok = integer_of<C>(w, i) && i >= 0 && i <= 100000;
+        if (image_ok && i > 0) {
+          if (r + count + 2 * static_cast<std::size_t>(i) <= words) shift = 2 * static_cast<std::size_t>(i);
+          else image_ok = false;  // the row goes on past the block
+        }
+        if (!image_ok) {
+          whole = false;
+          break;
+        }
+      }
+      safe_at[g] = safe;
+      rs[g] = static_cast<std::uint32_t>(r);
+      sh[g] = static_cast<std::uint32_t>(shift);
+      d[g].line = line;
+      d[g].test = test;
+      ++g;
+      r += count + shift;
+      prev_line = line_at(idx[r - 1]);
+    }
+    for (int k = g; k < kGroup + 8; ++k) rs[k] = static_cast<std::uint32_t>(row), sh[k] = 0;  // valid words
+    int bad = g;
+    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && bad > 0; ++op)
+      if (op->role != DefectColumns::image_)
+        bad = std::min(bad, convert_column(*op, image_col >= 0 && static_cast<int>(op->col) > image_col, p, idx, rs,
+                                           sh, bad, d));
+    if (bad < g) {
+      safe = safe_at[bad];
+      whole = false;
+      g = bad;
+    }
+    out.resize(first + static_cast<std::size_t>(g));
+    row = r;
+  }
+  if (row != words) whole = false;
+  std::size_t used = 0;
+  if (whole && stop == n) {  // the whole block
+    lines_used = total_lines;
+    return n;
+  }
+  if (whole && words > 0 && stop < n && line_at(stop) > prev_line) {
+    used = stop;
+    lines_used = line_at(stop) - first_line;
+  } else if (whole && words == 0) {
+    used = stop;
+    lines_used = line_at(stop) - first_line;
+  } else {
+    out.resize(safe.defects);
+    used = safe.word < words ? idx[safe.word] : 0;
+    lines_used = safe.word < words ? line_at(idx[safe.word]) - first_line : 0;
+  }
+  while (used > 0 && p[used - 1] != '\n') --used;
+  return used;
+}
+#endif
+
+#if defined(YF_KLARF_X86)
 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt")]] std::size_t read_rows_avx2(const Block& b, const char* p, const char* e,
                                                                          std::uint64_t first_line, std::int32_t test,
                                                                          std::vector<KlarfDefect>& out,
                                                                          std::uint64_t& lines) {
   return read_rows<Avx2>(b, p, e, first_line, test, out, lines);
-}
-[[gnu::target(YF_KLARF_AVX512)]] std::size_t read_rows_avx512(const Block& b, const char* p, const char* e,
-                                                         std::uint64_t first_line, std::int32_t test,
-                                                         std::vector<KlarfDefect>& out, std::uint64_t& lines) {
-  return read_rows<Avx512>(b, p, e, first_line, test, out, lines);
 }
 #endif
 std::size_t read_rows_portable(const Block& b, const char* p, const char* e, std::uint64_t first_line, std::int32_t test,
@@ -837,6 +1161,7 @@ KlarfDefectBlock::KlarfDefectBlock()
 
 void KlarfDefectBlock::set_columns(const DefectColumns& c) {
   count_ = c.count;
+  image_col_ = c.imagelist;
   ops_.clear();
   for (std::size_t col = 0; col < c.count; ++col) {
     const DefectColumns::Role r = c.roles[col];
@@ -855,7 +1180,7 @@ std::size_t KlarfDefectBlock::read(const char* p, const char* e, std::uint64_t f
                                    std::vector<KlarfDefect>& out, std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock || count_ == 0) return 0;
-  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+  const Block b{count_,          image_col_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
                 newlines_.get(), lines_before_.get()};
   const std::size_t before = out.size();
   std::size_t used = 0;
@@ -873,7 +1198,7 @@ std::size_t KlarfDefectBlock::read_die_indices(const char* p, const char* e, std
                                                std::uint64_t& lines) {
   lines = 0;
   if (e <= p || static_cast<std::size_t>(e - p) > kMaxBlock) return 0;
-  const Block b{count_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
+  const Block b{count_,          image_col_,          ops_.data(),         ops_.data() + ops_.size(), starts_.get(),
                 newlines_.get(), lines_before_.get()};
 #if defined(YF_KLARF_X86)
   if (simd_ == 2) return read_ints_avx512(b, p, e, out, lines);

@@ -93,6 +93,7 @@ class KlarfDefectBlock {
 
  private:
   std::size_t count_ = 0;  // columns of a row (without the image list's entries)
+  int image_col_ = -1;     // the IMAGELIST column (-1: none)
   std::vector<Op> ops_;    // the columns that are converted, in column order
   int simd_ = 0;  // 0 portable, 1 AVX2, 2 AVX-512
   // Not zeroed (written before they are read): word start offsets; per 64 bytes,
