@@ -82,22 +82,6 @@ bool cell_of(const KlarfConverter::Grid& g, std::int64_t i, std::int64_t j, int&
   return true;
 }
 
-// How far (x, y) lies outside cell (c, r) of the grid, by the spec's own edges (the
-// same expressions as stages/DieGrid), and the nearest point inside it.
-double distance_to_cell(const ProductGeometry& p, int c, int r, double x, double y, double& nx, double& ny) {
-  const double left = p.grid_x0_mm + static_cast<double>(c) * p.die_width_mm;
-  const double right = p.grid_x0_mm + static_cast<double>(c + 1) * p.die_width_mm;
-  const double top = p.grid_y0_mm - static_cast<double>(r) * p.die_height_mm;
-  const double bottom = p.grid_y0_mm - static_cast<double>(r + 1) * p.die_height_mm;
-  if (x >= left && x < right && y > bottom && y <= top) {
-    nx = x, ny = y;
-    return 0;
-  }
-  nx = std::clamp(x, left, std::nextafter(right, -std::numeric_limits<double>::infinity()));
-  ny = std::clamp(y, std::nextafter(bottom, std::numeric_limits<double>::infinity()), top);
-  return std::hypot(nx - x, ny - y);
-}
-
 std::string fmt_num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -313,19 +297,59 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
   const double nudge_limit = 0.02 * std::min(g.geometry.die_width_mm, g.geometry.die_height_mm);
   std::size_t moved = 0, away = 0, outside = 0;
   double max_move = 0, max_away = 0;
+  // The die frame's edges per die index of the extent (f.left, f.bottom) and the
+  // grid cells' edges (distance_to_cell's expressions), computed once per wafer and
+  // looked up per defect: the same doubles.
+  const ProductGeometry& pg = g.geometry;
+  frame_x_.resize(static_cast<std::size_t>(i1 - i0 + 1));
+  frame_y_.resize(static_cast<std::size_t>(j1 - j0 + 1));
+  for (std::int64_t i = i0; i <= i1; ++i) frame_x_[static_cast<std::size_t>(i - i0)] = f.left(i);
+  for (std::int64_t j = j0; j <= j1; ++j) frame_y_[static_cast<std::size_t>(j - j0)] = f.bottom(j);
+  cell_x_.resize(static_cast<std::size_t>(pg.cols) + 1);
+  cell_y_.resize(static_cast<std::size_t>(pg.rows) + 1);
+  for (int c = 0; c <= pg.cols; ++c) cell_x_[static_cast<std::size_t>(c)] = pg.grid_x0_mm + static_cast<double>(c) * pg.die_width_mm;
+  for (int r = 0; r <= pg.rows; ++r) cell_y_[static_cast<std::size_t>(r)] = pg.grid_y0_mm - static_cast<double>(r) * pg.die_height_mm;
+
+  // The file's own summary against the data: counted in the same pass.
+  const bool check_summary = !w.summary.empty();
+  std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies, per_test_defect_dies;
+  bool want_dies = false;
+  for (const KlarfSummaryRow& s : w.summary) want_dies = want_dies || s.ndefdie;
+  // Dies with defects per test: one flag per die of the extent (bounded above).
+  std::map<std::int32_t, std::vector<std::uint8_t>> seen;
+  const std::int64_t nj = j1 - j0 + 1;
+  // The current test's counts kept in locals (tests come in runs), added to the
+  // maps when the test changes: no map lookup and no count in memory per defect.
+  std::int32_t last_test = 0;
+  bool have_test = false;
+  std::int64_t run_defects = 0, run_dies = 0;
+  std::vector<std::uint8_t>* last_flags = nullptr;
+  auto flush = [&] {
+    if (!have_test) return;
+    per_test_defects[last_test] += run_defects;
+    per_test_defect_dies[last_test] += run_dies;
+    run_defects = run_dies = 0;
+  };
+
   out.defects.reserve(w.defects.size());
   for (const KlarfDefect& d : w.defects) {
-    const double fx = f.left(d.xindex) + d.xrel / u, fy = f.bottom(d.yindex) + d.yrel / u;
+    const double fx = frame_x_[static_cast<std::size_t>(d.xindex - i0)] + d.xrel / u;
+    const double fy = frame_y_[static_cast<std::size_t>(d.yindex - j0)] + d.yrel / u;
     auto [x, y] = turn(g.mark, fx, fy);
     int c = 0, r = 0;
     if (cell_of(g, d.xindex, d.yindex, c, r)) {
-      double nx = x, ny = y;
-      const double dist = distance_to_cell(g.geometry, c, r, x, y, nx, ny);
-      if (dist > 0 && dist <= nudge_limit) {
-        x = nx, y = ny;
-        ++moved, max_move = std::max(max_move, dist);
-      } else if (dist > nudge_limit) {
-        ++away, max_away = std::max(max_away, dist);
+      const double left = cell_x_[static_cast<std::size_t>(c)], right = cell_x_[static_cast<std::size_t>(c) + 1];
+      const double top = cell_y_[static_cast<std::size_t>(r)], bottom = cell_y_[static_cast<std::size_t>(r) + 1];
+      if (!(x >= left && x < right && y > bottom && y <= top)) {
+        const double nx = std::clamp(x, left, std::nextafter(right, -std::numeric_limits<double>::infinity()));
+        const double ny = std::clamp(y, std::nextafter(bottom, std::numeric_limits<double>::infinity()), top);
+        const double dist = std::hypot(nx - x, ny - y);
+        if (dist > 0 && dist <= nudge_limit) {
+          x = nx, y = ny;
+          ++moved, max_move = std::max(max_move, dist);
+        } else if (dist > nudge_limit) {
+          ++away, max_away = std::max(max_away, dist);
+        }
       }
     } else {
       ++outside;
@@ -340,7 +364,20 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       throw ImportError(path_ + ": line " + std::to_string(d.line) + ": defect position or size is out of range");
     o.class_id = d.class_number;
     out.defects.push_back(o);
+    if (!check_summary) continue;
+    if (!have_test || d.test != last_test) {
+      flush();
+      have_test = true;
+      last_test = d.test, last_flags = &seen[d.test];
+    }
+    ++run_defects;
+    if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
+    if (last_flags->empty()) last_flags->assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
+    std::uint8_t& flag = (*last_flags)[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
+    run_dies += flag == 0;
+    flag = 1;
   }
+  flush();
   const std::string wloc = where.substr(0, where.size() - 2);
   if (max_move > 1e-6)
     sink_.warning(wloc, std::to_string(moved) + " defects moved by up to " + fmt_num(max_move * 1000) +
@@ -354,35 +391,8 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
     sink_.warning(wloc, std::to_string(outside) + " defects lie on dies outside the product grid of the file's first "
                                                   "wafer: they count on no die");
 
-  // The file's own summary against the data.
-  const bool check_summary = !w.summary.empty();
   if (check_summary) {
-    std::map<std::int32_t, std::int64_t> per_test_defects, per_test_dies, per_test_defect_dies;
-    // (test, i, j) of each defect as one sortable key (die indices are within +-1e6).
-    bool want_dies = false;
-    for (const KlarfSummaryRow& s : w.summary) want_dies = want_dies || s.ndefdie;
-    // Dies with defects per test: one flag per die of the extent (bounded above).
-    std::map<std::int32_t, std::vector<std::uint8_t>> seen;
-    const std::int64_t nj = j1 - j0 + 1;
-    // The counter of the last defect's test, kept at hand: tests come in runs.
-    // (and its die flags and die count: no map lookup per defect).
-    std::int32_t last_test = 0;
     std::int64_t* last_count = nullptr;
-    std::int64_t* last_dies = nullptr;
-    std::vector<std::uint8_t>* last_flags = nullptr;
-    for (const KlarfDefect& d : w.defects) {
-      if (!last_count || d.test != last_test) {
-        last_test = d.test, last_count = &per_test_defects[d.test];
-        last_dies = &per_test_defect_dies[d.test], last_flags = &seen[d.test];
-      }
-      ++*last_count;
-      if (!want_dies || d.xindex < i0 || d.xindex > i1 || d.yindex < j0 || d.yindex > j1) continue;
-      if (last_flags->empty()) last_flags->assign(static_cast<std::size_t>((i1 - i0 + 1) * nj), 0);
-      std::uint8_t& flag = (*last_flags)[static_cast<std::size_t>((d.xindex - i0) * nj + (d.yindex - j0))];
-      *last_dies += flag == 0;
-      flag = 1;
-    }
-    last_count = nullptr;
     for (const auto& p : w.plan) {
       if (!last_count || p.first != last_test) last_test = p.first, last_count = &per_test_dies[p.first];
       ++*last_count;

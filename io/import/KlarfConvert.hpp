@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "io/import/ImportSink.hpp"
 #include "io/import/KlarfData.hpp"
@@ -46,6 +47,9 @@ class KlarfConverter : public KlarfHandler {
   ImportSink& sink_;
   std::map<std::string, std::deque<Grid>> grids_;  // products declared by this file, by base name
   std::size_t wafers_ = 0;
+  // Per wafer (kept for the next): the die frame's edges per die index, the grid
+  // cells' edges per column and row (wafer()).
+  std::vector<double> frame_x_, frame_y_, cell_x_, cell_y_;
 };
 
 // "10-19-21 10:04:09", "08-18-2023 16:19:42", "2000-01-30 15:40:57" (month-day-year
