@@ -948,7 +948,10 @@ struct Shape4 {
   const __m512d r = _mm512_cvtepi32_pd(m);
   const auto up = static_cast<__mmask8>(
       ~_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_setzero_si256(), pow))));
-  __m512d value = _mm512_mask_mul_pd(_mm512_div_pd(r, ten), up, r, ten);
+  // (a column's powers usually all have one sign: one of the two operations then)
+  __m512d value = up == 0xFF ? _mm512_mul_pd(r, ten)
+                  : up == 0  ? _mm512_div_pd(r, ten)
+                             : _mm512_mask_mul_pd(_mm512_div_pd(r, ten), up, r, ten);
   value = _mm512_castsi512_pd(
       _mm512_mask_xor_epi64(_mm512_castpd_si512(value), neg, _mm512_castpd_si512(value), _mm512_set1_epi64(INT64_MIN)));
   _mm512_storeu_pd(out, value);
