@@ -1004,20 +1004,43 @@ struct Shape4 {
   return static_cast<__mmask8>(done | other);
 }
 
-// The values of one converted column (op) for the group's n rows (first words rs,
-// image-list shifts sh) into defects d[0..n). Returns the first row whose value the
-// per-word conversion declines too (n when none).
-[[gnu::target(YF_KLARF_AVX512)]] int convert_column(const KlarfDefectBlock::Op& op, bool after_images, const char* p,
-                                                    const std::uint32_t* idx, const std::uint32_t* rs,
-                                                    const std::uint32_t* sh, int n, KlarfDefect* d) {
+// Rows c..c+7 of the offset rows (16 per row: the converted columns' word offsets)
+// into the columns' offset lists at c: an 8 x 16 transpose (unpacks within 128-bit
+// lanes, then one two-source permutation per two columns).
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline void transpose_offsets(const std::uint32_t* m,
+                                                                                  std::uint32_t (*offs)[kGroup + 8],
+                                                                                  int nops, int c) {
+  __m512i r[8], t[8], u[8];
+  for (int k = 0; k < 8; ++k) r[k] = _mm512_load_si512(m + 16 * k);
+  for (int k = 0; k < 8; k += 2) t[k] = _mm512_unpacklo_epi32(r[k], r[k + 1]), t[k + 1] = _mm512_unpackhi_epi32(r[k], r[k + 1]);
+  // u[m] (m < 4): columns m, m + 4, m + 8, m + 12 of rows 0-3 (one per 128-bit lane); u[m + 4]: rows 4-7.
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
+    u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
+    u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
+    u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
+  }
+  const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  alignas(64) std::uint32_t cols[16][16];  // [q]: columns q, q + 4 (a); [q + 4]: q + 8, q + 12 (b)
+  for (int q = 0; q < 4 && q < nops; ++q) {
+    _mm512_store_si512(cols[q], _mm512_permutex2var_epi64(u[q], first, u[q + 4]));
+    if (q + 8 < nops) _mm512_store_si512(cols[q + 4], _mm512_permutex2var_epi64(u[q], second, u[q + 4]));
+  }
+  for (int j = 0; j < nops; ++j)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(offs[j] + c),
+                       _mm256_load_si256(reinterpret_cast<const __m256i*>(cols[(j & 3) + 4 * (j >> 3)] + 8 * ((j >> 2) & 1))));
+}
+
+// The values of one converted column (op) for the group's n rows (its words' byte
+// offsets `offs`, 8 more than n readable) into defects d[0..n). Returns the first
+// row whose value the per-word conversion declines too (n when none).
+[[gnu::target(YF_KLARF_AVX512)]] int convert_column(const KlarfDefectBlock::Op& op, const char* p,
+                                                    const std::uint32_t* offs, int n, KlarfDefect* d) {
   const DefectColumns::Role role = op.role;
   const bool number = role == DefectColumns::xrel_ || role == DefectColumns::yrel_ || role == DefectColumns::dsize_ ||
                       role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_;
-  const __m256i col = _mm256_set1_epi32(static_cast<int>(op.col));
   for (int c = 0; c < n; c += 8) {
-    __m256i at = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rs + c)), col);
-    if (after_images) at = _mm256_add_epi32(at, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sh + c)));
-    const __m256i off = _mm256_i32gather_epi32(reinterpret_cast<const int*>(idx), at, 4);
+    const __m256i off = _mm256_load_si256(reinterpret_cast<const __m256i*>(offs + c));
     int live = std::min(8, n - c);
     KlarfDefect* const row = d + c;
     if (number) {
@@ -1025,7 +1048,7 @@ struct Shape4 {
       unsigned miss = static_cast<unsigned>(~numbers8(p, off, op.shapes, v)) & ((1u << live) - 1);
       for (; miss; miss &= miss - 1) {
         const int k = std::countr_zero(miss);
-        if (!column_number<Avx512>(p + idx[rs[c + k] + op.col + (after_images ? sh[c + k] : 0)], op.shapes, v[k])) {
+        if (!column_number<Avx512>(p + offs[c + k], op.shapes, v[k])) {
           live = k;  // the rows before it keep their values
           break;
         }
@@ -1045,7 +1068,7 @@ struct Shape4 {
       for (; miss; miss &= miss - 1) {
         const int k = std::countr_zero(miss);
         std::int64_t i = 0;
-        const bool ok = integer_of<Avx512>(p + idx[rs[c + k] + op.col + (after_images ? sh[c + k] : 0)], i) &&
+        const bool ok = integer_of<Avx512>(p + offs[c + k], i) &&
                         (die ? i >= -1000000 && i <= 1000000
                              : i >= std::numeric_limits<std::int32_t>::min() && i <= std::numeric_limits<std::int32_t>::max());
         if (!ok) {
@@ -1078,8 +1101,6 @@ struct Shape4 {
   std::size_t stop = 0;
   std::uint32_t total_lines = 0;
   const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
-  static const int xp0 = std::getenv("YF_XP") ? std::atoi(std::getenv("YF_XP")) : 0;
-  if (xp0 == 9 && stop == n) { lines_used = total_lines; return n; }
   const std::uint32_t* const idx = b.starts;
   auto line_at = [&](std::size_t pos) {
     const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
@@ -1093,6 +1114,25 @@ struct Shape4 {
   alignas(32) std::uint32_t rs[kGroup + 8], sh[kGroup + 8];
   const std::size_t count = b.count;
   const int image_col = b.image_col;
+  // The converted columns (all but the image list), their column numbers in one
+  // register and which of them come after the image list (the image entries move
+  // them). With all of them among a row's first 16 words (small), each row's
+  // offsets come from one permutation of its word offsets (mat), transposed.
+  const KlarfDefectBlock::Op* conv[16];
+  int nops = 0;
+  alignas(64) std::uint32_t colv[16] = {};
+  __mmask16 after_mask = 0;
+  bool small = true;
+  for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end; ++op) {
+    if (op->role == DefectColumns::image_) continue;
+    if (image_col >= 0 && static_cast<int>(op->col) > image_col) after_mask = static_cast<__mmask16>(after_mask | (1u << nops));
+    small = small && op->col < 16;
+    colv[nops] = op->col;
+    conv[nops++] = op;
+  }
+  const __m512i cols = _mm512_load_si512(colv);
+  alignas(64) std::uint32_t mat[16 * (kGroup + 8)];
+  alignas(64) std::uint32_t offs[16][kGroup + 8];
   std::size_t row = 0;
   bool whole = true;
   std::uint64_t prev_line = 0;
@@ -1124,6 +1164,11 @@ struct Shape4 {
         }
       }
       safe_at[g] = safe;
+      if (small) {
+        __m512i o = _mm512_permutexvar_epi32(cols, _mm512_loadu_si512(idx + r));
+        if (shift) o = _mm512_mask_permutexvar_epi32(o, after_mask, cols, _mm512_loadu_si512(idx + r + shift));
+        _mm512_store_si512(mat + 16 * g, o);
+      }
       rs[g] = static_cast<std::uint32_t>(r);
       sh[g] = static_cast<std::uint32_t>(shift);
       d[g].line = line;
@@ -1132,13 +1177,26 @@ struct Shape4 {
       r += count + shift;
       prev_line = line_at(idx[r - 1]);
     }
-    for (int k = g; k < kGroup + 8; ++k) rs[k] = static_cast<std::uint32_t>(row), sh[k] = 0;  // valid words
+    // Each converted column's word offsets for the group's rows (and 8 more, valid):
+    // the rows' offset rows transposed 8 at a time, or (a column past the 16th)
+    // gathered.
+    const int chunks = (g + 7) / 8;
+    for (int k = g; k < 8 * chunks; ++k) rs[k] = rs[0], sh[k] = 0;
+    if (small) {
+      for (int k = g; k < 8 * chunks; ++k) _mm512_store_si512(mat + 16 * k, _mm512_load_si512(mat));
+      for (int c = 0; c < 8 * chunks; c += 8) transpose_offsets(mat + 16 * c, offs, nops, c);
+    } else {
+      for (int j = 0; j < nops; ++j)
+        for (int c = 0; c < 8 * chunks; c += 8) {
+          __m256i at = _mm256_add_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(rs + c)),
+                                        _mm256_set1_epi32(static_cast<int>(conv[j]->col)));
+          if ((after_mask >> j) & 1) at = _mm256_add_epi32(at, _mm256_load_si256(reinterpret_cast<const __m256i*>(sh + c)));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(offs[j] + c),
+                             _mm256_i32gather_epi32(reinterpret_cast<const int*>(idx), at, 4));
+        }
+    }
     int bad = g;
-    static const int xp = std::getenv("YF_XP") ? std::atoi(std::getenv("YF_XP")) : 0;
-    for (const KlarfDefectBlock::Op* op = b.ops; op != b.ops_end && bad > 0; ++op)
-      if (op->role != DefectColumns::image_ && xp != 1 && !(xp == 2 && op->role <= DefectColumns::yrel_) && !(xp == 3 && op->role >= DefectColumns::xindex_ && op->role <= DefectColumns::yindex_)&& !(xp == 4 && op->role >= DefectColumns::dsize_))
-        bad = std::min(bad, convert_column(*op, image_col >= 0 && static_cast<int>(op->col) > image_col, p, idx, rs,
-                                           sh, bad, d));
+    for (int j = 0; j < nops && bad > 0; ++j) bad = std::min(bad, convert_column(*conv[j], p, offs[j], bad, d));
     if (bad < g) {
       safe = safe_at[bad];
       whole = false;
