@@ -505,3 +505,67 @@ TEST_CASE("KLARF block reader: each mode takes the path the CPU allows", "[klarf
   CHECK(level(KlarfBlockMode::avx2) == 0);
   CHECK(level(KlarfBlockMode::automatic) == 0);
 }
+
+// The AVX-512 path converts a column for 8 rows at once, its words' offsets taken
+// from a row's first 16 words by one permutation (or, for a column past the 16th,
+// gathered), moved by the image list's entries for the columns after it. Rows of
+// 20 columns with the converted ones before and after an image list, and all of
+// them past the 16th, with signs, "%u" sizes, plain and odd values: read as the line
+// reader reads them, every way.
+TEST_CASE("KLARF block reader: converted columns before and after an image list, and past the 16th",
+          "[klarf][block]") {
+  ModeGuard guard;
+  yf::test::TempDir dir;
+  const std::string path = dir / "wide.klarf";
+  std::mt19937_64 rng(66);
+  auto number = [&] {
+    char buf[64];
+    const double v = static_cast<double>(rng() % 1000000) / 100.0 * (rng() % 5 == 0 ? -1 : 1);
+    switch (rng() % 8) {
+      case 0: std::snprintf(buf, sizeof buf, "%g", v); break;
+      case 1: std::snprintf(buf, sizeof buf, "%u", static_cast<unsigned>(rng() % 60)); break;
+      case 2: std::snprintf(buf, sizeof buf, "+%.3f", v < 0 ? -v : v); break;
+      case 3: std::snprintf(buf, sizeof buf, "%s", rng() % 2 ? "-0" : "1234567"); break;
+      default: std::snprintf(buf, sizeof buf, "%.6e", v); break;
+    }
+    return std::string(buf);
+  };
+  auto integer = [&] {
+    const bool wide = rng() % 50 == 0;  // up to 7 digits: left to the per-word conversion
+    const int v = wide ? static_cast<int>(rng() % 2000001) - 1000000 : static_cast<int>(rng() % 41) - 20;
+    return (rng() % 20 == 0 ? "+" : "") + std::to_string(v);
+  };
+  // '-': a column nothing reads; n / x: a number / an integer column; I: the image list.
+  const std::pair<std::string, std::string> specs[] = {
+      {"20 DEFECTID XREL YREL XINDEX YINDEX IMAGELIST DSIZE CLASSNUMBER TEST F1 F2 F3 F4 F5 F6 F7 F8 F9 F10 F11",
+       "-nnxxInxx-----------"},
+      {"20 DEFECTID F1 F2 F3 F4 F5 F6 F7 F8 F9 F10 F11 F12 IMAGELIST F13 F14 XREL YREL XINDEX YINDEX",
+       "-------------I--nnxx"},
+      {"24 DEFECTID F1 F2 F3 F4 F5 F6 F7 F8 F9 F10 F11 F12 F13 F14 F15 XSIZE YSIZE CLASSNUMBER XREL YREL XINDEX YINDEX"
+       " DEFECTAREA",
+       "----------------nnxnnxxn"}};
+  for (const auto& [spec, kinds] : specs) {
+    INFO(spec);
+    std::string t = "FileVersion 1 2;\nSampleSize 1 300;\nDiePitch 1000 1000;\nWaferID \"W\";\n"
+                    "SampleCenterLocation 0 0;\nDefectRecordSpec " + spec + ";\nDefectList\n";
+    const int rows = 2500;
+    for (int r = 0; r < rows; ++r) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        if (k > 0) t += ' ';
+        if (kinds[k] == 'n') t += number();
+        else if (kinds[k] == 'x') t += integer();
+        else if (kinds[k] == 'I') {
+          const int images = rng() % 3 == 0 ? static_cast<int>(1 + rng() % 2) : 0;
+          t += std::to_string(images);
+          for (int m = 0; m < images; ++m) t += (rng() % 2 ? "\n" : " ") + std::to_string(m + 1) + " 0";
+        } else {
+          t += std::to_string(rng() % 1000);
+        }
+      }
+      t += r + 1 < rows ? "\n" : ";\n";
+    }
+    t += "EndOfFile;\n";
+    std::ofstream(path, std::ios::binary) << t;
+    require_block_modes_agree(path, rows);
+  }
+}
