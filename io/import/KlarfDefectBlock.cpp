@@ -1106,12 +1106,23 @@ struct Shape4 {
     const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
     return first_line + b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
   };
+  // Where to give back to (read_rows' Safe): the last row read that starts a line -
+  // found when needed, looking back from the row that ended the reading, not kept
+  // up to date row by row. `safe` holds it as of the end of the previous groups.
   struct Safe {
     std::size_t word;
     std::size_t defects;
   } safe{0, out.size()};
-  Safe safe_at[kGroup];  // the Safe in force when each row of the group was read
   alignas(32) std::uint32_t rs[kGroup + 8], sh[kGroup + 8];
+  auto starts_line = [&](std::size_t w) { return w == 0 || line_at(idx[w]) != line_at(idx[w - 1]); };
+  // The Safe in force when row f of the group (first word rw; rs[] before it) is read.
+  auto safe_at = [&](int f, std::size_t rw, std::size_t first) -> Safe {
+    for (int j = f; j >= 0; --j) {
+      const std::size_t w = j == f ? rw : rs[j];
+      if (starts_line(w)) return {w, first + static_cast<std::size_t>(j)};
+    }
+    return safe;
+  };
   const std::size_t count = b.count;
   const int image_col = b.image_col;
   // The converted columns (all but the image list), their column numbers in one
@@ -1135,7 +1146,6 @@ struct Shape4 {
   alignas(64) std::uint32_t offs[16][kGroup + 8];
   std::size_t row = 0;
   bool whole = true;
-  std::uint64_t prev_line = 0;
   while (whole && row + count <= words) {
     // The group's rows cut: first word, image-list shift, line (read_rows' order of
     // tests; a bad image count ends the rows there).
@@ -1145,8 +1155,6 @@ struct Shape4 {
     int g = 0;
     std::size_t r = row;
     while (g < kGroup && r + count <= words) {
-      const std::uint64_t line = line_at(idx[r]);
-      if (r == 0 || line != prev_line) safe = {r, first + static_cast<std::size_t>(g)};
       std::size_t shift = 0;
       if (image_col >= 0) {
         // No images (the usual case) is tested first by itself, with a branch the
@@ -1163,12 +1171,12 @@ struct Shape4 {
             else image_ok = false;  // the row goes on past the block
           }
           if (!image_ok) {
+            safe = safe_at(g, r, first);
             whole = false;
             break;
           }
         }
       }
-      safe_at[g] = safe;
       if (small) {
         __m512i o = _mm512_permutexvar_epi32(cols, _mm512_loadu_si512(idx + r));
         if (shift) o = _mm512_mask_permutexvar_epi32(o, after_mask, cols, _mm512_loadu_si512(idx + r + shift));
@@ -1176,11 +1184,10 @@ struct Shape4 {
       }
       rs[g] = static_cast<std::uint32_t>(r);
       sh[g] = static_cast<std::uint32_t>(shift);
-      d[g].line = line;
+      d[g].line = line_at(idx[r]);
       d[g].test = test;
       ++g;
       r += count + shift;
-      prev_line = line_at(idx[r - 1]);
     }
     // Each converted column's word offsets for the group's rows (and 8 more, valid):
     // the rows' offset rows transposed 8 at a time, or (a column past the 16th)
@@ -1203,9 +1210,11 @@ struct Shape4 {
     int bad = g;
     for (int j = 0; j < nops && bad > 0; ++j) bad = std::min(bad, convert_column(*conv[j], p, offs[j], bad, d));
     if (bad < g) {
-      safe = safe_at[bad];
+      safe = safe_at(bad, rs[bad], first);
       whole = false;
       g = bad;
+    } else if (whole && g > 0) {
+      safe = safe_at(g - 1, rs[g - 1], first);
     }
     out.resize(first + static_cast<std::size_t>(g));
     row = r;
@@ -1216,7 +1225,7 @@ struct Shape4 {
     lines_used = total_lines;
     return n;
   }
-  if (whole && words > 0 && stop < n && line_at(stop) > prev_line) {
+  if (whole && words > 0 && stop < n && line_at(stop) > line_at(idx[row - 1])) {
     used = stop;
     lines_used = line_at(stop) - first_line;
   } else if (whole && words == 0) {
