@@ -198,8 +198,9 @@ void KlarfConverter::wafer(const KlarfHeader& h, KlarfWafer& w) {
       }
       return n;
     };
-    const std::size_t given = on_wafer(f.cx, f.cy), centred = on_wafer(0, 0);
-    if (2 * given < w.plan.size() && 2 * centred >= w.plan.size()) {
+    // (the centred count only when the given centre fails)
+    const std::size_t given = on_wafer(f.cx, f.cy);
+    if (2 * given < w.plan.size() && 2 * on_wafer(0, 0) >= w.plan.size()) {
       sink_.warning(where.substr(0, where.size() - 2),
                     "SampleCenterLocation (" + fmt_num(w.center->first) + ", " + fmt_num(w.center->second) + ") puts " +
                         std::to_string(w.plan.size() - given) + " of the " + std::to_string(w.plan.size()) +
