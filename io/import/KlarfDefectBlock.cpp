@@ -747,6 +747,12 @@ template <class C>
   return used;
 }
 
+#if defined(YF_KLARF_X86)
+// The AVX-512 path's die indices of words [0, words), 8 at a time while all 8 are
+// plain (below): returns how many it took (a multiple of 8).
+std::size_t die_indices_avx512(const char* p, const std::uint32_t* idx, std::size_t words, std::int64_t* out);
+#endif
+
 // A flat list of die indices (SampleTestPlan): every word one value.
 template <class C>
 [[gnu::always_inline]] inline std::size_t read_ints(const Block& b, const char* p, const char* e,
@@ -764,6 +770,9 @@ template <class C>
   out.resize(before + words);
   std::int64_t* const o = out.data() + before;
   std::size_t k = 0;
+#if defined(YF_KLARF_X86)
+  if constexpr (C::kCompress) k = die_indices_avx512(p, idx, words, o);
+#endif
   for (; k < words; ++k) {
     std::int64_t v = 0;
     if (!integer_of<C>(p + idx[k], v) || v < -1000000 || v > 1000000) break;
@@ -879,6 +888,19 @@ struct Signed8 {
   const __mmask8 ok = digit_runs8(w.bytes, v);
   _mm512_storeu_si512(out, _mm512_mask_sub_epi64(v, w.neg, _mm512_setzero_si512(), v));
   return ok;
+}
+
+// (Declared above.) 8 words at a time by integers8 - up to 6 digits, so within the
+// die index range - until a group of 8 has a word it does not take: the line
+// reader's values, the rest left to integer_of one by one.
+[[gnu::target(YF_KLARF_AVX512)]] std::size_t die_indices_avx512(const char* p, const std::uint32_t* idx, std::size_t words,
+                                                               std::int64_t* out) {
+  std::size_t k = 0;
+  for (; k + 8 <= words; k += 8) {
+    // (a group it stops at is written over by the per-word reading)
+    if (integers8(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + k)), out + k) != 0xFF) break;
+  }
+  return k;
 }
 
 // A NumberShape as the 4 lanes of a register hold it.

@@ -44,9 +44,11 @@ bool same_opt(const std::optional<double>& a, const std::optional<double>& b) {
 // Everything the flat parser reports, as text that compares bit for bit.
 struct Recorder : yf::import::KlarfHandler {
   std::vector<std::vector<yf::import::KlarfDefect>> wafers;
+  std::vector<std::vector<std::pair<std::int32_t, std::pair<std::int64_t, std::int64_t>>>> plans;
   std::vector<std::string> events;
   void wafer(const yf::import::KlarfHeader&, yf::import::KlarfWafer& w) override {
     wafers.push_back(w.defects);
+    plans.push_back(w.plan);
     events.push_back("wafer " + w.wafer_id + " plan " + std::to_string(w.plan.size()) + " summary " +
                      std::to_string(w.summary.size()));
   }
@@ -78,6 +80,7 @@ Reading read_flat(const std::string& path, KlarfBlockMode mode) {
 void require_same(const Reading& a, const Reading& b) {
   REQUIRE(a.error == b.error);
   REQUIRE(a.rec.events == b.rec.events);
+  REQUIRE(a.rec.plans == b.rec.plans);
   REQUIRE(a.rec.wafers.size() == b.rec.wafers.size());
   for (std::size_t w = 0; w < a.rec.wafers.size(); ++w) {
     const auto& x = a.rec.wafers[w];
@@ -567,5 +570,48 @@ TEST_CASE("KLARF block reader: converted columns before and after an image list,
     t += "EndOfFile;\n";
     std::ofstream(path, std::ios::binary) << t;
     require_block_modes_agree(path, rows);
+  }
+}
+
+// SampleTestPlan die indices go through the block reader's integer conversion too
+// (on the AVX-512 path 8 at a time): plans of plain indices with signs, leading
+// zeros, 6 and 7 digits, out-of-range and odd values, over several lines and
+// blocks, read four ways: the same plans (every index), errors and warnings.
+TEST_CASE("KLARF block reader: test plans read as the line reader reads them", "[klarf][block]") {
+  ModeGuard guard;
+  yf::test::TempDir dir;
+  const std::string path = dir / "plans.klarf";
+  std::mt19937_64 rng(777);
+  static const char* const kOdd[] = {"NA", "3.0", "+-5", "1e2", "1000001", "-1000001", "0000000000000000012", "abc"};
+  for (int file = 0; file < 24; ++file) {
+    INFO("file " << file);
+    const int odd = file % 3 == 0 ? 0 : file % 3 == 1 ? 1 : 20;  // per mille
+    std::string t = "FileVersion 1 2;\nSampleSize 1 300;\nDiePitch 1000 1000;\nWaferID \"W\";\n"
+                    "SampleCenterLocation 0 0;\n";
+    const int dies = static_cast<int>(rng() % 12000);  // up to ~100 KB: several blocks
+    t += "SampleTestPlan " + std::to_string(dies) + "\n";
+    for (int k = 0; k < 2 * dies; ++k) {
+      std::string v;
+      if (static_cast<int>(rng() % 1000) < odd) {
+        v = kOdd[rng() % (sizeof kOdd / sizeof *kOdd)];
+      } else {
+        const auto r = rng() % 100;
+        const std::int64_t x = r < 80 ? static_cast<std::int64_t>(rng() % 61) - 30
+                               : r < 95 ? static_cast<std::int64_t>(rng() % 2000001) - 1000000
+                                        : static_cast<std::int64_t>(rng() % 200) - 100;
+        v = (x < 0 ? "-" : rng() % 20 == 0 ? "+" : "") + std::string(r >= 95 ? "00" : "") + std::to_string(x < 0 ? -x : x);
+      }
+      t += v + (k % 2 == 0 ? " " : rng() % 10 == 0 ? "  \t" : "\n");
+    }
+    t += ";\nDefectRecordSpec 4 XREL YREL XINDEX YINDEX;\nDefectList\n1 2 3 4;\nEndOfFile;\n";
+    std::ofstream(path, std::ios::binary) << t;
+    const Reading off = read_flat(path, KlarfBlockMode::off);
+    if (odd == 0) {
+      REQUIRE(off.error.empty());
+      REQUIRE(off.rec.plans.size() == 1);
+      REQUIRE(off.rec.plans[0].size() == static_cast<std::size_t>(dies));
+    }
+    for (KlarfBlockMode mode : {KlarfBlockMode::portable, KlarfBlockMode::avx2, KlarfBlockMode::automatic})
+      require_same(off, read_flat(path, mode));
   }
 }
