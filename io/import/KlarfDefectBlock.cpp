@@ -903,6 +903,42 @@ struct Signed8 {
   return k;
 }
 
+// 16 integers of up to 3 digits, from each word's first 4 bytes ([+][-]digits then
+// a delimiter within them, as integer_at_avx2 reads it): die indices, classes and
+// tests usually are, and one gather of 4 bytes serves 16 rows. Returns the lanes
+// taken; their values in `out`.
+[[gnu::target(YF_KLARF_AVX512), gnu::always_inline]] inline __mmask16 short_integers16(const char* p, __m512i off,
+                                                                                     std::int32_t* out) {
+  const __m512i x = _mm512_i32gather_epi32(off, p, 1);
+  const __m512i ff = _mm512_set1_epi32(0xFF);
+  const __m512i b0 = _mm512_and_si512(x, ff);
+  const __m512i b1 = _mm512_and_si512(_mm512_srli_epi32(x, 8), ff);
+  const __mmask16 plus = _mm512_cmpeq_epi32_mask(b0, _mm512_set1_epi32('+'));
+  const __mmask16 neg = _mm512_cmpeq_epi32_mask(_mm512_mask_mov_epi32(b0, plus, b1), _mm512_set1_epi32('-'));
+  __m512i skip = _mm512_maskz_mov_epi32(plus, _mm512_set1_epi32(8));
+  skip = _mm512_mask_add_epi32(skip, neg, skip, _mm512_set1_epi32(8));
+  const __m512i bytes = _mm512_srlv_epi32(x, skip);
+  const __m512i t = _mm512_sub_epi8(bytes, _mm512_set1_epi8('0'));
+  const __m512i nd = _mm512_movm_epi8(~_mm512_cmple_epu8_mask(t, _mm512_set1_epi8(9)));
+  const __m512i keep = _mm512_sub_epi32(_mm512_and_si512(nd, _mm512_sub_epi32(_mm512_setzero_si512(), nd)),
+                                        _mm512_set1_epi32(1));  // the digit run's bytes
+  // 8 x the run's length: the count of its bytes, summed by one multiplication.
+  const __m512i bits = _mm512_srli_epi32(
+      _mm512_mullo_epi32(_mm512_and_si512(keep, _mm512_set1_epi32(0x01010101)), _mm512_set1_epi32(0x08080808)), 24);
+  const __m512i after = _mm512_and_si512(_mm512_srlv_epi32(bytes, bits), ff);
+  const __mmask16 ok = (_mm512_cmpeq_epi32_mask(after, _mm512_set1_epi32(' ')) |
+                        _mm512_cmpeq_epi32_mask(after, _mm512_set1_epi32('\n')) |
+                        _mm512_cmpeq_epi32_mask(after, _mm512_set1_epi32('\t')) |
+                        _mm512_cmpeq_epi32_mask(after, _mm512_set1_epi32('\r'))) &
+                       _mm512_cmpneq_epi32_mask(bits, _mm512_setzero_si512());
+  const __m512i aligned =
+      _mm512_sllv_epi32(_mm512_and_si512(t, keep), _mm512_sub_epi32(_mm512_set1_epi32(32), bits));
+  __m512i v = _mm512_maddubs_epi16(aligned, _mm512_set1_epi16(0x010A));
+  v = _mm512_madd_epi16(v, _mm512_set1_epi32(0x00010064));
+  _mm512_storeu_si512(out, _mm512_mask_sub_epi32(v, neg, _mm512_setzero_si512(), v));
+  return ok;
+}
+
 // A NumberShape as the 4 lanes of a register hold it.
 struct Shape4 {
   __m512i ctrl, orv, fixed;
@@ -1064,9 +1100,23 @@ struct Shape4 {
   const bool number = role == DefectColumns::xrel_ || role == DefectColumns::yrel_ || role == DefectColumns::dsize_ ||
                       role == DefectColumns::area_ || role == DefectColumns::xsize_ || role == DefectColumns::ysize_;
   for (int c = 0; c < n; c += 8) {
+    KlarfDefect* const row = d + c;
+    if (!number && n - c >= 16) {
+      // 16 short integers at once when all 16 are; else 8 at a time below.
+      alignas(64) std::int32_t v[16];
+      if (short_integers16(p, _mm512_loadu_si512(offs + c), v) == 0xFFFF) {
+        switch (role) {
+          case DefectColumns::xindex_: for (int k = 0; k < 16; ++k) row[k].xindex = v[k]; break;
+          case DefectColumns::yindex_: for (int k = 0; k < 16; ++k) row[k].yindex = v[k]; break;
+          case DefectColumns::class_: for (int k = 0; k < 16; ++k) row[k].class_number = v[k]; break;
+          default: for (int k = 0; k < 16; ++k) row[k].test = v[k]; break;
+        }
+        c += 8;
+        continue;
+      }
+    }
     const __m256i off = _mm256_load_si256(reinterpret_cast<const __m256i*>(offs + c));
     int live = std::min(8, n - c);
-    KlarfDefect* const row = d + c;
     if (number) {
       alignas(64) double v[8];
       unsigned miss = static_cast<unsigned>(~numbers8(p, off, op.shapes, v)) & ((1u << live) - 1);
