@@ -6,10 +6,14 @@
 #include <limits>
 #include <numbers>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace yf::pattern_detail {
 namespace {
 
-constexpr int kAngles = 32;  // projections every 5.6 degrees: 0, 45, 90 and 135 among them
+constexpr std::size_t kAngles = kLineAngles;
 constexpr double kTan22_5 = 0.41421356237309503;
 
 int find_root(std::vector<int>& parent, int x) {
@@ -76,7 +80,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
   if (pixels.empty()) return out;
   std::vector<int>& labels = buffers.labels;
   std::vector<int>& parent = buffers.parent;
-  std::vector<Blob>& blobs = buffers.blobs;
+  std::vector<BlobSums>& blobs = buffers.blobs;
   const int W = f.W;
   if (labels.size() != mask.size()) labels.assign(mask.size(), 0);
   parent.assign(1, 0);
@@ -105,20 +109,38 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
   }
   // Every label's parent has a smaller number: one pass in order resolves them all.
   for (std::size_t l = 1; l < parent.size(); ++l) parent[l] = parent[static_cast<std::size_t>(parent[l])];
-  // Pass 2: sums per root.
-  blobs.assign(parent.size(), Blob{});
-  for (const int i : pixels) {
-    const int root = parent[static_cast<std::size_t>(lab[i])];
-    labels[static_cast<std::size_t>(i)] = root;
-    Blob& b = blobs[static_cast<std::size_t>(root)];
-    const double u = f.u[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
-    const double v = f.v[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
-    const double rho = f.rho[static_cast<std::size_t>(i)];
-    ++b.area;
-    b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
-    b.rho_min = std::min(b.rho_min, rho), b.rho_max = std::max(b.rho_max, rho);
-    b.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
-    b.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
+  // Pass 2: sums per root, in integers (exact in any order). Pixels come in scan order,
+  // so runs of one component are summed in registers and added to its sums at the end
+  // of the run: a dense map is a few long runs instead of a chain of dependent updates
+  // in memory per pixel.
+  blobs.assign(parent.size(), BlobSums{});
+  {
+    BlobSums run;
+    int current = 0;  // label 0 is no component: its sums are never read
+    for (const int i : pixels) {
+      const int root = parent[static_cast<std::size_t>(lab[i])];
+      labels[static_cast<std::size_t>(i)] = root;
+      if (root != current) {
+        BlobSums& b = blobs[static_cast<std::size_t>(current)];
+        b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
+        b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
+        b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
+        run = BlobSums{};
+        current = root;
+      }
+      const std::int64_t a = f.u2[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
+      const std::int64_t b = f.v2[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
+      const float rho = f.rho[static_cast<std::size_t>(i)];
+      ++run.area;
+      run.a += a, run.b += b, run.aa += a * a, run.bb += b * b, run.ab += a * b;
+      run.rho_min = std::min(run.rho_min, rho), run.rho_max = std::max(run.rho_max, rho);
+      run.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
+      run.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
+    }
+    BlobSums& b = blobs[static_cast<std::size_t>(current)];
+    b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
+    b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
+    b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
   }
   int first = 0, second = 0;
   for (std::size_t l = 1; l < blobs.size(); ++l) {
@@ -132,8 +154,19 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
       second = static_cast<int>(l);
     }
   }
-  if (first > 0) out.first = blobs[static_cast<std::size_t>(first)];
-  if (second > 0) out.second = blobs[static_cast<std::size_t>(second)];
+  auto moments = [&](const BlobSums& s) {
+    Blob m;
+    m.area = s.area;
+    const double du = f.u_den, dv = f.v_den;
+    m.su = static_cast<double>(s.a) / du, m.sv = static_cast<double>(s.b) / dv;
+    m.suu = static_cast<double>(s.aa) / (du * du), m.svv = static_cast<double>(s.bb) / (dv * dv);
+    m.suv = static_cast<double>(s.ab) / (du * dv);
+    m.rho_min = s.rho_min, m.rho_max = s.rho_max;
+    m.sectors = s.sectors, m.edge = s.edge;
+    return m;
+  };
+  if (first > 0) out.first = moments(blobs[static_cast<std::size_t>(first)]);
+  if (second > 0) out.second = moments(blobs[static_cast<std::size_t>(second)]);
   // The hull of a set of grid cells is that of each row's leftmost and rightmost cell;
   // `pixels` is in scan order, so these come sorted by (row, column).
   std::vector<P>& ends = buffers.ends;
@@ -176,50 +209,68 @@ Shape shape_of(const Blob& b, double scale) {
   return s;
 }
 
-LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers) {
-  std::vector<int>& hist = buffers.hist;
-  std::vector<int>& bins_of = buffers.bins;
-  LineScore out;
-  if (x.empty()) return out;
+void build_line_grid(std::span<const float> x, std::span<const float> y, std::span<const std::uint8_t> use,
+                     double radius_dies, LineGrid& grid) {
   static const auto trig = [] {
     std::array<std::array<float, kAngles>, 2> t{};
-    for (int k = 0; k < kAngles; ++k) {
-      t[0][static_cast<std::size_t>(k)] = static_cast<float>(std::cos(k * std::numbers::pi / kAngles));
-      t[1][static_cast<std::size_t>(k)] = static_cast<float>(std::sin(k * std::numbers::pi / kAngles));
+    for (std::size_t k = 0; k < kAngles; ++k) {
+      t[0][k] = static_cast<float>(std::cos(static_cast<double>(k) * std::numbers::pi / kAngles));
+      t[1][k] = static_cast<float>(std::sin(static_cast<double>(k) * std::numbers::pi / kAngles));
     }
     return t;
   }();
-  const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4, bins = 2 * half + 1;
-  // The histogram stays all zero between calls (the bins set here are cleared below).
-  const std::size_t hist_size = static_cast<std::size_t>(kAngles) * static_cast<std::size_t>(bins);
-  if (hist.size() < hist_size) hist.assign(hist_size, 0);
+  const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4;
+  grid.bins = 2 * half + 1;
   // |projection| <= sqrt(2) * radius_dies < half, so truncation after the offset is floor.
   const float offset = static_cast<float>(half) + 0.5f;
-  // Every angle of one point at a time: the bin arithmetic vectorises, and successive
-  // increments go to different histograms instead of waiting on each other. Each
-  // point's bins are kept (point-major) to visit and clear only those of a sparse map.
-  // The range of bins per angle comes from the extreme projections: the bin is a
-  // non-decreasing function of the projection (truncation, then clamping), so the bin
-  // of the smallest projection is the smallest bin.
-  bins_of.resize(x.size() * kAngles);
-  std::array<float, kAngles> pmin, pmax;
-  pmin.fill(std::numeric_limits<float>::infinity()), pmax.fill(-std::numeric_limits<float>::infinity());
+  grid.bin.assign(x.size() * kAngles, 0);
   for (std::size_t i = 0; i < x.size(); ++i) {
-    int* b = &bins_of[i * kAngles];
+    if (!use[i]) continue;
+    std::int16_t* b = &grid.bin[i * kAngles];
     for (std::size_t k = 0; k < kAngles; ++k) {
       const float p = x[i] * trig[0][k] + y[i] * trig[1][k] + offset;
-      pmin[k] = std::min(pmin[k], p), pmax[k] = std::max(pmax[k], p);
-      b[k] = std::clamp(static_cast<int>(p), 0, bins - 1);
+      b[k] = static_cast<std::int16_t>(std::clamp(static_cast<int>(p), 0, grid.bins - 1));
     }
-    for (std::size_t k = 0; k < kAngles; ++k) ++hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
   }
-  std::array<int, kAngles> lo, hi;
-  for (std::size_t k = 0; k < kAngles; ++k)
-    lo[k] = std::clamp(static_cast<int>(pmin[k]), 0, bins - 1), hi[k] = std::clamp(static_cast<int>(pmax[k]), 0, bins - 1);
+}
+
+LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuffers& buffers) {
+  std::vector<int>& hist = buffers.hist;
+  LineScore out;
+  if (points.empty()) return out;
+  const int bins = grid.bins;
+  const std::int16_t* bin_of = grid.bin.data();
+  // The histogram stays all zero between calls (the bins set here are cleared below).
+  const std::size_t hist_size = kAngles * static_cast<std::size_t>(bins);
+  if (hist.size() < hist_size) hist.assign(hist_size, 0);
+  // Every angle of one point at a time: successive increments go to different
+  // histograms instead of waiting on each other. The range of bins per angle is that of
+  // its points' bins (the smallest projection has the smallest bin).
+  alignas(16) std::array<std::int16_t, kAngles> lo, hi;
+  lo.fill(std::numeric_limits<std::int16_t>::max()), hi.fill(0);
+  int* const hist0 = hist.data();
+  for (const int i : points) {
+    const std::int16_t* b = bin_of + static_cast<std::size_t>(i) * kAngles;
+#if defined(__SSE2__)
+    // SSE2 (x86-64's baseline): eight 16-bit minima and maxima at a time; GCC leaves
+    // the plain loop scalar, with a branch per angle.
+    static_assert(kAngles % 8 == 0);
+    for (std::size_t k = 0; k < kAngles; k += 8) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k));
+      auto* l = reinterpret_cast<__m128i*>(lo.data() + k);
+      auto* h = reinterpret_cast<__m128i*>(hi.data() + k);
+      _mm_store_si128(l, _mm_min_epi16(_mm_load_si128(l), v));
+      _mm_store_si128(h, _mm_max_epi16(_mm_load_si128(h), v));
+    }
+#else
+    for (std::size_t k = 0; k < kAngles; ++k) lo[k] = std::min(lo[k], b[k]), hi[k] = std::max(hi[k], b[k]);
+#endif
+    for (std::size_t k = 0; k < kAngles; ++k) ++hist0[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
+  }
   // In integers: 2 x spike = 2 x band - (the two side bands), and the largest
   // spike^2 / (side + 1) by cross-multiplication, with one square root at the end.
   std::int64_t best2 = 0, z_num = 0, z_den = 1;
-  const std::size_t n = x.size();
+  const std::size_t n = points.size();
   // Band j (bins j and j + 1; 0 unless 0 <= j <= bins - 2) of the angle at hand, for j
   // from lo - 4 to hi + 3, at band[j - lo + 4]: zeros around the bands that can hold a
   // point, so that a side band three away needs no bounds check.
@@ -242,13 +293,13 @@ LineScore line_score(std::span<const float> x, std::span<const float> y, double 
         const int here = band(j);
         if (here != 0) consider(here, band(j - 3) + band(j + 3));
       };
-      for (std::size_t i = 0; i < n; ++i) {
-        const int b = bins_of[i * kAngles + k];
+      for (const int i : points) {
+        const int b = bin_of[static_cast<std::size_t>(i) * kAngles + k];
         if (b >= 1) visit(b - 1);
         if (b + 1 < bins) visit(b);
       }
     } else {
-      const int j0 = std::max(lo[k] - 1, 0), j1 = std::min(hi[k], bins - 2);  // the bands that can hold a point
+      const int j0 = std::max(lo[k] - 1, 0), j1 = std::min<int>(hi[k], bins - 2);  // the bands that can hold a point
       if (j0 > j1) continue;
       int* B = band_buf.data() + 3 - j0;  // B[j] for j0 - 3 <= j <= j1 + 3
       for (int j = j0 - 3; j < j0; ++j) B[j] = 0;
@@ -263,9 +314,9 @@ LineScore line_score(std::span<const float> x, std::span<const float> y, double 
   std::size_t ranges = 0;
   for (std::size_t k = 0; k < kAngles; ++k) ranges += static_cast<std::size_t>(hi[k] - lo[k] + 1);
   if (n * kAngles < ranges) {
-    for (std::size_t i = 0; i < n; ++i)
+    for (const int i : points)
       for (std::size_t k = 0; k < kAngles; ++k)
-        hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bins_of[i * kAngles + k])] = 0;
+        hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bin_of[static_cast<std::size_t>(i) * kAngles + k])] = 0;
   } else {
     for (std::size_t k = 0; k < kAngles; ++k) {
       const auto from = hist.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(lo[k]));

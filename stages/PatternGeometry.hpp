@@ -16,6 +16,11 @@ struct Frame {
   int rows = 0, cols = 0, W = 0, H = 0;
   double scale = 1;             // dies per wafer radius (mean of the two half-extents)
   std::vector<double> u, v;     // per padded column / padded row
+  // The same positions as integers over a common denominator: u = u2 / u_den, v = v2 /
+  // v_den (twice the offset from the centre in dies, over the mask's extent), so that
+  // the regions' moments are exact integer sums, whatever the order they are added in.
+  std::vector<std::int32_t> u2, v2;
+  double u_den = 1, v_den = 1;
   std::vector<std::uint8_t> dist;  // 8-neighbour distance of a die to "no die" (0 off the wafer)
   std::vector<float> rho;          // per padded cell: distance from the centre, radii
   std::vector<std::uint8_t> sector;  // per padded cell: sector16()
@@ -24,7 +29,7 @@ struct Frame {
   std::vector<std::int32_t> row, col;
 };
 
-// Running sums of one component.
+// The moments of one component (from exact integer sums, see Frame::u2).
 struct Blob {
   int area = 0;
   double su = 0, sv = 0, suu = 0, svv = 0, suv = 0;
@@ -51,10 +56,18 @@ struct GridPoint {
 
 // find_regions' working buffers, the caller's (kept from map to map: no allocation
 // once they have grown).
+// Running sums of one component, in integers (u2, v2 of Frame).
+struct BlobSums {
+  std::int64_t a = 0, b = 0, aa = 0, bb = 0, ab = 0;
+  int area = 0, edge = 0;
+  float rho_min = 1e9f, rho_max = 0;
+  unsigned sectors = 0;
+};
+
 struct RegionBuffers {
   std::vector<int> labels;  // padded grid size: all zero between calls
   std::vector<int> parent;
-  std::vector<Blob> blobs;
+  std::vector<BlobSums> blobs;
   std::vector<GridPoint> ends, hull;  // the largest region's row ends, and their hull
 };
 
@@ -70,16 +83,32 @@ Shape shape_of(const Blob& b, double scale);
 // 16-sector index of (u, v), counter-clockwise from +u, without atan2.
 int sector16(double u, double v);
 
-// The strongest narrow band of a Radon transform of points (x, y in dies): the
-// count in a two-die band minus the mean of the bands three dies to either side, and
-// that excess over the square root of the side count.
+// The line score: a Radon transform of points on the grid at kLineAngles angles
+// (every 5.6 degrees: 0, 45, 90 and 135 among them), in one-die bins.
+constexpr int kLineAngles = 32;
+
+// Each cell's bin at every angle. A bin depends only on where the cell is, so it is
+// worked out once per die layout (pattern_features keeps it with the layout) rather
+// than for every point of every map: the same float projection, truncated and clamped,
+// so the same bins as projecting each point. bin[cell * kLineAngles + k].
+struct LineGrid {
+  int bins = 0;                      // bins per angle
+  std::vector<std::int16_t> bin;     // 0 for cells that are not given a position
+};
+// `x`, `y`: each cell's position in dies (0 where `use` is 0); radius_dies sets the range.
+void build_line_grid(std::span<const float> x, std::span<const float> y, std::span<const std::uint8_t> use,
+                     double radius_dies, LineGrid& grid);
+
+// The strongest narrow band of a Radon transform of the points (cells of the grid):
+// the count in a two-die band minus the mean of the bands three dies to either side,
+// and that excess over the square root of the side count.
 struct LineScore {
   double excess = 0, z = 0;
 };
 // line_score's working buffers, the caller's: `hist` is all zero between calls.
 struct LineBuffers {
-  std::vector<int> hist, bins, band;
+  std::vector<int> hist, band;
 };
-LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers);
+LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuffers& buffers);
 
 }  // namespace yf::pattern_detail
