@@ -174,7 +174,7 @@ struct DieGeometry {
   std::vector<std::uint8_t> mask;  // padded: 1 = a (pooled) die cell
   std::vector<std::uint16_t> count;  // padded: dies per cell (1 unpooled), the cache's key
   std::vector<Code> code;          // padded
-  LineGrid line;                   // padded: each cell's line-score bins (cells three or more layers in)
+  std::vector<float> line_x, line_y;  // padded: the cell's position in dies (the line score's points)
   int dies = 0;                    // dies (every die of a pooled block)
   int cells = 0, interior = 0;     // die cells, and those three or more layers in
   std::array<int, kRings> ring{};
@@ -209,7 +209,8 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
   fr.v.resize(static_cast<std::size_t>(fr.H));
   for (int c = 0; c < fr.W; ++c) fr.u[static_cast<std::size_t>(c)] = (c - 0.5 - cx) / rx;  // padded column c = grid c - 1
   for (int r = 0; r < fr.H; ++r) fr.v[static_cast<std::size_t>(r)] = (cy - (r - 0.5)) / ry;
-  // The same as exact fractions: u = (2c - 2 - minc - maxc) / (maxc - minc + 1), v alike.
+  // The same as exact fractions, for the regions' integer moments: u = (2c - 2 - minc -
+  // maxc) / (maxc - minc + 1), v alike.
   fr.u2.resize(static_cast<std::size_t>(fr.W)), fr.v2.resize(static_cast<std::size_t>(fr.H));
   for (int c = 0; c < fr.W; ++c) fr.u2[static_cast<std::size_t>(c)] = 2 * c - 2 - minc - maxc;
   for (int r = 0; r < fr.H; ++r) fr.v2[static_cast<std::size_t>(r)] = minr + maxr + 2 - 2 * r;
@@ -232,15 +233,16 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
     fr.col[i] = static_cast<std::int32_t>(i % static_cast<std::size_t>(W));
   fr.sector.assign(cells, 0);
   g.code.assign(cells, Code{});
-  std::vector<float> line_x(cells, 0.0f), line_y(cells, 0.0f);  // a cell's position in dies
+  g.line_x.assign(cells, 0.0f);
+  g.line_y.assign(cells, 0.0f);
   for (int r = 1; r <= rows; ++r)
     for (int c = 1; c <= cols; ++c) {
       const auto i = static_cast<std::size_t>(r * W + c);
       if (!m[i]) continue;
       const double u = fr.u[static_cast<std::size_t>(c)], v = fr.v[static_cast<std::size_t>(r)], rho2 = u * u + v * v;
       fr.rho[i] = static_cast<float>(std::sqrt(rho2));
-      line_x[i] = static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale);
-      line_y[i] = static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale);
+      g.line_x[i] = static_cast<float>(fr.u[static_cast<std::size_t>(c)] * fr.scale);
+      g.line_y[i] = static_cast<float>(fr.v[static_cast<std::size_t>(r)] * fr.scale);
       fr.sector[i] = static_cast<std::uint8_t>(sector16(u, v));
       Code& k = g.code[i];
       k.ring = static_cast<std::uint8_t>(std::min(kRings - 1, static_cast<int>(rho2 * kRings)));
@@ -257,10 +259,6 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
       if (k.outer) g.osec[k.oct] += n;
       if (k.rim != 255) g.rim[k.rim] += n;
     }
-  // Only cells three or more layers in can be the line score's points.
-  std::vector<std::uint8_t> interior(cells, 0);
-  for (std::size_t i = 0; i < cells; ++i) interior[i] = m[i] && D[i] >= 3;
-  build_line_grid(line_x, line_y, interior, fr.scale, g.line);
 }
 
 // Totals of a pooled map: every die and fail, and the (pooled) die and failing cells.
@@ -366,7 +364,7 @@ struct Scratch {
   std::vector<int> fail_cells, pixels;
   RegionBuffers regions;
   LineBuffers lines;
-  std::vector<int> line_points;
+  std::vector<float> lx, ly;
 };
 
 }  // namespace
@@ -579,12 +577,15 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
     }
   }
   // Sized once for the largest map (never shrunk: no zeros written per map).
-  if (s.pixels.size() < cells) s.pixels.resize(cells), s.line_points.resize(cells);
+  if (s.pixels.size() < cells) s.pixels.resize(cells), s.lx.resize(cells), s.ly.resize(cells);
   int* pixels = s.pixels.data();
-  int* line_points = s.line_points.data();
+  float* lx = s.lx.data();
+  float* ly = s.ly.data();
   std::uint8_t* clean = s.clean.data();
   const Code* code = g.code.data();
   const float* rho_of = fr.rho.data();
+  const float* line_x = g.line_x.data();
+  const float* line_y = g.line_y.data();
   int n_pixels = 0, n_line = 0;
   for (int t = 0; t < nf; ++t) {
     const int i = fail_cells[t];
@@ -608,11 +609,11 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
     n_pixels += is_clean;
     const int inside = is_clean & (D[i] >= 3);
     interior_clean += inside;
-    line_points[n_line] = i;
+    lx[n_line] = line_x[i], ly[n_line] = line_y[i];
     n_line += inside & (nb8 <= 4);
   }
   const std::span<const int> cleaned(pixels, static_cast<std::size_t>(n_pixels));
-  const std::span<const int> line_cells(line_points, static_cast<std::size_t>(n_line));
+  const std::span<const float> line_points_x(lx, static_cast<std::size_t>(n_line)), line_points_y(ly, static_cast<std::size_t>(n_line));
   // Isolated fails (no failing 8-neighbour) are those left out of the cleaned mask.
   const int isolated = n_bfail - n_pixels;
 
@@ -717,7 +718,7 @@ void pattern_features(const FailMap& map, PatternWorkspace& workspace, float* ou
   // a narrow spike in one projection; a blob's edge or a random map varies smoothly.
   // The two outermost die layers are left out: a ring's tangent would look like a line.
   // Skipped when most of the interior fails: no scratch can be seen there. ---
-  const LineScore line = 2 * interior_clean <= g.interior ? line_score(line_cells, g.line, s.lines) : LineScore{};
+  const LineScore line = 2 * interior_clean <= g.interior ? line_score(line_points_x, line_points_y, fr.scale, s.lines) : LineScore{};
   f[kLineLength] = line.excess / (2.0 * fr.scale);
   f[kLineShare] = ratio(line.excess, static_cast<double>(n_line));
   f[kLineZ] = line.z;

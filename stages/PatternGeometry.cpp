@@ -6,14 +6,10 @@
 #include <limits>
 #include <numbers>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace yf::pattern_detail {
 namespace {
 
-constexpr std::size_t kAngles = kLineAngles;
+constexpr int kAngles = 32;  // projections every 5.6 degrees: 0, 45, 90 and 135 among them
 constexpr double kTan22_5 = 0.41421356237309503;
 
 int find_root(std::vector<int>& parent, int x) {
@@ -209,68 +205,50 @@ Shape shape_of(const Blob& b, double scale) {
   return s;
 }
 
-void build_line_grid(std::span<const float> x, std::span<const float> y, std::span<const std::uint8_t> use,
-                     double radius_dies, LineGrid& grid) {
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers) {
+  std::vector<int>& hist = buffers.hist;
+  std::vector<int>& bins_of = buffers.bins;
+  LineScore out;
+  if (x.empty()) return out;
   static const auto trig = [] {
     std::array<std::array<float, kAngles>, 2> t{};
-    for (std::size_t k = 0; k < kAngles; ++k) {
-      t[0][k] = static_cast<float>(std::cos(static_cast<double>(k) * std::numbers::pi / kAngles));
-      t[1][k] = static_cast<float>(std::sin(static_cast<double>(k) * std::numbers::pi / kAngles));
+    for (int k = 0; k < kAngles; ++k) {
+      t[0][static_cast<std::size_t>(k)] = static_cast<float>(std::cos(k * std::numbers::pi / kAngles));
+      t[1][static_cast<std::size_t>(k)] = static_cast<float>(std::sin(k * std::numbers::pi / kAngles));
     }
     return t;
   }();
-  const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4;
-  grid.bins = 2 * half + 1;
+  const int half = static_cast<int>(std::ceil(1.5 * radius_dies)) + 4, bins = 2 * half + 1;
+  // The histogram stays all zero between calls (the bins set here are cleared below).
+  const std::size_t hist_size = static_cast<std::size_t>(kAngles) * static_cast<std::size_t>(bins);
+  if (hist.size() < hist_size) hist.assign(hist_size, 0);
   // |projection| <= sqrt(2) * radius_dies < half, so truncation after the offset is floor.
   const float offset = static_cast<float>(half) + 0.5f;
-  grid.bin.assign(x.size() * kAngles, 0);
+  // Every angle of one point at a time: the bin arithmetic vectorises, and successive
+  // increments go to different histograms instead of waiting on each other. Each
+  // point's bins are kept (point-major) to visit and clear only those of a sparse map.
+  // The range of bins per angle comes from the extreme projections: the bin is a
+  // non-decreasing function of the projection (truncation, then clamping), so the bin
+  // of the smallest projection is the smallest bin.
+  bins_of.resize(x.size() * kAngles);
+  std::array<float, kAngles> pmin, pmax;
+  pmin.fill(std::numeric_limits<float>::infinity()), pmax.fill(-std::numeric_limits<float>::infinity());
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!use[i]) continue;
-    std::int16_t* b = &grid.bin[i * kAngles];
+    int* b = &bins_of[i * kAngles];
     for (std::size_t k = 0; k < kAngles; ++k) {
       const float p = x[i] * trig[0][k] + y[i] * trig[1][k] + offset;
-      b[k] = static_cast<std::int16_t>(std::clamp(static_cast<int>(p), 0, grid.bins - 1));
+      pmin[k] = std::min(pmin[k], p), pmax[k] = std::max(pmax[k], p);
+      b[k] = std::clamp(static_cast<int>(p), 0, bins - 1);
     }
+    for (std::size_t k = 0; k < kAngles; ++k) ++hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
   }
-}
-
-LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuffers& buffers) {
-  std::vector<int>& hist = buffers.hist;
-  LineScore out;
-  if (points.empty()) return out;
-  const int bins = grid.bins;
-  const std::int16_t* bin_of = grid.bin.data();
-  // The histogram stays all zero between calls (the bins set here are cleared below).
-  const std::size_t hist_size = kAngles * static_cast<std::size_t>(bins);
-  if (hist.size() < hist_size) hist.assign(hist_size, 0);
-  // Every angle of one point at a time: successive increments go to different
-  // histograms instead of waiting on each other. The range of bins per angle is that of
-  // its points' bins (the smallest projection has the smallest bin).
-  alignas(16) std::array<std::int16_t, kAngles> lo, hi;
-  lo.fill(std::numeric_limits<std::int16_t>::max()), hi.fill(0);
-  int* const hist0 = hist.data();
-  for (const int i : points) {
-    const std::int16_t* b = bin_of + static_cast<std::size_t>(i) * kAngles;
-#if defined(__SSE2__)
-    // SSE2 (x86-64's baseline): eight 16-bit minima and maxima at a time; GCC leaves
-    // the plain loop scalar, with a branch per angle.
-    static_assert(kAngles % 8 == 0);
-    for (std::size_t k = 0; k < kAngles; k += 8) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k));
-      auto* l = reinterpret_cast<__m128i*>(lo.data() + k);
-      auto* h = reinterpret_cast<__m128i*>(hi.data() + k);
-      _mm_store_si128(l, _mm_min_epi16(_mm_load_si128(l), v));
-      _mm_store_si128(h, _mm_max_epi16(_mm_load_si128(h), v));
-    }
-#else
-    for (std::size_t k = 0; k < kAngles; ++k) lo[k] = std::min(lo[k], b[k]), hi[k] = std::max(hi[k], b[k]);
-#endif
-    for (std::size_t k = 0; k < kAngles; ++k) ++hist0[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(b[k])];
-  }
+  std::array<int, kAngles> lo, hi;
+  for (std::size_t k = 0; k < kAngles; ++k)
+    lo[k] = std::clamp(static_cast<int>(pmin[k]), 0, bins - 1), hi[k] = std::clamp(static_cast<int>(pmax[k]), 0, bins - 1);
   // In integers: 2 x spike = 2 x band - (the two side bands), and the largest
   // spike^2 / (side + 1) by cross-multiplication, with one square root at the end.
   std::int64_t best2 = 0, z_num = 0, z_den = 1;
-  const std::size_t n = points.size();
+  const std::size_t n = x.size();
   // Band j (bins j and j + 1; 0 unless 0 <= j <= bins - 2) of the angle at hand, for j
   // from lo - 4 to hi + 3, at band[j - lo + 4]: zeros around the bands that can hold a
   // point, so that a side band three away needs no bounds check.
@@ -293,13 +271,13 @@ LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuff
         const int here = band(j);
         if (here != 0) consider(here, band(j - 3) + band(j + 3));
       };
-      for (const int i : points) {
-        const int b = bin_of[static_cast<std::size_t>(i) * kAngles + k];
+      for (std::size_t i = 0; i < n; ++i) {
+        const int b = bins_of[i * kAngles + k];
         if (b >= 1) visit(b - 1);
         if (b + 1 < bins) visit(b);
       }
     } else {
-      const int j0 = std::max(lo[k] - 1, 0), j1 = std::min<int>(hi[k], bins - 2);  // the bands that can hold a point
+      const int j0 = std::max(lo[k] - 1, 0), j1 = std::min(hi[k], bins - 2);  // the bands that can hold a point
       if (j0 > j1) continue;
       int* B = band_buf.data() + 3 - j0;  // B[j] for j0 - 3 <= j <= j1 + 3
       for (int j = j0 - 3; j < j0; ++j) B[j] = 0;
@@ -314,9 +292,9 @@ LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuff
   std::size_t ranges = 0;
   for (std::size_t k = 0; k < kAngles; ++k) ranges += static_cast<std::size_t>(hi[k] - lo[k] + 1);
   if (n * kAngles < ranges) {
-    for (const int i : points)
+    for (std::size_t i = 0; i < n; ++i)
       for (std::size_t k = 0; k < kAngles; ++k)
-        hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bin_of[static_cast<std::size_t>(i) * kAngles + k])] = 0;
+        hist[k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(bins_of[i * kAngles + k])] = 0;
   } else {
     for (std::size_t k = 0; k < kAngles; ++k) {
       const auto from = hist.begin() + static_cast<std::ptrdiff_t>(k * static_cast<std::size_t>(bins) + static_cast<std::size_t>(lo[k]));

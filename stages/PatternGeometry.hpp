@@ -54,9 +54,9 @@ struct GridPoint {
   long x, y;
 };
 
-// find_regions' working buffers, the caller's (kept from map to map: no allocation
-// once they have grown).
-// Running sums of one component, in integers (u2, v2 of Frame).
+// Running sums of one component, in integers (Frame::u2, v2): exact, so the moments do
+// not depend on the order the pixels are added in (double sums did, in their last bits,
+// and a symmetric blob's radial alignment was then that rounding noise).
 struct BlobSums {
   std::int64_t a = 0, b = 0, aa = 0, bb = 0, ab = 0;
   int area = 0, edge = 0;
@@ -64,6 +64,8 @@ struct BlobSums {
   unsigned sectors = 0;
 };
 
+// find_regions' working buffers, the caller's (kept from map to map: no allocation
+// once they have grown).
 struct RegionBuffers {
   std::vector<int> labels;  // padded grid size: all zero between calls
   std::vector<int> parent;
@@ -83,32 +85,16 @@ Shape shape_of(const Blob& b, double scale);
 // 16-sector index of (u, v), counter-clockwise from +u, without atan2.
 int sector16(double u, double v);
 
-// The line score: a Radon transform of points on the grid at kLineAngles angles
-// (every 5.6 degrees: 0, 45, 90 and 135 among them), in one-die bins.
-constexpr int kLineAngles = 32;
-
-// Each cell's bin at every angle. A bin depends only on where the cell is, so it is
-// worked out once per die layout (pattern_features keeps it with the layout) rather
-// than for every point of every map: the same float projection, truncated and clamped,
-// so the same bins as projecting each point. bin[cell * kLineAngles + k].
-struct LineGrid {
-  int bins = 0;                      // bins per angle
-  std::vector<std::int16_t> bin;     // 0 for cells that are not given a position
-};
-// `x`, `y`: each cell's position in dies (0 where `use` is 0); radius_dies sets the range.
-void build_line_grid(std::span<const float> x, std::span<const float> y, std::span<const std::uint8_t> use,
-                     double radius_dies, LineGrid& grid);
-
-// The strongest narrow band of a Radon transform of the points (cells of the grid):
-// the count in a two-die band minus the mean of the bands three dies to either side,
-// and that excess over the square root of the side count.
+// The strongest narrow band of a Radon transform of points (x, y in dies): the
+// count in a two-die band minus the mean of the bands three dies to either side, and
+// that excess over the square root of the side count.
 struct LineScore {
   double excess = 0, z = 0;
 };
 // line_score's working buffers, the caller's: `hist` is all zero between calls.
 struct LineBuffers {
-  std::vector<int> hist, band;
+  std::vector<int> hist, bins, band;
 };
-LineScore line_score(std::span<const int> points, const LineGrid& grid, LineBuffers& buffers);
+LineScore line_score(std::span<const float> x, std::span<const float> y, double radius_dies, LineBuffers& buffers);
 
 }  // namespace yf::pattern_detail
