@@ -113,17 +113,17 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
   {
     BlobSums run;
     int current = 0;  // label 0 is no component: its sums are never read
+    auto flush = [&] {
+      BlobSums& b = blobs[static_cast<std::size_t>(current)];
+      b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
+      b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
+      b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
+      run = BlobSums{};
+    };
     for (const int i : pixels) {
       const int root = parent[static_cast<std::size_t>(lab[i])];
       labels[static_cast<std::size_t>(i)] = root;
-      if (root != current) {
-        BlobSums& b = blobs[static_cast<std::size_t>(current)];
-        b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
-        b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
-        b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
-        run = BlobSums{};
-        current = root;
-      }
+      if (root != current) flush(), current = root;
       const std::int64_t a = f.u2[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
       const std::int64_t b = f.v2[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
       const float rho = f.rho[static_cast<std::size_t>(i)];
@@ -133,10 +133,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
       run.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
       run.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
     }
-    BlobSums& b = blobs[static_cast<std::size_t>(current)];
-    b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
-    b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
-    b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
+    flush();
   }
   int first = 0, second = 0;
   for (std::size_t l = 1; l < blobs.size(); ++l) {
