@@ -209,6 +209,12 @@ void build_geometry(DieGeometry& g, int rows, int cols, const std::vector<std::u
   fr.v.resize(static_cast<std::size_t>(fr.H));
   for (int c = 0; c < fr.W; ++c) fr.u[static_cast<std::size_t>(c)] = (c - 0.5 - cx) / rx;  // padded column c = grid c - 1
   for (int r = 0; r < fr.H; ++r) fr.v[static_cast<std::size_t>(r)] = (cy - (r - 0.5)) / ry;
+  // The same as exact fractions, for the regions' integer moments: u = (2c - 2 - minc -
+  // maxc) / (maxc - minc + 1), v alike.
+  fr.u2.resize(static_cast<std::size_t>(fr.W)), fr.v2.resize(static_cast<std::size_t>(fr.H));
+  for (int c = 0; c < fr.W; ++c) fr.u2[static_cast<std::size_t>(c)] = 2 * c - 2 - minc - maxc;
+  for (int r = 0; r < fr.H; ++r) fr.v2[static_cast<std::size_t>(r)] = minr + maxr + 2 - 2 * r;
+  fr.u_den = maxc - minc + 1, fr.v_den = maxr - minr + 1;
   // 8-neighbour (chessboard) distance to "no die", a forward and a backward pass: layer 1
   // is every die that touches the outside, corners included, so that the staircase of
   // dies along a diagonal stretch of the rim is one layer deep as it is on the axes.

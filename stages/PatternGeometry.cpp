@@ -76,7 +76,7 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
   if (pixels.empty()) return out;
   std::vector<int>& labels = buffers.labels;
   std::vector<int>& parent = buffers.parent;
-  std::vector<Blob>& blobs = buffers.blobs;
+  std::vector<BlobSums>& blobs = buffers.blobs;
   const int W = f.W;
   if (labels.size() != mask.size()) labels.assign(mask.size(), 0);
   parent.assign(1, 0);
@@ -105,20 +105,35 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
   }
   // Every label's parent has a smaller number: one pass in order resolves them all.
   for (std::size_t l = 1; l < parent.size(); ++l) parent[l] = parent[static_cast<std::size_t>(parent[l])];
-  // Pass 2: sums per root.
-  blobs.assign(parent.size(), Blob{});
-  for (const int i : pixels) {
-    const int root = parent[static_cast<std::size_t>(lab[i])];
-    labels[static_cast<std::size_t>(i)] = root;
-    Blob& b = blobs[static_cast<std::size_t>(root)];
-    const double u = f.u[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
-    const double v = f.v[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
-    const double rho = f.rho[static_cast<std::size_t>(i)];
-    ++b.area;
-    b.su += u, b.sv += v, b.suu += u * u, b.svv += v * v, b.suv += u * v;
-    b.rho_min = std::min(b.rho_min, rho), b.rho_max = std::max(b.rho_max, rho);
-    b.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
-    b.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
+  // Pass 2: sums per root, in integers (exact in any order). Pixels come in scan order,
+  // so runs of one component are summed in registers and added to its sums at the end
+  // of the run: a dense map is a few long runs instead of a chain of dependent updates
+  // in memory per pixel.
+  blobs.assign(parent.size(), BlobSums{});
+  {
+    BlobSums run;
+    int current = 0;  // label 0 is no component: its sums are never read
+    auto flush = [&] {
+      BlobSums& b = blobs[static_cast<std::size_t>(current)];
+      b.a += run.a, b.b += run.b, b.aa += run.aa, b.bb += run.bb, b.ab += run.ab;
+      b.area += run.area, b.edge += run.edge, b.sectors |= run.sectors;
+      b.rho_min = std::min(b.rho_min, run.rho_min), b.rho_max = std::max(b.rho_max, run.rho_max);
+      run = BlobSums{};
+    };
+    for (const int i : pixels) {
+      const int root = parent[static_cast<std::size_t>(lab[i])];
+      labels[static_cast<std::size_t>(i)] = root;
+      if (root != current) flush(), current = root;
+      const std::int64_t a = f.u2[static_cast<std::size_t>(f.col[static_cast<std::size_t>(i)])];
+      const std::int64_t b = f.v2[static_cast<std::size_t>(f.row[static_cast<std::size_t>(i)])];
+      const float rho = f.rho[static_cast<std::size_t>(i)];
+      ++run.area;
+      run.a += a, run.b += b, run.aa += a * a, run.bb += b * b, run.ab += a * b;
+      run.rho_min = std::min(run.rho_min, rho), run.rho_max = std::max(run.rho_max, rho);
+      run.sectors |= 1u << f.sector[static_cast<std::size_t>(i)];
+      run.edge += f.dist[static_cast<std::size_t>(i)] <= 2;
+    }
+    flush();
   }
   int first = 0, second = 0;
   for (std::size_t l = 1; l < blobs.size(); ++l) {
@@ -132,8 +147,19 @@ Regions find_regions(const Frame& f, const std::vector<std::uint8_t>& mask, std:
       second = static_cast<int>(l);
     }
   }
-  if (first > 0) out.first = blobs[static_cast<std::size_t>(first)];
-  if (second > 0) out.second = blobs[static_cast<std::size_t>(second)];
+  auto moments = [&](const BlobSums& s) {
+    Blob m;
+    m.area = s.area;
+    const double du = f.u_den, dv = f.v_den;
+    m.su = static_cast<double>(s.a) / du, m.sv = static_cast<double>(s.b) / dv;
+    m.suu = static_cast<double>(s.aa) / (du * du), m.svv = static_cast<double>(s.bb) / (dv * dv);
+    m.suv = static_cast<double>(s.ab) / (du * dv);
+    m.rho_min = s.rho_min, m.rho_max = s.rho_max;
+    m.sectors = s.sectors, m.edge = s.edge;
+    return m;
+  };
+  if (first > 0) out.first = moments(blobs[static_cast<std::size_t>(first)]);
+  if (second > 0) out.second = moments(blobs[static_cast<std::size_t>(second)]);
   // The hull of a set of grid cells is that of each row's leftmost and rightmost cell;
   // `pixels` is in scan order, so these come sorted by (row, column).
   std::vector<P>& ends = buffers.ends;

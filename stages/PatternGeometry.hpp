@@ -16,6 +16,11 @@ struct Frame {
   int rows = 0, cols = 0, W = 0, H = 0;
   double scale = 1;             // dies per wafer radius (mean of the two half-extents)
   std::vector<double> u, v;     // per padded column / padded row
+  // The same positions as integers over a common denominator: u = u2 / u_den, v = v2 /
+  // v_den (twice the offset from the centre in dies, over the mask's extent), so that
+  // the regions' moments are exact integer sums, whatever the order they are added in.
+  std::vector<std::int32_t> u2, v2;
+  double u_den = 1, v_den = 1;
   std::vector<std::uint8_t> dist;  // 8-neighbour distance of a die to "no die" (0 off the wafer)
   std::vector<float> rho;          // per padded cell: distance from the centre, radii
   std::vector<std::uint8_t> sector;  // per padded cell: sector16()
@@ -24,7 +29,7 @@ struct Frame {
   std::vector<std::int32_t> row, col;
 };
 
-// Running sums of one component.
+// The moments of one component (from exact integer sums, see Frame::u2).
 struct Blob {
   int area = 0;
   double su = 0, sv = 0, suu = 0, svv = 0, suv = 0;
@@ -49,12 +54,22 @@ struct GridPoint {
   long x, y;
 };
 
+// Running sums of one component, in integers (Frame::u2, v2): exact, so the moments do
+// not depend on the order the pixels are added in (double sums did, in their last bits,
+// and a symmetric blob's radial alignment was then that rounding noise).
+struct BlobSums {
+  std::int64_t a = 0, b = 0, aa = 0, bb = 0, ab = 0;
+  int area = 0, edge = 0;
+  float rho_min = 1e9f, rho_max = 0;
+  unsigned sectors = 0;
+};
+
 // find_regions' working buffers, the caller's (kept from map to map: no allocation
 // once they have grown).
 struct RegionBuffers {
   std::vector<int> labels;  // padded grid size: all zero between calls
   std::vector<int> parent;
-  std::vector<Blob> blobs;
+  std::vector<BlobSums> blobs;
   std::vector<GridPoint> ends, hull;  // the largest region's row ends, and their hull
 };
 

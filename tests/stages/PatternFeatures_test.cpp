@@ -95,6 +95,25 @@ TEST_CASE("centre blob: its fails are in the centre disc and the first ring", "[
   CHECK(feature(f, "fail_rho_mean") == Approx(0.2).margin(0.02));  // 2/3 of the disc's radius
 }
 
+TEST_CASE("a blob symmetric about its centroid: exactly round, exactly where it is (integer moments)", "[PatternFeatures]") {
+  // The moments are integer sums, so symmetry cancels exactly: a disc at the wafer's
+  // centre has its centroid at distance 0 and equal variances along u and v (no
+  // covariance), hence eccentricity 0; so does a 5 x 5 square off the centre. Double
+  // sums in scan order left ~1e-17 there, and a tree could split on that noise.
+  const auto disc = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u, v) < 0.3; }));
+  CHECK(feature(disc, "comp1_rho") == 0.0f);
+  CHECK(feature(disc, "comp1_eccentricity") == 0.0f);
+  // Columns and rows 22..26 of 40 (u, v in dies from the centre: 2.5 .. 6.5 and -2.5 .. -6.5).
+  FailMap square = round_map(40, [](double, double) { return false; });
+  for (int r = 22; r <= 26; ++r)
+    for (int c = 22; c <= 26; ++c) square.cells[static_cast<std::size_t>(r) * 40 + c] = DieState::fail;
+  const auto f = pattern_features(square);
+  CHECK(feature(f, "comp1_eccentricity") == 0.0f);
+  // Centroid (4.5, -4.5) dies from the centre, the radius 20 dies: 4.5 sqrt(2) / 20.
+  CHECK(feature(f, "comp1_rho") == Approx(4.5 * std::sqrt(2.0) / 20).epsilon(1e-6));
+  CHECK(feature(f, "comp1_width") == Approx(5.0).epsilon(1e-6));  // a 5 x 5 square: 5 dies wide
+}
+
 TEST_CASE("edge ring: the outer rings and the rim fail all round, the inside is clean", "[PatternFeatures]") {
   // rho > 0.9 on a 40-die wafer: the two outermost dies of every row and column.
   const auto f = pattern_features(round_map(40, [](double u, double v) { return std::hypot(u, v) > 0.9; }));
