@@ -261,20 +261,21 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
     if (!valid.empty()) cv::bitwise_and(grow, valid, grow);
   }
 
-  // 3. Components of the grown mask; only those holding a seed survive.
-  cv::Mat& labels = buffers.labels;
-  cv::Mat& stats = buffers.stats;
-  const int n = cv::connectedComponentsWithStats(grow, labels, stats, buffers.centroids, 8, CV_32S);
+  // 3. Components of the grown mask; only those holding a seed survive. The mask is
+  // sparse: its runs (label_mask_components, OpenCV's labels) instead of a label per
+  // pixel; each component's pixels are summed in raster order, as before.
+  MaskComponents& components = buffers.components;
+  label_mask_components(grow, components);
+  const int n = components.count;
   std::vector<BlobSums> sums(static_cast<std::size_t>(n));
-  for (int r = 0; r < diff.rows; ++r) {
-    const int* l = labels.ptr<int>(r);
+  for (const MaskRun& run : components.runs) {
+    const int r = run.row;
     const float* d = diff.ptr<float>(r);
     const float* s = sigma_map.empty() ? nullptr : sigma_map.ptr<float>(r);
     const std::uint8_t* v = valid.empty() ? nullptr : valid.ptr<std::uint8_t>(r);
-    for (int c = 0; c < diff.cols; ++c) {
-      if (l[c] == 0) continue;
+    BlobSums& b = sums[static_cast<std::size_t>(run.label)];
+    for (int c = run.begin; c < run.end; ++c) {
       const float z = snr_at(d, s, v, c);
-      BlobSums& b = sums[static_cast<std::size_t>(l[c])];
       const double w = std::isfinite(d[c]) ? std::abs(d[c]) : 0.0;
       b.w += w;
       b.wx += w * c;
@@ -297,10 +298,7 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
   for (int i = 1; i < n; ++i)
     if (sums[static_cast<std::size_t>(i)].seeded) ids.push_back(i);
   std::vector<cv::Rect> boxes(static_cast<std::size_t>(n));
-  for (int i : ids)
-    boxes[static_cast<std::size_t>(i)] =
-        cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
-                 stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  for (int i : ids) boxes[static_cast<std::size_t>(i)] = components.boxes[static_cast<std::size_t>(i)];
   if (options.merge_gap_px > 0) merge_collinear(ids, sums, boxes, options.merge_gap_px);
 
   // 5. Features and shape of each surviving blob.

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "stages/MaskComponents.hpp"
+
 namespace yf {
 
 struct ImageDetectionError : std::runtime_error {
@@ -98,7 +100,7 @@ struct ImageDefect {
 // value read is written first in the same call. One call at a time.
 struct BlobBuffers {
   cv::Mat grow;                      // the hysteresis growth mask
-  cv::Mat labels, stats, centroids;  // connected components
+  MaskComponents components;         // its connected components, as runs
   std::vector<float> sample;        // robust_sigma's subsample
 };
 
