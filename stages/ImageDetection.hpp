@@ -172,6 +172,12 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
                                  const DetectionOptions& options, DieToDieBuffers& buffers);
 
+// The pixels detect_die_to_die(image, cells, ...) may read, row by row: columns
+// [first, last] of each image row (first > last: none) cover every listed die's sampled
+// frame, wherever registration moves it, with its bicubic footprint. A caller that
+// prepares the image only there (the image stage's rim fill) gets the same result.
+std::vector<cv::Vec2i> die_to_die_read_spans(const DieCells& cells, cv::Size image);
+
 // ---- reference pair --------------------------------------------------------
 
 struct PairResult {
