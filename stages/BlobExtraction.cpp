@@ -137,6 +137,14 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<floa
   for (int r = 0; r < values.rows; r += step) {
     const float* p = values.ptr<float>(r);
     const std::uint8_t* m = mask.empty() ? nullptr : mask.ptr<std::uint8_t>(r);
+    if (m == nullptr && step == 1) {  // every value of the row (a die's difference): copied whole when all finite
+      int bad = 0;
+      for (int c = 0; c < values.cols; ++c) bad |= !(p[c] - p[c] == 0.0f);  // NaN and +-inf give NaN
+      if (!bad) {
+        v.insert(v.end(), p, p + values.cols);
+        continue;
+      }
+    }
     for (int c = 0; c < values.cols; c += step)
       if ((m == nullptr || m[c] != 0) && std::isfinite(p[c])) v.push_back(p[c]);
   }
