@@ -203,8 +203,9 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells, const std
 cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib::WaferCalibration& cal,
                    std::string& warnings) {
   if (tool && !tool->flat_error.empty()) throw image_error(tool->flat_error);
-  if (tool && tool->flat) {
-    const FlatField& f = *tool->flat;
+  if (tool && (tool->flat || tool->stored_flat)) {
+    // A flat the reader left compressed is decoded here, once for all its wafers.
+    const FlatField& f = tool->flat ? *tool->flat : decoded_flat(*tool->stored_flat);
     if (f.width != img.cols || f.height != img.rows)
       throw image_error("the tool's flat field is " + std::to_string(f.width) + "x" + std::to_string(f.height) +
                         ", the image " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
