@@ -132,8 +132,12 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<floa
   // enough that every k-th pixel of every k-th row estimates it as well.
   const double total = static_cast<double>(values.total());
   const int step = std::max(1, static_cast<int>(std::floor(std::sqrt(total / 1.0e6))));
-  v.clear();
-  v.reserve(static_cast<std::size_t>(total / (step * step)) + 16);
+  // Room for every sampled value; the kept ones are written in order and the rest cut off
+  // (each value written, the count advanced only for a kept one: no branch, no push_back).
+  const std::size_t sampled_rows = static_cast<std::size_t>((values.rows + step - 1) / step);
+  const std::size_t sampled_cols = static_cast<std::size_t>((values.cols + step - 1) / step);
+  v.resize(sampled_rows * sampled_cols);
+  std::size_t kept = 0;
   for (int r = 0; r < values.rows; r += step) {
     const float* p = values.ptr<float>(r);
     const std::uint8_t* m = mask.empty() ? nullptr : mask.ptr<std::uint8_t>(r);
@@ -141,13 +145,18 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<floa
       int bad = 0;
       for (int c = 0; c < values.cols; ++c) bad |= !(p[c] - p[c] == 0.0f);  // NaN and +-inf give NaN
       if (!bad) {
-        v.insert(v.end(), p, p + values.cols);
+        std::memcpy(v.data() + kept, p, static_cast<std::size_t>(values.cols) * sizeof(float));
+        kept += static_cast<std::size_t>(values.cols);
         continue;
       }
     }
-    for (int c = 0; c < values.cols; c += step)
-      if ((m == nullptr || m[c] != 0) && std::isfinite(p[c])) v.push_back(p[c]);
+    float* out = v.data();
+    for (int c = 0; c < values.cols; c += step) {
+      out[kept] = p[c];
+      kept += (m == nullptr || m[c] != 0) && (p[c] - p[c] == 0.0f);  // finite: x - x is 0
+    }
   }
+  v.resize(kept);
   if (v.empty()) return 0;
   MiddleScratch scratch;
   const double med = median_of(v, scratch);
