@@ -94,7 +94,9 @@ bool all_finite(const cv::Mat& m) {
 // lie a frame apart in memory (each die in its own frame, some 20-80 KB), so they are
 // gathered for kTile neighbouring pixels at once: one cache line of each die serves 16
 // pixels instead of one (the same values, in the same order, for each pixel).
-void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
+// `offsets` (or null): each die's level, subtracted from its values as they are gathered -
+// the values a pass of die -= offset over every frame would leave, without that pass.
+void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out, const float* offsets = nullptr) {
   constexpr int kTile = 16;
   const std::size_t n = stack.size();
   out.create(stack[0].size(), CV_32F);
@@ -114,6 +116,13 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
             __m128 a = _mm_loadu_ps(rows[d] + c0 + q), b = _mm_loadu_ps(rows[d + 1] + c0 + q);
             __m128 c = _mm_loadu_ps(rows[d + 2] + c0 + q), e = _mm_loadu_ps(rows[d + 3] + c0 + q);
             _MM_TRANSPOSE4_PS(a, b, c, e);
+            if (offsets != nullptr) {  // a, b, c, e: one pixel each, dies d .. d + 3 in the lanes
+              const __m128 off = _mm_loadu_ps(offsets + d);
+              a = _mm_sub_ps(a, off);
+              b = _mm_sub_ps(b, off);
+              c = _mm_sub_ps(c, off);
+              e = _mm_sub_ps(e, off);
+            }
             _mm_storeu_ps(&tile[static_cast<std::size_t>(q) * n + d], a);
             _mm_storeu_ps(&tile[static_cast<std::size_t>(q + 1) * n + d], b);
             _mm_storeu_ps(&tile[static_cast<std::size_t>(q + 2) * n + d], c);
@@ -122,7 +131,11 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
       }
       for (; d < n; ++d) {
         const float* src = rows[d] + c0;
-        for (int j = 0; j < w; ++j) tile[static_cast<std::size_t>(j) * n + d] = src[j];
+        if (offsets != nullptr) {
+          for (int j = 0; j < w; ++j) tile[static_cast<std::size_t>(j) * n + d] = src[j] - offsets[d];
+        } else {
+          for (int j = 0; j < w; ++j) tile[static_cast<std::size_t>(j) * n + d] = src[j];
+        }
       }
       for (int j = 0; j < w; ++j) {
         const auto [lo, hi] = middle_values(tile.data() + static_cast<std::size_t>(j) * n, n, scratch);
@@ -140,9 +153,18 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
 // edges keeps its full sensitivity.
 // The dies are not needed after it: each die's frame is overwritten by its scaled
 // difference (|die - ref| / sigma_die), and the factor is their median.
-cv::Mat spread_factor(std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma, DieToDieBuffers& b) {
-  for (cv::Mat& die : stack) {
-    cv::subtract(die, ref, b.die_diff);
+// The dies come unlevelled with their `offsets`: each difference is (die - offset) - ref,
+// the values of the levelled die's.
+cv::Mat spread_factor(std::vector<cv::Mat>& stack, const std::vector<float>& offsets, const cv::Mat& ref,
+                      double min_sigma, DieToDieBuffers& b) {
+  for (std::size_t d = 0; d < stack.size(); ++d) {
+    cv::Mat& die = stack[d];
+    b.die_diff.create(die.size(), CV_32F);
+    const float* sv = die.ptr<float>();
+    const float* rv = ref.ptr<float>();
+    float* dv = b.die_diff.ptr<float>();
+    const float offset = offsets[d];
+    for (std::size_t i = 0, n = die.total(); i < n; ++i) dv[i] = (sv[i] - offset) - rv[i];
     const double sigma = std::max(robust_sigma(b.die_diff, cv::Mat(), b.blobs.sample), min_sigma);
     die = cv::abs(b.die_diff) * (1.4826 / sigma);  // into the die's own frame (same size and type)
   }
@@ -381,15 +403,21 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     MiddleScratch scratch;
     cv::Mat& level_diff = b.level_diff;
     for (std::size_t d = 0; d < stack.size(); ++d) {
-      cv::subtract(stack[d], ref, level_diff);
-      offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
-      stack[d] -= offsets[d];
+      // die - template (cv::subtract's values; frames and template are continuous).
+      level_diff.create(stack[d].size(), CV_32F);
+      const float* sv = stack[d].ptr<float>();
+      const float* rv = ref.ptr<float>();
+      float* lv = level_diff.ptr<float>();
+      for (std::size_t i = 0, n = level_diff.total(); i < n; ++i) lv[i] = sv[i] - rv[i];
+      offsets[d] = middle_values(lv, level_diff.total(), scratch).second;  // the upper middle
     }
   }
-  median_stack(stack, ref);
+  // The levels are subtracted as the medians gather the values (and again in step 4), not
+  // in a pass over every frame.
+  median_stack(stack, ref, offsets.data());
 
   // 4. Where the dies disagree anyway (the dies' frames are spent on it).
-  const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma, b);
+  const cv::Mat factor = spread_factor(stack, offsets, ref, options.min_noise_sigma, b);
   stack.clear();
 
   // 5. Every die's own pixels against the reference resampled onto them.
