@@ -72,6 +72,9 @@ struct ToolCalibration {
   double rotation_deg = 0;
   bool has_flat = false;  // a `flat` illumination profile is stored
   std::shared_ptr<const FlatField> flat;  // that profile, read with the tables (null: none)
+  // Or, from a reader that defers decoding it (DatasetReader's defer_flat_decode), the
+  // profile as stored, decoded on first use by the image stage (null: none).
+  std::shared_ptr<const StoredFlat> stored_flat;
   std::string flat_error;  // non-empty: `flat` exists but is unusable (the tool's image wafers fail)
 };
 

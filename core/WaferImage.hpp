@@ -4,6 +4,9 @@
 // and the image stage decodes it on a worker thread (stages/ImageDecode.hpp), so
 // that inflating never runs behind HDF5's library lock.
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 namespace yf {
@@ -38,6 +41,21 @@ struct FlatField {
   int height = 0;
   std::vector<float> values;
   bool empty() const { return width <= 0 || height <= 0 || values.empty(); }
+};
+
+// A flat field as stored in the file, still compressed (one chunk of width x height
+// float32 little-endian values, deflate or shuffle + deflate), for a reader told not to
+// decode it: the pipeline's, which would otherwise inflate 16-64 MB under HDF5's lock,
+// one thread only, before the first wafer starts (docs/performance.md, "Follow-up:
+// images5"). Decoded once, by the first wafer that needs it (stages/ImageDecode.hpp,
+// decoded_flat), the others using the same result: the only mutable part, set under the
+// once_flag.
+struct StoredFlat {
+  EncodedImage chunk;  // element_size 4
+  std::string where;   // "FILE: /calibration/<tool>/flat", for the error message
+  mutable std::once_flag decoded_once;
+  mutable std::shared_ptr<const FlatField> decoded;
+  mutable std::string error;  // set instead of `decoded` when the chunk does not decode
 };
 
 }  // namespace yf

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include "io/CompoundTable.hpp"
 #include "io/DatasetError.hpp"
@@ -71,6 +72,59 @@ std::vector<std::string> group_members(hid_t file, const std::string& group) {
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 
+// How a chunked dataset's chunks are stored, when this reader decodes them itself (no
+// filter, deflate, or shuffle + deflate); empty for any other filter.
+std::optional<ImageEncoding> stored_encoding(hid_t dcpl) {
+  const int nfilters = H5Pget_nfilters(dcpl);
+  std::vector<H5Z_filter_t> filters;
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0;
+    std::size_t nelem = 0;
+    unsigned values[8];
+    char name[64];
+    unsigned config = 0;
+    filters.push_back(H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nelem, values, sizeof name, name, &config));
+  }
+  if (filters.empty()) return ImageEncoding::raw;
+  if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_DEFLATE}) return ImageEncoding::deflate;
+  if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE}) return ImageEncoding::deflate_shuffle;
+  return std::nullopt;
+}
+
+// /calibration/<tool>/flat as stored, when it is one chunk of float32 little-endian values
+// whose filters the image stage decodes (stages/ImageDecode.hpp); null otherwise (read_flat
+// then reads it, and reports whatever is wrong with it).
+std::shared_ptr<const StoredFlat> read_stored_flat(hid_t group, const std::string& where) {
+  h5::Handle d = h5::dataset_handle(H5Dopen2(group, "flat", H5P_DEFAULT));
+  if (!d) return nullptr;
+  h5::Handle type = h5::type_handle(H5Dget_type(d.get()));
+  h5::Handle space = h5::space_handle(H5Dget_space(d.get()));
+  if (H5Tequal(type.get(), H5T_IEEE_F32LE) <= 0 || H5Sget_simple_extent_ndims(space.get()) != 2) return nullptr;
+  hsize_t dims[2];
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  if (dims[0] == 0 || dims[1] == 0 || dims[0] > 65536 || dims[1] > 65536) return nullptr;
+  h5::Handle dcpl = h5::plist_handle(H5Dget_create_plist(d.get()));
+  hsize_t chunk[2];
+  if (!dcpl || H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_chunk(dcpl.get(), 2, chunk) != 2 ||
+      chunk[0] != dims[0] || chunk[1] != dims[1])
+    return nullptr;
+  const std::optional<ImageEncoding> encoding = stored_encoding(dcpl.get());
+  if (!encoding || *encoding == ImageEncoding::raw) return nullptr;
+  const hsize_t offset[2] = {0, 0};
+  hsize_t stored = 0;
+  if (H5Dget_chunk_storage_size(d.get(), offset, &stored) < 0 || stored == 0) return nullptr;
+  auto flat = std::make_shared<StoredFlat>();
+  flat->where = where;
+  flat->chunk.height = static_cast<int>(dims[0]);
+  flat->chunk.width = static_cast<int>(dims[1]);
+  flat->chunk.encoding = *encoding;
+  flat->chunk.element_size = 4;
+  flat->chunk.bytes.resize(static_cast<std::size_t>(stored));
+  std::uint32_t mask = 0;
+  if (H5Dread_chunk(d.get(), H5P_DEFAULT, offset, &mask, flat->chunk.bytes.data()) < 0 || mask != 0) return nullptr;
+  return flat;
+}
+
 // /calibration/<tool>/flat: a 2-D real dataset, read whole (converted to float).
 std::shared_ptr<const FlatField> read_flat(hid_t group, const std::string& where) {
   h5::Handle d = h5::dataset_handle(H5Dopen2(group, "flat", H5P_DEFAULT));
@@ -97,6 +151,7 @@ std::shared_ptr<const FlatField> read_flat(hid_t group, const std::string& where
 
 struct DatasetReader::Impl {
   std::string path;
+  bool defer_flat_decode = false;  // DatasetReader::Options
   h5::Handle file;
   std::shared_ptr<DatasetTables> tables;
   std::unique_ptr<CompoundTable> wafers;
@@ -244,7 +299,8 @@ void DatasetReader::Impl::read_calibrations_and_images() {
       c.mm_per_px = h5attr::read_real(g.get(), "mm_per_px").value_or(0);
       c.rotation_deg = h5attr::read_real(g.get(), "rotation_deg").value_or(0);
       c.has_flat = H5Lexists(g.get(), "flat", H5P_DEFAULT) > 0;
-      if (c.has_flat) {
+      if (c.has_flat && defer_flat_decode) c.stored_flat = read_stored_flat(g.get(), "/calibration/" + tool + "/flat");
+      if (c.has_flat && !c.stored_flat) {
         try {
           c.flat = read_flat(g.get(), "/calibration/" + tool + "/flat");
         } catch (const DatasetError& e) {
@@ -292,26 +348,9 @@ void DatasetReader::Impl::open_images() {
   if (!dcpl || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return;
   hsize_t chunk[3];
   if (H5Pget_chunk(dcpl.get(), 3, chunk) != 3 || chunk[0] != 1 || chunk[1] != dims[1] || chunk[2] != dims[2]) return;
-  const int nfilters = H5Pget_nfilters(dcpl.get());
-  std::vector<H5Z_filter_t> filters;
-  for (int i = 0; i < nfilters; ++i) {
-    unsigned flags = 0;
-    std::size_t nelem = 0;
-    unsigned values[8];
-    char name[64];
-    unsigned config = 0;
-    filters.push_back(H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelem, values, sizeof name, name,
-                                     &config));
-  }
-  if (filters.empty()) {
-    images_encoding = ImageEncoding::raw;
-  } else if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_DEFLATE}) {
-    images_encoding = ImageEncoding::deflate;
-  } else if (filters == std::vector<H5Z_filter_t>{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE}) {
-    images_encoding = ImageEncoding::deflate_shuffle;
-  } else {
-    return;  // other filters: H5Dread decodes them
-  }
+  const std::optional<ImageEncoding> encoding = stored_encoding(dcpl.get());
+  if (!encoding) return;  // other filters: H5Dread decodes them
+  images_encoding = *encoding;
   images_raw_chunks = true;
 }
 
@@ -571,10 +610,13 @@ void DatasetReader::Impl::read_history(WaferJob& job) {
   history->read(0, 0);  // the point block is not a contiguous block: forget it
 }
 
-DatasetReader::DatasetReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+DatasetReader::DatasetReader(const std::string& path) : DatasetReader(path, Options{}) {}
+
+DatasetReader::DatasetReader(const std::string& path, const Options& options) : impl_(std::make_unique<Impl>()) {
   std::lock_guard lock(h5::library_mutex());
   h5::silence_errors();
   impl_->path = path;
+  impl_->defer_flat_decode = options.defer_flat_decode;
   impl_->open();
 }
 

@@ -19,6 +19,14 @@ class DatasetReader {
   // file, not HDF5, wrong or missing format attributes, a missing or mistyped
   // /wafers column, a product with a missing or mistyped attribute.
   explicit DatasetReader(const std::string& path);
+  struct Options {
+    // A tool's flat field (/calibration/<tool>/flat) stored as one chunk of float32 with
+    // deflate (+ shuffle) is handed over still compressed (ToolCalibration::stored_flat),
+    // for the image stage to decode on first use, instead of inflated here under HDF5's
+    // lock before the first wafer (16-64 MB). Other layouts are read as before.
+    bool defer_flat_decode = false;
+  };
+  DatasetReader(const std::string& path, const Options& options);
   ~DatasetReader();
   DatasetReader(const DatasetReader&) = delete;
   DatasetReader& operator=(const DatasetReader&) = delete;

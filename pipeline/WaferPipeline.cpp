@@ -68,7 +68,11 @@ class WaferSource {
  private:
   void open(const std::string& path) {
     try {
-      reader_ = std::make_unique<DatasetReader>(path);
+      // The flat fields stay compressed: the image stage decodes them on a worker, not this
+      // serial node before the file's first wafer can start.
+      DatasetReader::Options options;
+      options.defer_flat_decode = true;
+      reader_ = std::make_unique<DatasetReader>(path, options);
       row_ = 0;
       spdlog::debug("{}: {} wafers", path, reader_->wafer_count());
     } catch (const std::exception& e) {

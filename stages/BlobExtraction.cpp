@@ -132,14 +132,31 @@ double robust_sigma(const cv::Mat& values, const cv::Mat& mask, std::vector<floa
   // enough that every k-th pixel of every k-th row estimates it as well.
   const double total = static_cast<double>(values.total());
   const int step = std::max(1, static_cast<int>(std::floor(std::sqrt(total / 1.0e6))));
-  v.clear();
-  v.reserve(static_cast<std::size_t>(total / (step * step)) + 16);
+  // Room for every sampled value; the kept ones are written in order and the rest cut off
+  // (each value written, the count advanced only for a kept one: no branch, no push_back).
+  const std::size_t sampled_rows = static_cast<std::size_t>((values.rows + step - 1) / step);
+  const std::size_t sampled_cols = static_cast<std::size_t>((values.cols + step - 1) / step);
+  v.resize(sampled_rows * sampled_cols);
+  std::size_t kept = 0;
   for (int r = 0; r < values.rows; r += step) {
     const float* p = values.ptr<float>(r);
     const std::uint8_t* m = mask.empty() ? nullptr : mask.ptr<std::uint8_t>(r);
-    for (int c = 0; c < values.cols; c += step)
-      if ((m == nullptr || m[c] != 0) && std::isfinite(p[c])) v.push_back(p[c]);
+    if (m == nullptr && step == 1) {  // every value of the row (a die's difference): copied whole when all finite
+      int bad = 0;
+      for (int c = 0; c < values.cols; ++c) bad |= !(p[c] - p[c] == 0.0f);  // NaN and +-inf give NaN
+      if (!bad) {
+        std::memcpy(v.data() + kept, p, static_cast<std::size_t>(values.cols) * sizeof(float));
+        kept += static_cast<std::size_t>(values.cols);
+        continue;
+      }
+    }
+    float* out = v.data();
+    for (int c = 0; c < values.cols; c += step) {
+      out[kept] = p[c];
+      kept += (m == nullptr || m[c] != 0) && (p[c] - p[c] == 0.0f);  // finite: x - x is 0
+    }
   }
+  v.resize(kept);
   if (v.empty()) return 0;
   MiddleScratch scratch;
   const double med = median_of(v, scratch);
@@ -261,20 +278,21 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
     if (!valid.empty()) cv::bitwise_and(grow, valid, grow);
   }
 
-  // 3. Components of the grown mask; only those holding a seed survive.
-  cv::Mat& labels = buffers.labels;
-  cv::Mat& stats = buffers.stats;
-  const int n = cv::connectedComponentsWithStats(grow, labels, stats, buffers.centroids, 8, CV_32S);
+  // 3. Components of the grown mask; only those holding a seed survive. The mask is
+  // sparse: its runs (label_mask_components, OpenCV's labels) instead of a label per
+  // pixel; each component's pixels are summed in raster order, as before.
+  MaskComponents& components = buffers.components;
+  label_mask_components(grow, components);
+  const int n = components.count;
   std::vector<BlobSums> sums(static_cast<std::size_t>(n));
-  for (int r = 0; r < diff.rows; ++r) {
-    const int* l = labels.ptr<int>(r);
+  for (const MaskRun& run : components.runs) {
+    const int r = run.row;
     const float* d = diff.ptr<float>(r);
     const float* s = sigma_map.empty() ? nullptr : sigma_map.ptr<float>(r);
     const std::uint8_t* v = valid.empty() ? nullptr : valid.ptr<std::uint8_t>(r);
-    for (int c = 0; c < diff.cols; ++c) {
-      if (l[c] == 0) continue;
+    BlobSums& b = sums[static_cast<std::size_t>(run.label)];
+    for (int c = run.begin; c < run.end; ++c) {
       const float z = snr_at(d, s, v, c);
-      BlobSums& b = sums[static_cast<std::size_t>(l[c])];
       const double w = std::isfinite(d[c]) ? std::abs(d[c]) : 0.0;
       b.w += w;
       b.wx += w * c;
@@ -297,10 +315,7 @@ std::vector<ImageDefect> extract_blobs(const cv::Mat& diff, double sigma, const 
   for (int i = 1; i < n; ++i)
     if (sums[static_cast<std::size_t>(i)].seeded) ids.push_back(i);
   std::vector<cv::Rect> boxes(static_cast<std::size_t>(n));
-  for (int i : ids)
-    boxes[static_cast<std::size_t>(i)] =
-        cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
-                 stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  for (int i : ids) boxes[static_cast<std::size_t>(i)] = components.boxes[static_cast<std::size_t>(i)];
   if (options.merge_gap_px > 0) merge_collinear(ids, sums, boxes, options.merge_gap_px);
 
   // 5. Features and shape of each surviving blob.

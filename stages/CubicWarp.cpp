@@ -165,17 +165,22 @@ void AffineSampler::positions(int lo, int hi) {
   ph_.resize(n);
   lo_ = lo;
   hi_ = hi;
-  // As at(), four columns at a time (SSE2 integer adds and arithmetic shifts).
+  // As at(), four columns at a time (SSE2 integer adds and arithmetic shifts). The arrays'
+  // addresses in locals: the vector stores may alias anything, the vectors' own pointers too.
   std::size_t i = 0;
   const __m128i x0 = _mm_set1_epi32(x0_), y0 = _mm_set1_epi32(y0_), m31 = _mm_set1_epi32(31);
+  const int* ad = ad_.data() + lo;
+  const int* bd = bd_.data() + lo;
+  int* ixp = ix_.data();
+  int* iyp = iy_.data();
+  int* php = ph_.data();
   for (; i + 4 <= n; i += 4) {
-    const std::size_t x = static_cast<std::size_t>(lo) + i;
-    const __m128i X = _mm_srai_epi32(_mm_add_epi32(x0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&ad_[x]))), 5);
-    const __m128i Y = _mm_srai_epi32(_mm_add_epi32(y0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&bd_[x]))), 5);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&ix_[i]), _mm_srai_epi32(X, 5));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&iy_[i]), _mm_srai_epi32(Y, 5));
+    const __m128i X = _mm_srai_epi32(_mm_add_epi32(x0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(ad + i))), 5);
+    const __m128i Y = _mm_srai_epi32(_mm_add_epi32(y0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(bd + i))), 5);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ixp + i), _mm_srai_epi32(X, 5));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(iyp + i), _mm_srai_epi32(Y, 5));
     const __m128i ph = _mm_add_epi32(_mm_slli_epi32(_mm_and_si128(Y, m31), 5), _mm_and_si128(X, m31));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&ph_[i]), ph);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(php + i), ph);
   }
   for (; i < n; ++i) at(lo + static_cast<int>(i), ix_[i], iy_[i], ph_[i]);
 }
@@ -192,10 +197,14 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
   const bool wide = cubic_avx2_active();
   // Pixels i .. i + 3 in SSE2 lanes when they share a source row and lie on consecutive
   // source columns inside the source; false (nothing written) otherwise.
+  // The arrays' addresses in locals (the vector stores to `out` may alias anything).
+  const int* ixs = ix_.data();
+  const int* iys = iy_.data();
+  const int* phs = ph_.data();
   auto four = [&](int i) {
-    const int* ix = &ix_[static_cast<std::size_t>(i)];
-    const int* iy = &iy_[static_cast<std::size_t>(i)];
-    const int* ph = &ph_[static_cast<std::size_t>(i)];
+    const int* ix = ixs + i;
+    const int* iy = iys + i;
+    const int* ph = phs + i;
     const int sx = ix[0] - 1, sy = iy[0] - 1;
     const bool together = iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 &&
                           ix[2] == ix[0] + 2 && ix[3] == ix[0] + 3;
@@ -230,13 +239,13 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
   while (i + 4 <= n) {
 #ifdef YF_CUBIC_AVX2
     if (wide && i + 8 <= n) {
-      const int* ix = &ix_[static_cast<std::size_t>(i)];
-      const int* iy = &iy_[static_cast<std::size_t>(i)];
+      const int* ix = ixs + i;
+      const int* iy = iys + i;
       const int sx = ix[0] - 1, sy = iy[0] - 1;
       bool together = sx >= 0 && static_cast<unsigned>(sx + 7) < w1 && static_cast<unsigned>(sy) < h1;
       for (int p = 1; p < 8 && together; ++p) together = iy[p] == iy[0] && ix[p] == ix[0] + p;
       if (together) {
-        cubic8(base + static_cast<std::size_t>(sy) * step + sx, step, &ph_[static_cast<std::size_t>(i)], out + i);
+        cubic8(base + static_cast<std::size_t>(sy) * step + sx, step, phs + i, out + i);
         i += 8;
         continue;
       }
@@ -252,9 +261,7 @@ void AffineSampler::cubic_row(const cv::Mat& src, int lo, int hi, float* out) {
     // skipped) one at a time, and the groups start again at the break; at the source's
     // border all four one at a time.
     int run = 1;
-    while (run < 4 && iy_[static_cast<std::size_t>(i + run)] == iy_[static_cast<std::size_t>(i)] &&
-           ix_[static_cast<std::size_t>(i + run)] == ix_[static_cast<std::size_t>(i)] + run)
-      ++run;
+    while (run < 4 && iys[i + run] == iys[i] && ixs[i + run] == ixs[i] + run) ++run;
     for (const int end = i + run; i < end; ++i) one(i);
   }
   // The last pixels: a group of four ending at the row's end (recomputing a few, the same
@@ -269,10 +276,13 @@ void AffineSampler::linear_row_inside(const cv::Mat& src, int lo, int hi, float*
   const float* base = src.ptr<float>();
   const float* k1d = tables().linear1d.data();
   std::size_t i = 0;
+  const int* ixs = ix_.data();  // in locals: the vector stores may alias the vectors' pointers
+  const int* iys = iy_.data();
+  const int* phs = ph_.data();
   for (; i + 4 <= n; i += 4) {
-    const int* ix = &ix_[i];
-    const int* iy = &iy_[i];
-    const int* ph = &ph_[i];
+    const int* ix = ixs + i;
+    const int* iy = iys + i;
+    const int* ph = phs + i;
     if (iy[1] == iy[0] && iy[2] == iy[0] && iy[3] == iy[0] && ix[1] == ix[0] + 1 && ix[2] == ix[0] + 2 &&
         ix[3] == ix[0] + 3) {
       // Four pixels of one source row pair: each lane's weights are its y and x kernels'
@@ -298,7 +308,7 @@ void AffineSampler::linear_row_inside(const cv::Mat& src, int lo, int hi, float*
     }
     for (std::size_t p = 0; p < 4; ++p) out[i + p] = linear_at_inside(src, ix[p], iy[p], ph[p]);
   }
-  for (; i < n; ++i) out[i] = linear_at_inside(src, ix_[i], iy_[i], ph_[i]);
+  for (; i < n; ++i) out[i] = linear_at_inside(src, ixs[i], iys[i], phs[i]);
 }
 
 const float* cubic_weights(int phase) { return tables().cubic.data() + static_cast<std::size_t>(phase) * 16; }

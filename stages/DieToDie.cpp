@@ -14,6 +14,8 @@
 //    never smoothed by interpolation, and blobs come out in image pixels.
 // 5. One difference image for the whole wafer -> extract_blobs (a scratch that
 //    crosses a street stays one blob).
+#include <xmmintrin.h>
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -88,20 +90,57 @@ bool all_finite(const cv::Mat& m) {
 }
 
 // Per-pixel median over the stack (all of the same size), into `out`: the mean of the
-// two middle values for an even count. Exact (middle_values).
-void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
+// two middle values for an even count. Exact (middle_values). The dies' values of a pixel
+// lie a frame apart in memory (each die in its own frame, some 20-80 KB), so they are
+// gathered for kTile neighbouring pixels at once: one cache line of each die serves 16
+// pixels instead of one (the same values, in the same order, for each pixel).
+// `offsets` (or null): each die's level, subtracted from its values as they are gathered -
+// the values a pass of die -= offset over every frame would leave, without that pass.
+void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out, const float* offsets = nullptr) {
+  constexpr int kTile = 16;
   const std::size_t n = stack.size();
   out.create(stack[0].size(), CV_32F);
-  std::vector<float> v(n);
+  std::vector<float> tile(kTile * n);  // pixel j's values at tile[j * n ..]
   std::vector<const float*> rows(n);
   MiddleScratch scratch;
   for (int r = 0; r < out.rows; ++r) {
     for (std::size_t d = 0; d < n; ++d) rows[d] = stack[d].ptr<float>(r);
     float* o = out.ptr<float>(r);
-    for (int c = 0; c < out.cols; ++c) {
-      for (std::size_t d = 0; d < n; ++d) v[d] = rows[d][c];
-      const auto [lo, hi] = middle_values(v.data(), n, scratch);
-      o[c] = n % 2 == 0 ? 0.5f * (hi + lo) : hi;
+    for (int c0 = 0; c0 < out.cols; c0 += kTile) {
+      const int w = std::min(kTile, out.cols - c0);
+      std::size_t d = 0;
+      if (w == kTile) {
+        // Four dies by four pixels at a time, transposed in SSE2 registers (the same values).
+        for (; d + 4 <= n; d += 4)
+          for (int q = 0; q < kTile; q += 4) {
+            __m128 a = _mm_loadu_ps(rows[d] + c0 + q), b = _mm_loadu_ps(rows[d + 1] + c0 + q);
+            __m128 c = _mm_loadu_ps(rows[d + 2] + c0 + q), e = _mm_loadu_ps(rows[d + 3] + c0 + q);
+            _MM_TRANSPOSE4_PS(a, b, c, e);
+            if (offsets != nullptr) {  // a, b, c, e: one pixel each, dies d .. d + 3 in the lanes
+              const __m128 off = _mm_loadu_ps(offsets + d);
+              a = _mm_sub_ps(a, off);
+              b = _mm_sub_ps(b, off);
+              c = _mm_sub_ps(c, off);
+              e = _mm_sub_ps(e, off);
+            }
+            _mm_storeu_ps(&tile[static_cast<std::size_t>(q) * n + d], a);
+            _mm_storeu_ps(&tile[static_cast<std::size_t>(q + 1) * n + d], b);
+            _mm_storeu_ps(&tile[static_cast<std::size_t>(q + 2) * n + d], c);
+            _mm_storeu_ps(&tile[static_cast<std::size_t>(q + 3) * n + d], e);
+          }
+      }
+      for (; d < n; ++d) {
+        const float* src = rows[d] + c0;
+        if (offsets != nullptr) {
+          for (int j = 0; j < w; ++j) tile[static_cast<std::size_t>(j) * n + d] = src[j] - offsets[d];
+        } else {
+          for (int j = 0; j < w; ++j) tile[static_cast<std::size_t>(j) * n + d] = src[j];
+        }
+      }
+      for (int j = 0; j < w; ++j) {
+        const auto [lo, hi] = middle_values(tile.data() + static_cast<std::size_t>(j) * n, n, scratch);
+        o[c0 + j] = n % 2 == 0 ? 0.5f * (hi + lo) : hi;
+      }
     }
   }
 }
@@ -114,9 +153,18 @@ void median_stack(const std::vector<cv::Mat>& stack, cv::Mat& out) {
 // edges keeps its full sensitivity.
 // The dies are not needed after it: each die's frame is overwritten by its scaled
 // difference (|die - ref| / sigma_die), and the factor is their median.
-cv::Mat spread_factor(std::vector<cv::Mat>& stack, const cv::Mat& ref, double min_sigma, DieToDieBuffers& b) {
-  for (cv::Mat& die : stack) {
-    cv::subtract(die, ref, b.die_diff);
+// The dies come unlevelled with their `offsets`: each difference is (die - offset) - ref,
+// the values of the levelled die's.
+cv::Mat spread_factor(std::vector<cv::Mat>& stack, const std::vector<float>& offsets, const cv::Mat& ref,
+                      double min_sigma, DieToDieBuffers& b) {
+  for (std::size_t d = 0; d < stack.size(); ++d) {
+    cv::Mat& die = stack[d];
+    b.die_diff.create(die.size(), CV_32F);
+    const float* sv = die.ptr<float>();
+    const float* rv = ref.ptr<float>();
+    float* dv = b.die_diff.ptr<float>();
+    const float offset = offsets[d];
+    for (std::size_t i = 0, n = die.total(); i < n; ++i) dv[i] = (sv[i] - offset) - rv[i];
     const double sigma = std::max(robust_sigma(b.die_diff, cv::Mat(), b.blobs.sample), min_sigma);
     die = cv::abs(b.die_diff) * (1.4826 / sigma);  // into the die's own frame (same size and type)
   }
@@ -194,6 +242,44 @@ std::vector<cv::Point2d> smooth_grid_shifts(const std::vector<cv::Point2d>& at, 
 }
 
 }  // namespace
+
+std::vector<cv::Vec2i> die_to_die_read_spans(const DieCells& cells, cv::Size image) {
+  std::vector<cv::Vec2i> spans(static_cast<std::size_t>(std::max(image.height, 0)), cv::Vec2i(0, -1));
+  const double a = cells.angle_deg * std::numbers::pi / 180.0;
+  const cv::Size die = cells.die_size_px;
+  // A die's sampled frame reaches kMargin beyond the die; registration moves it by at most
+  // kMaxDieShiftPx; bicubic reads from 1 px before to 2 px after a position (floor, then
+  // +2); the step-5 comparison reads only pixels inside the frame's box. One pixel more
+  // for rounding.
+  const double reach = kMaxDieShiftPx + 2 + 1;
+  for (const cv::Point2d& o : cells.origins_px) {
+    if (!std::isfinite(o.x) || !std::isfinite(o.y)) continue;
+    const DieFrame f{std::cos(a), std::sin(a), o};
+    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    for (const double u : {-static_cast<double>(kMargin), die.width - 1.0 + kMargin})
+      for (const double v : {-static_cast<double>(kMargin), die.height - 1.0 + kMargin}) {
+        const cv::Point2d p = f.to_image(u, v);
+        x0 = std::min(x0, p.x);
+        x1 = std::max(x1, p.x);
+        y0 = std::min(y0, p.y);
+        y1 = std::max(y1, p.y);
+      }
+    const int c0 = static_cast<int>(std::clamp(std::floor(x0 - reach), -1.0, static_cast<double>(image.width)));
+    const int c1 = static_cast<int>(std::clamp(std::ceil(x1 + reach), -1.0, static_cast<double>(image.width)));
+    const int r0 = static_cast<int>(std::clamp(std::floor(y0 - reach), 0.0, static_cast<double>(image.height)));
+    const int r1 = static_cast<int>(std::clamp(std::ceil(y1 + reach), -1.0, static_cast<double>(image.height - 1)));
+    for (int r = r0; r <= r1; ++r) {
+      cv::Vec2i& s = spans[static_cast<std::size_t>(r)];
+      if (s[0] > s[1]) {
+        s = {std::max(c0, 0), std::min(c1, image.width - 1)};
+      } else {
+        s[0] = std::min(s[0], std::max(c0, 0));
+        s[1] = std::max(s[1], std::min(c1, image.width - 1));
+      }
+    }
+  }
+  return spans;
+}
 
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
                                  const DetectionOptions& options) {
@@ -317,15 +403,21 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
     MiddleScratch scratch;
     cv::Mat& level_diff = b.level_diff;
     for (std::size_t d = 0; d < stack.size(); ++d) {
-      cv::subtract(stack[d], ref, level_diff);
-      offsets[d] = middle_values(level_diff.ptr<float>(), level_diff.total(), scratch).second;  // the upper middle
-      stack[d] -= offsets[d];
+      // die - template (cv::subtract's values; frames and template are continuous).
+      level_diff.create(stack[d].size(), CV_32F);
+      const float* sv = stack[d].ptr<float>();
+      const float* rv = ref.ptr<float>();
+      float* lv = level_diff.ptr<float>();
+      for (std::size_t i = 0, n = level_diff.total(); i < n; ++i) lv[i] = sv[i] - rv[i];
+      offsets[d] = middle_values(lv, level_diff.total(), scratch).second;  // the upper middle
     }
   }
-  median_stack(stack, ref);
+  // The levels are subtracted as the medians gather the values (and again in step 4), not
+  // in a pass over every frame.
+  median_stack(stack, ref, offsets.data());
 
   // 4. Where the dies disagree anyway (the dies' frames are spent on it).
-  const cv::Mat factor = spread_factor(stack, ref, options.min_noise_sigma, b);
+  const cv::Mat factor = spread_factor(stack, offsets, ref, options.min_noise_sigma, b);
   stack.clear();
 
   // 5. Every die's own pixels against the reference resampled onto them.

@@ -5,9 +5,12 @@
 #include <libdeflate.h>
 #endif
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,7 +34,26 @@ void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size
     return;
   }
   const std::size_t n = size / e;
-  for (std::size_t i = 0; i < n; ++i)
+  std::size_t i = 0;
+  if (e == 4) {
+    // Float32 (a flat field): sixteen elements at a time, the four byte planes interleaved
+    // in SSE2 registers (the same bytes).
+    const std::uint8_t *p0 = in, *p1 = in + n, *p2 = in + 2 * n, *p3 = in + 3 * n;
+    for (; i + 16 <= n; i += 16) {
+      const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + i));
+      const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + i));
+      const __m128i b2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p2 + i));
+      const __m128i b3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p3 + i));
+      const __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
+      const __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
+      auto* o = reinterpret_cast<__m128i*>(out + i * 4);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(lo01, lo23));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo01, lo23));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi01, hi23));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi01, hi23));
+    }
+  }
+  for (; i < n; ++i)
     for (std::size_t b = 0; b < e; ++b) out[i * e + b] = in[b * n + i];
   std::memcpy(out + n * e, in + n * e, size - n * e);
 }
@@ -126,6 +148,38 @@ void decode_image(const EncodedImage& image, std::uint8_t* out, std::size_t out_
       return;
   }
   throw std::logic_error("decode_image: unknown encoding");
+}
+
+const FlatField& decoded_flat(const StoredFlat& stored) {
+  std::call_once(stored.decoded_once, [&] {
+    try {
+      const EncodedImage& c = stored.chunk;
+      if (c.width <= 0 || c.height <= 0 || c.element_size != sizeof(float)) throw std::runtime_error("not float32");
+      auto flat = std::make_shared<FlatField>();
+      flat->width = c.width;
+      flat->height = c.height;
+      const std::size_t values = static_cast<std::size_t>(c.width) * static_cast<std::size_t>(c.height);
+      flat->values.resize(values);
+      auto* out = reinterpret_cast<std::uint8_t*>(flat->values.data());
+      const std::size_t bytes = values * sizeof(float);
+      if (c.bytes.size() > std::numeric_limits<uInt>::max() || bytes > std::numeric_limits<uInt>::max())
+        throw std::runtime_error("chunk larger than 4 GiB");
+      if (c.encoding == ImageEncoding::deflate) {
+        inflate_exact(c.bytes, out, bytes);
+      } else if (c.encoding == ImageEncoding::deflate_shuffle) {
+        std::vector<std::uint8_t> tmp(bytes);
+        inflate_exact(c.bytes, tmp.data(), bytes);
+        unshuffle_bytes(tmp.data(), out, bytes, sizeof(float));
+      } else {
+        throw std::runtime_error("unexpected encoding");
+      }
+      stored.decoded = std::move(flat);
+    } catch (const std::exception&) {
+      stored.error = stored.where + ": cannot read (corrupt?)";
+    }
+  });
+  if (!stored.decoded) throw std::runtime_error("images: " + stored.error);
+  return *stored.decoded;
 }
 
 GrayImage decode_image(const EncodedImage& image) {

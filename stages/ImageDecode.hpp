@@ -23,6 +23,13 @@ bool have_libdeflate();
 void inflate_exact_zlib(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
 void inflate_exact_libdeflate(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
 
+// A flat field the reader left compressed (core/WaferImage.hpp, StoredFlat), decoded the
+// first time it is asked for (by whichever thread asks first; the others wait for that
+// one and share the result). Throws std::runtime_error ("images: <where>: cannot read
+// (corrupt?)", the message of a flat that failed to read in the reader) when it does not
+// decode, to every caller.
+const FlatField& decoded_flat(const StoredFlat& stored);
+
 // HDF5's shuffle filter and its inverse, for any element size (exposed for tests).
 void shuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);
 void unshuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);

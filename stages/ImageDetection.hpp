@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "stages/MaskComponents.hpp"
+
 namespace yf {
 
 struct ImageDetectionError : std::runtime_error {
@@ -98,7 +100,7 @@ struct ImageDefect {
 // value read is written first in the same call. One call at a time.
 struct BlobBuffers {
   cv::Mat grow;                      // the hysteresis growth mask
-  cv::Mat labels, stats, centroids;  // connected components
+  MaskComponents components;         // its connected components, as runs
   std::vector<float> sample;        // robust_sigma's subsample
 };
 
@@ -169,6 +171,12 @@ DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& ce
 // The same, every die and whole-image buffer in `buffers` (the same result).
 DieToDieResult detect_die_to_die(const cv::Mat& flat_fielded, const DieCells& cells,
                                  const DetectionOptions& options, DieToDieBuffers& buffers);
+
+// The pixels detect_die_to_die(image, cells, ...) may read, row by row: columns
+// [first, last] of each image row (first > last: none) cover every listed die's sampled
+// frame, wherever registration moves it, with its bicubic footprint. A caller that
+// prepares the image only there (the image stage's rim fill) gets the same result.
+std::vector<cv::Vec2i> die_to_die_read_spans(const DieCells& cells, cv::Size image);
 
 // ---- reference pair --------------------------------------------------------
 

@@ -80,8 +80,12 @@ DieCells die_cells(const ProductGeometry& g, const calib::WaferCalibration& cal,
 
 // Off the wafer (and in the rim margin and the notch), each pixel takes the value of the
 // same pattern position in the nearest die inwards, so that partial dies at the rim can be
-// compared with the reference die like whole ones.
-void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
+// compared with the reference die like whole ones. Only the pixels die-to-die reads are
+// filled (`spans`, die_to_die_read_spans: beyond the outermost dies' frames nothing is
+// read), and every pixel within 1 px outside the rim (the fill's own bilinear reads reach
+// no farther out: a landing lies inside the margin + 1 px), so each pixel read gets the
+// value a fill of the whole ring gives it.
+void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells, const std::vector<cv::Vec2i>& spans) {
   const double t = cells.angle_deg * kPi / 180, co = std::cos(t), si = std::sin(t);
   const cv::Point2d ex(cells.pitch_px.width * co, -cells.pitch_px.width * si);
   const cv::Point2d ey(cells.pitch_px.height * si, cells.pitch_px.height * co);
@@ -135,13 +139,36 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
       skip_hi = static_cast<int>(std::floor(rim.cx + half));
     }
     todo.clear();
+    const cv::Vec2i span = spans[static_cast<std::size_t>(y)];
+    const double near = rim.r + 1;  // within it, always filled (the fill's own reads)
     auto wanted = [&](int x) {
-      const double ddx = x - rim.cx;
-      return ddx * ddx + dy * dy <= reach * reach && rim.outside(x, y, kRimMarginPx);
+      const double ddx = x - rim.cx, d2 = ddx * ddx + dy * dy;
+      return d2 <= reach * reach && rim.outside(x, y, kRimMarginPx) && ((x >= span[0] && x <= span[1]) || d2 < near * near);
     };
-    for (int x = x_lo; x <= x_hi && x < skip_lo; ++x)
+    // The columns where wanted() can hold: within the reach's chord, and within the span
+    // or the near circle's chord (each a pixel wider; the exact test decides).
+    auto chord = [&](double radius, int& lo, int& hi) {
+      if (dy * dy > radius * radius) {
+        lo = 1, hi = 0;
+        return;
+      }
+      const double half = std::sqrt(radius * radius - dy * dy) + 1;
+      lo = static_cast<int>(std::floor(rim.cx - half));
+      hi = static_cast<int>(std::ceil(rim.cx + half));
+    };
+    int reach_lo = 0, reach_hi = 0, near_lo = 0, near_hi = 0;
+    chord(reach, reach_lo, reach_hi);
+    chord(near, near_lo, near_hi);
+    int lo = span[0], hi = span[1];
+    if (near_lo <= near_hi) {
+      const bool has_span = lo <= hi;
+      lo = has_span ? std::min(lo, near_lo) : near_lo;
+      hi = has_span ? std::max(hi, near_hi) : near_hi;
+    }
+    const int first = std::max({x_lo, reach_lo, lo}), last = std::min({x_hi, reach_hi, hi});
+    for (int x = first; x <= last && x < skip_lo; ++x)
       if (wanted(x)) todo.push_back(x);
-    for (int x = std::max(x_lo, skip_hi + 1); x <= x_hi; ++x)
+    for (int x = std::max(first, skip_hi + 1); x <= last; ++x)
       if (wanted(x)) todo.push_back(x);
     if (todo.empty()) continue;
     step_of.assign(todo.size(), -1);
@@ -176,8 +203,9 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells) {
 cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib::WaferCalibration& cal,
                    std::string& warnings) {
   if (tool && !tool->flat_error.empty()) throw image_error(tool->flat_error);
-  if (tool && tool->flat) {
-    const FlatField& f = *tool->flat;
+  if (tool && (tool->flat || tool->stored_flat)) {
+    // A flat the reader left compressed is decoded here, once for all its wafers.
+    const FlatField& f = tool->flat ? *tool->flat : decoded_flat(*tool->stored_flat);
     if (f.width != img.cols || f.height != img.rows)
       throw image_error("the tool's flat field is " + std::to_string(f.width) + "x" + std::to_string(f.height) +
                         ", the image " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
@@ -352,7 +380,7 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   const DieCells cells = die_cells(g, w, img.size());
   Rim rim{w.center_x_px, w.center_y_px, w.radius_px};
   rim.set_notch(cal.notch_found, cal.notch_angle_rad, (cal.notch_depth_px + 3) / std::max(1.0, w.radius_px));
-  fill_off_wafer(corrected, rim, cells);
+  fill_off_wafer(corrected, rim, cells, die_to_die_read_spans(cells, corrected.size()));
   DetectionOptions det;
   det.k_sigma = o.k_sigma;
   det.grow_k_sigma = std::min(o.grow_k_sigma, o.k_sigma);

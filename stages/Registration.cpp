@@ -129,8 +129,12 @@ cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d
     const int x1 = std::min(f.cols, f.cols + static_cast<int>(std::floor(s.x))) - 3;
     const int y1 = std::min(f.rows, f.rows + static_cast<int>(std::floor(s.y))) - 3;
     if (x1 - x0 < 8 || y1 - y0 < 8) return start;
-    cv::Matx44d n = cv::Matx44d::zeros();
-    cv::Vec4d rhs(0, 0, 0, 0);
+    // The normal equations of j = (f, 1, gx, gy): each sum in a local, its upper triangle
+    // only (n(b, a) receives exactly the terms of n(a, b): j[a] j[b] and j[b] j[a] are the
+    // same double; a product with j[1] = 1 is the other factor itself), added pixel by pixel
+    // in the same order as a full 4x4 accumulation.
+    double n00 = 0, n01 = 0, n02 = 0, n03 = 0, n11 = 0, n12 = 0, n13 = 0, n22 = 0, n23 = 0, n33 = 0;
+    double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
     double rr = 0, count = 0;
     for (int r = y0; r < y1; ++r) {
       const float* pf = f.ptr<float>(r);
@@ -140,15 +144,27 @@ cv::Point2d refine_shift(const cv::Mat& fixed, const cv::Mat& moved, cv::Point2d
       for (int c = x0; c < x1; ++c) {
         const double res = pm[c] - (gain * pf[c] + offset);
         if (std::abs(res) > cut) continue;
-        const cv::Vec4d j(pf[c], 1.0, px[c], py[c]);
-        for (int a = 0; a < 4; ++a) {
-          rhs[a] += j[a] * pm[c];
-          for (int b = 0; b < 4; ++b) n(a, b) += j[a] * j[b];
-        }
+        const double j0 = pf[c], j2 = px[c], j3 = py[c], m = pm[c];
+        r0 += j0 * m;
+        r1 += m;
+        r2 += j2 * m;
+        r3 += j3 * m;
+        n00 += j0 * j0;
+        n01 += j0;
+        n02 += j0 * j2;
+        n03 += j0 * j3;
+        n11 += 1.0;
+        n12 += j2;
+        n13 += j3;
+        n22 += j2 * j2;
+        n23 += j2 * j3;
+        n33 += j3 * j3;
         rr += res * res;
         count += 1;
       }
     }
+    const cv::Matx44d n(n00, n01, n02, n03, n01, n11, n12, n13, n02, n12, n22, n23, n03, n13, n23, n33);
+    const cv::Vec4d rhs(r0, r1, r2, r3);
     cv::Vec4d x;
     if (count < 16 || !cv::solve(n, rhs, x, cv::DECOMP_CHOLESKY) || !(x[0] > 0.1)) return start;
     // moved ~ a f_s + b + cx gx + cy gy, and f(x - s - ds) ~ f_s - ds . grad: ds = -(cx, cy) / a.

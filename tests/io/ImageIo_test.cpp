@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../samples/RawH5.hpp"
@@ -85,7 +86,29 @@ TEST_CASE("images: written, read as stored chunks, decoded to the same pixels", 
   CHECK(cal.flat->width == 40);
   CHECK(cal.flat->height == 30);
   CHECK(cal.flat->values == flat.values);
+  CHECK_FALSE(cal.stored_flat);
   CHECK(r.tables()->image_count == 2);
+  {
+    // The pipeline's reader leaves a compressed flat as stored (its one chunk), decoded on
+    // first use to the same values; an uncompressed one is read as before.
+    DatasetReader::Options defer;
+    defer.defer_flat_decode = true;
+    DatasetReader deferred(path, defer);
+    const auto& dcal = deferred.tables()->calibrations.at("KLA-01");
+    CHECK(dcal.has_flat);
+    if (gzip > 0) {
+      CHECK_FALSE(dcal.flat);
+      REQUIRE(dcal.stored_flat);
+      CHECK(dcal.stored_flat->chunk.encoding == ImageEncoding::deflate_shuffle);
+      CHECK(dcal.stored_flat->chunk.bytes.size() < 4800u);  // still compressed
+      CHECK(decoded_flat(*dcal.stored_flat).values == flat.values);
+      CHECK(decoded_flat(*dcal.stored_flat).width == 40);
+    } else {
+      REQUIRE(dcal.flat);
+      CHECK(dcal.flat->values == flat.values);
+      CHECK_FALSE(dcal.stored_flat);
+    }
+  }
 
   WaferJob j1 = r.read_wafer(0), j2 = r.read_wafer(1), j3 = r.read_wafer(2);
   REQUIRE(j1.error.empty());
@@ -189,6 +212,66 @@ TEST_CASE("images: unshuffle inverts HDF5's shuffle for any element size", "[io]
   CHECK(sh[22] == 22);
   unshuffle_bytes(sh.data(), back.data(), 23, 4);
   CHECK(back == in);
+  // Element size 4 (float32) is interleaved sixteen elements at a time: sizes with whole
+  // blocks, a tail of elements and a partial element, against the byte-wise shuffle.
+  for (const std::size_t size : {64u, 151u, 4096u + 8u + 2u}) {
+    std::vector<std::uint8_t> v(size), shuffled(size), restored(size);
+    for (std::size_t i = 0; i < size; ++i) v[i] = static_cast<std::uint8_t>((i * 37 + i / 7) & 0xFF);
+    shuffle_bytes(v.data(), shuffled.data(), size, 4);
+    unshuffle_bytes(shuffled.data(), restored.data(), size, 4);
+    INFO("size " << size);
+    CHECK(restored == v);
+    CHECK(shuffled[1] == v[4]);  // byte 0 of element 1 (the shuffle as HDF5 stores it)
+  }
+}
+
+TEST_CASE("images: a stored flat field decoded once, the same values, errors for every caller", "[io][images]") {
+  // 37 x 11 values (407: whole 16-element blocks and a tail) compressed as HDF5 stores a
+  // flat: shuffled (4-byte elements) then deflated, and deflated alone.
+  const int w = 37, h = 11;
+  std::vector<float> values(static_cast<std::size_t>(w * h));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.75f + static_cast<float>(i) / 1024.0f;
+  const std::size_t bytes = values.size() * sizeof(float);
+  const auto* raw = reinterpret_cast<const std::uint8_t*>(values.data());
+  auto deflated = [](const std::uint8_t* data, std::size_t size) {
+    std::vector<std::uint8_t> out(compressBound(static_cast<uLong>(size)));
+    uLongf n = static_cast<uLongf>(out.size());
+    REQUIRE(compress2(out.data(), &n, data, static_cast<uLong>(size), 4) == Z_OK);
+    out.resize(n);
+    return out;
+  };
+  for (const ImageEncoding encoding : {ImageEncoding::deflate_shuffle, ImageEncoding::deflate}) {
+    std::vector<std::uint8_t> plain(raw, raw + bytes), shuffled(bytes);
+    shuffle_bytes(plain.data(), shuffled.data(), bytes, 4);
+    StoredFlat stored;
+    stored.where = "/calibration/KLA-01/flat";
+    stored.chunk.width = w;
+    stored.chunk.height = h;
+    stored.chunk.element_size = 4;
+    stored.chunk.encoding = encoding;
+    stored.chunk.bytes = encoding == ImageEncoding::deflate_shuffle ? deflated(shuffled.data(), bytes) : deflated(raw, bytes);
+    const FlatField* first = nullptr;
+    const FlatField* second = nullptr;
+    std::thread a([&] { first = &decoded_flat(stored); });
+    std::thread b([&] { second = &decoded_flat(stored); });
+    a.join();
+    b.join();
+    CHECK(first == second);  // decoded once, shared
+    REQUIRE(first != nullptr);
+    CHECK(first->width == w);
+    CHECK(first->height == h);
+    CHECK(first->values == values);
+  }
+  // A corrupt chunk: the reader's message for an unreadable flat, to every caller.
+  StoredFlat broken;
+  broken.where = "/calibration/KLA-01/flat";
+  broken.chunk.width = w;
+  broken.chunk.height = h;
+  broken.chunk.element_size = 4;
+  broken.chunk.encoding = ImageEncoding::deflate_shuffle;
+  broken.chunk.bytes = {1, 2, 3, 4, 5};
+  CHECK_THROWS_WITH(decoded_flat(broken), "images: /calibration/KLA-01/flat: cannot read (corrupt?)");
+  CHECK_THROWS_WITH(decoded_flat(broken), "images: /calibration/KLA-01/flat: cannot read (corrupt?)");
 }
 
 namespace {

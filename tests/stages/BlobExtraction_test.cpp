@@ -28,6 +28,11 @@ TEST_CASE("robust_sigma: 1.4826 * MAD, mask and NaN respected", "[ImageDetection
   cv::Mat w = (cv::Mat_<float>(1, 5) << 1, 2, 3, std::numeric_limits<float>::quiet_NaN(),
                std::numeric_limits<float>::quiet_NaN());
   CHECK(yf::robust_sigma(w) == Approx(1.4826));
+  // +-inf skipped too, row by row (a whole finite row is taken at once): 1 2 3 4 100 and
+  // 5 6 7 -> median 4.5, |x - 4.5| = 3.5 2.5 1.5 0.5 95.5 0.5 1.5 2.5 -> median 2.
+  const float inf = std::numeric_limits<float>::infinity();
+  cv::Mat two = (cv::Mat_<float>(2, 5) << 1, 2, 3, 4, 100, inf, 5, -inf, 6, 7);
+  CHECK(yf::robust_sigma(two) == Approx(1.4826 * 2));
   CHECK(yf::robust_sigma(zeros()) == 0);
   CHECK(yf::robust_sigma(v, cv::Mat::zeros(1, 5, CV_8U)) == 0);
   CHECK_THROWS_AS(yf::robust_sigma(cv::Mat::zeros(4, 4, CV_8U)), yf::ImageDetectionError);

@@ -232,3 +232,75 @@ TEST_CASE("die-to-die: buffers kept from image to image give each image's own re
   same(yf::detect_die_to_die(image_b, cells_b, plain, buffers), fresh_b);
   same(yf::detect_die_to_die(image_a, cells_a, plain, buffers), fresh_a);
 }
+
+TEST_CASE("die-to-die: the read spans, by hand and as the pixels it reads", "[DieToDie]") {
+  // By hand: angle 0, dies 10 x 8 px. A die at (20, 30): its sampled frame runs over die
+  // columns -2 .. 11 and rows -2 .. 9, i.e. image x 18 .. 31, y 28 .. 39; registration (1.5
+  // px), the bicubic footprint (2) and a pixel of rounding widen it by 4.5: columns
+  // floor(13.5) = 13 .. ceil(35.5) = 36 on rows floor(23.5) = 23 .. ceil(43.5) = 44.
+  yf::DieCells cells;
+  cells.die_size_px = {10, 8};
+  cells.origins_px = {{20, 30}};
+  std::vector<cv::Vec2i> spans = yf::die_to_die_read_spans(cells, {100, 60});
+  REQUIRE(spans.size() == 60);
+  for (int r = 0; r < 60; ++r) {
+    INFO("row " << r);
+    const cv::Vec2i s = spans[static_cast<std::size_t>(r)];
+    if (r >= 23 && r <= 44) {
+      CHECK(s == cv::Vec2i(13, 36));
+    } else {
+      CHECK(s[0] > s[1]);
+    }
+  }
+  // A second die at (60.5, 34): x 58.5 .. 71.5 -> columns 54 .. 76 on rows 27 .. 48 (the
+  // union of a row is one span: 13 .. 76 where both dies are); a third at (1, 50) is cut at
+  // the image's left and bottom edges: x -1 .. 12, y 48 .. 59 -> columns 0 .. ceil(16.5) = 17
+  // on rows floor(43.5) = 43 .. 59.
+  cells.origins_px = {{20, 30}, {60.5, 34}, {1, 50}};
+  spans = yf::die_to_die_read_spans(cells, {100, 60});
+  CHECK(spans[23] == cv::Vec2i(13, 36));
+  CHECK(spans[27] == cv::Vec2i(13, 76));
+  CHECK(spans[43] == cv::Vec2i(0, 76));
+  CHECK(spans[44] == cv::Vec2i(0, 76));
+  CHECK(spans[45] == cv::Vec2i(0, 76));
+  CHECK(spans[48] == cv::Vec2i(0, 76));
+  CHECK(spans[49] == cv::Vec2i(0, 17));
+  CHECK(spans[59] == cv::Vec2i(0, 17));
+  CHECK(spans[22][0] > spans[22][1]);
+
+  // As the pixels read: a rotated grid of which only the dies near the centre are listed
+  // (like a wafer's); every pixel outside the spans overwritten gives the same result.
+  SyntheticDieImage s;
+  s.image_size = {560, 600};
+  s.pitch = {61.7, 66.4};
+  s.angle_deg = -0.8;
+  s.seed = 5;
+  s.defects = {{PlantedDefect::disc, {280.3, 300.6}, 2.0, 2.0, 0, -35}};
+  const cv::Mat image = s.render();
+  yf::DieCells round = cells_of(s);
+  std::vector<cv::Point2d> kept;
+  for (const cv::Point2d& o : round.origins_px)
+    if (cv::norm(o + cv::Point2d(30, 33) - cv::Point2d(280, 300)) < 200) kept.push_back(o);
+  round.origins_px = kept;
+  REQUIRE(kept.size() >= 20);
+  spans = yf::die_to_die_read_spans(round, image.size());
+  cv::Mat spoiled = image.clone();
+  int outside = 0;
+  for (int r = 0; r < spoiled.rows; ++r)
+    for (int c = 0; c < spoiled.cols; ++c)
+      if (c < spans[static_cast<std::size_t>(r)][0] || c > spans[static_cast<std::size_t>(r)][1]) {
+        spoiled.at<float>(r, c) = 1e4f;
+        ++outside;
+      }
+  CHECK(outside > spoiled.rows * spoiled.cols / 4);
+  const auto want = yf::detect_die_to_die(image, round, yf::DetectionOptions{});
+  const auto got = yf::detect_die_to_die(spoiled, round, yf::DetectionOptions{});
+  REQUIRE(!want.defects.empty());
+  CHECK(got.noise_sigma == want.noise_sigma);
+  CHECK(got.max_die_shift_px == want.max_die_shift_px);
+  REQUIRE(got.defects.size() == want.defects.size());
+  for (std::size_t i = 0; i < got.defects.size(); ++i) {
+    CHECK(got.defects[i].center_px == want.defects[i].center_px);
+    CHECK(got.defects[i].contrast == want.defects[i].contrast);
+  }
+}

@@ -11,6 +11,7 @@
 #include "samples/ImageSynth.hpp"
 #include "samples/SampleGenerator.hpp"
 #include "stages/DieGrid.hpp"
+#include "stages/ImageDecode.hpp"
 #include "stages/WaferStages.hpp"
 
 using namespace yf;
@@ -288,4 +289,47 @@ TEST_CASE("image stage: one workspace for wafer after wafer gives each wafer its
   check_same(process_wafer(bad, {}, ws), fresh_bad);
   check_same(process_wafer(a, {}, ws), fresh_a);
   check_same(process_wafer(b, {}, ws), fresh_b);
+}
+
+TEST_CASE("image stage: a flat field left compressed by the reader gives the same result", "[stages][images]") {
+  // The pipeline's reader hands a tool's flat over as stored (StoredFlat: shuffled float32,
+  // deflated); the stage decodes it on first use. The same wafer with the flat decoded, with
+  // it stored, and a second wafer sharing the stored one (decoded once) come out alike; a
+  // corrupt stored flat fails the tool's wafers with the reader's message.
+  const Rendered& r = rendered();
+  const FlatField& flat = r.flat;
+  const std::size_t bytes = flat.values.size() * sizeof(float);
+  std::vector<std::uint8_t> shuffled(bytes);
+  shuffle_bytes(reinterpret_cast<const std::uint8_t*>(flat.values.data()), shuffled.data(), bytes, 4);
+  auto stored = std::make_shared<StoredFlat>();
+  stored->where = "/calibration/T1/flat";
+  stored->chunk.width = flat.width;
+  stored->chunk.height = flat.height;
+  stored->chunk.element_size = 4;
+  stored->chunk.encoding = ImageEncoding::deflate_shuffle;
+  uLongf n = compressBound(static_cast<uLong>(bytes));
+  stored->chunk.bytes.resize(n);
+  REQUIRE(compress2(stored->chunk.bytes.data(), &n, shuffled.data(), static_cast<uLong>(bytes), 4) == Z_OK);
+  stored->chunk.bytes.resize(n);
+  auto with_stored = [&](std::shared_ptr<const StoredFlat> s) {
+    auto t = tables(nullptr);
+    t->calibrations["T1"].has_flat = true;
+    t->calibrations["T1"].stored_flat = std::move(s);
+    return t;
+  };
+  const WaferResult decoded = process_wafer(job_with(deflated(r.wafer.image), tables(the_flat())), {});
+  REQUIRE(decoded.ok);
+  const auto t = with_stored(stored);
+  check_same(process_wafer(job_with(deflated(r.wafer.image), t), {}), decoded);
+  check_same(process_wafer(job_with(deflated(r.wafer.image), t), {}), decoded);
+  REQUIRE(stored->decoded);
+  CHECK(stored->decoded->values == flat.values);
+
+  auto broken = std::make_shared<StoredFlat>();
+  broken->where = "/calibration/T1/flat";
+  broken->chunk = stored->chunk;
+  broken->chunk.bytes.resize(broken->chunk.bytes.size() / 2);
+  const WaferResult failed = process_wafer(job_with(deflated(r.wafer.image), with_stored(broken)), {});
+  CHECK_FALSE(failed.ok);
+  CHECK_THAT(failed.error, Contains("images: /calibration/T1/flat: cannot read (corrupt?)"));
 }

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "core/SimdLevel.hpp"
 #include "stages/MiddleValues.hpp"
 
 namespace {
@@ -27,11 +28,16 @@ void check_against_sort(const std::vector<float>& v, yf::MiddleScratch& scratch)
 }  // namespace
 
 TEST_CASE("middle_values: the sorted middle elements, exactly, on varied data", "[detection][median]") {
+  // Both paths: SSE2 (the baseline) and AVX2 where the CPU has it (on one without, both
+  // rounds run the SSE2 path).
+  const bool avx2 = GENERATE(false, true);
+  const yf::ScopedSimdLevel level(avx2 ? yf::SimdLevel::avx2 : yf::SimdLevel::sse2);
+  INFO("avx2 " << avx2 << " (CPU has it: " << (yf::cpu_simd_level() >= yf::SimdLevel::avx2) << ")");
   std::mt19937 rng(42);
   std::normal_distribution<float> noise(120.0f, 2.0f);
   std::uniform_real_distribution<float> uni(0.0f, 1.0f);
   yf::MiddleScratch scratch;
-  for (std::size_t n : {1u, 2u, 3u, 31u, 32u, 33u, 64u, 499u, 500u, 501u, 1000u, 4097u, 20000u}) {
+  for (std::size_t n : {1u, 2u, 3u, 31u, 32u, 33u, 39u, 64u, 71u, 127u, 499u, 500u, 501u, 1000u, 4097u, 8161u, 20000u}) {
     for (int round = 0; round < 40; ++round) {
       std::vector<float> v(n);
       for (auto& x : v) x = noise(rng);
@@ -60,4 +66,35 @@ TEST_CASE("middle_values: hand-counted cases", "[detection][median]") {
   // All equal: both middle values are that value.
   const std::vector<float> flat(100, 2.5f);
   CHECK(yf::middle_values(flat.data(), flat.size(), scratch) == std::pair<float, float>{2.5f, 2.5f});
+}
+
+TEST_CASE("middle_values: SSE2 and AVX2 give the same pair on stacks like the dies'", "[detection][median]") {
+  // Per-pixel stacks as die-to-die makes them (a few hundred dies: noise around a level,
+  // a defect in one or two, quantised grey levels giving ties), and per-die vectors of a
+  // few thousand differences; each path against std::nth_element's middle pair.
+  std::mt19937 rng(3);
+  std::normal_distribution<float> noise(0.0f, 2.0f);
+  yf::MiddleScratch scratch;
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n = round % 3 == 0 ? 5200 + rng() % 64 : 100 + rng() % 600;
+    std::vector<float> v(n);
+    const float level = static_cast<float>(rng() % 200);
+    for (auto& x : v) x = level + noise(rng);
+    if (round % 2 == 0)
+      for (auto& x : v) x = std::round(x * 4) / 4;  // ties
+    v[rng() % n] += 80;
+    std::vector<float> sorted = v;
+    const std::size_t k = n / 2;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+    const float hi = sorted[k];
+    const float lo = n % 2 == 0 ? *std::max_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k)) : hi;
+    std::pair<float, float> got[2];
+    for (int wide = 0; wide < 2; ++wide) {
+      const yf::ScopedSimdLevel level_in_force(wide ? yf::SimdLevel::avx2 : yf::SimdLevel::sse2);
+      got[wide] = yf::middle_values(v.data(), n, scratch);
+    }
+    INFO("round " << round << ", n " << n);
+    CHECK(got[0] == std::pair<float, float>{lo, hi});
+    CHECK(got[1] == got[0]);
+  }
 }
