@@ -636,13 +636,13 @@ struct Block {
 };
 
 #if defined(YF_KLARF_X86)
-// The AVX-512 path (KlarfDefectBlockAvx512.cpp). read_rows for it: the same rows,
-// values, line numbers and given-back rows as read_rows, the columns converted 8
-// rows at a time.
+// The AVX-512 path (KlarfDefectBlockAvx512.cpp). read_rows (KlarfDefectBlock.cpp)
+// for it: the same rows, values, line numbers and given-back rows, the columns
+// converted 8 rows at a time.
 std::size_t read_rows_avx512(const Block& b, const char* p, const char* e, std::uint64_t first_line,
                              std::int32_t test, std::vector<KlarfDefect>& out, std::uint64_t& lines_used);
 // The AVX-512 path's die indices of words [0, words), 8 at a time while all 8 are
-// plain (below): returns how many it took (a multiple of 8).
+// plain: returns how many it took (a multiple of 8).
 std::size_t die_indices_avx512(const char* p, const std::uint32_t* idx, std::size_t words, std::int64_t* out);
 #endif
 
