@@ -20,6 +20,9 @@
 // rows from the last row that starts a line (they are taken off the output) and
 // the line-at-a-time reader (KlarfFlatParser) carries on from that line, with its
 // own errors, warnings and values: every layout reads exactly as without it.
+// Files: KlarfDefectBlock.cpp (this class, the portable and AVX2 rows, the die
+// indices), KlarfDefectBlockAvx512.cpp (the AVX-512 column path) and what both
+// share, KlarfBlockInternal.hpp (pass 1, the per-word conversions).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,7 +35,7 @@ namespace yf::import {
 
 // A number column's usual layout ("1.234560e+03": so many integer, fraction and
 // exponent digits, this exponent sign), as the AVX2 path checks and converts it
-// (KlarfDefectBlock.cpp, learn_shape / shaped_number).
+// (KlarfBlockInternal.hpp, learn_shape / shaped_number).
 struct NumberShape {
   alignas(16) std::uint8_t ctrl[16];  // pshufb: significand digits to bytes 0-7, exponent digits to 8-15
   alignas(16) std::uint8_t orv[16];   // 0x20 at the exponent letter ('e' and 'E' alike)
