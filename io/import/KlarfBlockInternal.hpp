@@ -635,6 +635,21 @@ struct Block {
   std::uint32_t* lines_before;
 };
 
+// How many newlines of the block come before byte `pos` (pass 1's newline bits and
+// per-64-byte counts): the line of a word, relative to the block's first line.
+template <class C>
+[[gnu::always_inline]] inline std::uint64_t lines_before_byte(const Block& b, std::size_t pos) {
+  const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
+  return b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
+}
+
+// Where a block's reading gives back to the line reader: the first word of the last
+// row read that starts a line, and how many defects were read before it.
+struct SafeRow {
+  std::size_t word;
+  std::size_t defects;
+};
+
 #if defined(YF_KLARF_X86)
 // The AVX-512 path (KlarfDefectBlockAvx512.cpp). read_rows (KlarfDefectBlock.cpp)
 // for it: the same rows, values, line numbers and given-back rows, the columns

@@ -31,15 +31,9 @@ template <class C>
   std::uint32_t total_lines = 0;
   const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
   const std::uint32_t* const idx = b.starts;
-  auto line_at = [&](std::size_t pos) {
-    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
-    return first_line + b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
-  };
+  auto line_at = [&](std::size_t pos) { return first_line + lines_before_byte<C>(b, pos); };
   // The last row seen that starts a line: where to give back to.
-  struct Safe {
-    std::size_t word;
-    std::size_t defects;
-  } safe{0, out.size()};
+  SafeRow safe{0, out.size()};
   const std::size_t count = b.count;
   std::size_t row = 0;  // first word of the row being read
   bool whole = true;    // every word read went into a whole row
@@ -155,10 +149,7 @@ template <class C>
   std::uint32_t total_lines = 0;
   const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
   const std::uint32_t* const idx = b.starts;
-  auto line_at = [&](std::size_t pos) {
-    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
-    return b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
-  };
+  auto line_at = [&](std::size_t pos) { return lines_before_byte<C>(b, pos); };
   const std::size_t before = out.size();
   out.resize(before + words);
   std::int64_t* const o = out.data() + before;

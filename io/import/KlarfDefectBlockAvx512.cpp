@@ -384,21 +384,15 @@ struct Shape4 {
   std::uint32_t total_lines = 0;
   const std::size_t words = find_words<C>(p, n, b.starts, b.newlines, b.lines_before, stop, total_lines);
   const std::uint32_t* const idx = b.starts;
-  auto line_at = [&](std::size_t pos) {
-    const std::uint64_t below = (std::uint64_t{1} << (pos & 63)) - 1;
-    return first_line + b.lines_before[pos / 64] + static_cast<std::uint64_t>(pop64<C>(b.newlines[pos / 64] & below));
-  };
-  // Where to give back to (read_rows' Safe): the last row read that starts a line -
+  auto line_at = [&](std::size_t pos) { return first_line + lines_before_byte<C>(b, pos); };
+  // Where to give back to (SafeRow): the last row read that starts a line -
   // found when needed, looking back from the row that ended the reading, not kept
   // up to date row by row. `safe` holds it as of the end of the previous groups.
-  struct Safe {
-    std::size_t word;
-    std::size_t defects;
-  } safe{0, out.size()};
+  SafeRow safe{0, out.size()};
   alignas(32) std::uint32_t rs[kGroup + 8], sh[kGroup + 8];
   auto starts_line = [&](std::size_t w) { return w == 0 || line_at(idx[w]) != line_at(idx[w - 1]); };
-  // The Safe in force when row f of the group (first word rw; rs[] before it) is read.
-  auto safe_at = [&](int f, std::size_t rw, std::size_t first) -> Safe {
+  // The SafeRow in force when row f of the group (first word rw; rs[] before it) is read.
+  auto safe_at = [&](int f, std::size_t rw, std::size_t first) -> SafeRow {
     for (int j = f; j >= 0; --j) {
       const std::size_t w = j == f ? rw : rs[j];
       if (starts_line(w)) return {w, first + static_cast<std::size_t>(j)};
