@@ -390,6 +390,9 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   det.k_sigma = o.k_sigma;
   det.grow_k_sigma = std::min(o.grow_k_sigma, o.k_sigma);
   det.min_area_px = o.min_area_px;
+  // The decoded image is not read again: the comparison's mask of compared pixels (8-bit,
+  // the image's size, cleared before use) takes its memory - one fresh buffer fewer.
+  buffers.dies.valid = buffers.gray;
   DieToDieResult found;
   try {
     found = detect_die_to_die(corrected, cells, det, buffers.dies);
