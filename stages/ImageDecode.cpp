@@ -237,7 +237,7 @@ FlatView decoded_flat(const StoredFlat& stored, std::uint8_t* scratch, std::size
       lock.lock();
       if (!ok) {
         d.error = stored.where + ": cannot read (corrupt?)";
-        d.own_scratch.reset();  // nobody reads it before the inflate is done (the values may be being touched)
+        d.own_scratch.reset();  // read only after an inflate; the values stay (a helper may be touching them)
         d.changed.notify_all();
       } else if (!shuffled) {
         finish();
@@ -253,7 +253,8 @@ FlatView decoded_flat(const StoredFlat& stored, std::uint8_t* scratch, std::size
     auto claimable = [&](FlatDecode::Band b) {
       return b == FlatDecode::untouched || (d.inflated && b == FlatDecode::touched);
     };
-    const std::size_t band = static_cast<std::size_t>(std::find_if(d.bands.begin(), d.bands.end(), claimable) - d.bands.begin());
+    const auto next = std::find_if(d.bands.begin(), d.bands.end(), claimable);
+    const auto band = static_cast<std::size_t>(next - d.bands.begin());
     if (band == d.bands.size()) {
       d.changed.wait(lock);  // nothing to claim: the inflate, or others' bands, to finish
       continue;
