@@ -43,19 +43,22 @@ struct FlatField {
   bool empty() const { return width <= 0 || height <= 0 || values.empty(); }
 };
 
+// The state of a stored flat's decode, shared by the wafers of its tool (defined and used
+// only by stages/ImageDecode.cpp, decoded_flat).
+struct FlatDecode;
+
 // A flat field as stored in the file, still compressed (one chunk of width x height
 // float32 little-endian values, deflate or shuffle + deflate), for a reader told not to
 // decode it: the pipeline's, which would otherwise inflate 16-64 MB under HDF5's lock,
 // one thread only, before the first wafer starts (docs/performance.md, "Follow-up:
-// images5"). Decoded once, by the first wafer that needs it (stages/ImageDecode.hpp,
-// decoded_flat), the others using the same result: the only mutable part, set under the
-// once_flag.
+// images5"). Decoded once, by the wafers that need it while it is not yet decoded (the
+// first inflates, the others help lay out the values; docs/performance.md, "Follow-up:
+// images6"), the later ones using the result: the only mutable part, under the mutex.
 struct StoredFlat {
   EncodedImage chunk;  // element_size 4
   std::string where;   // "FILE: /calibration/<tool>/flat", for the error message
-  mutable std::once_flag decoded_once;
-  mutable std::shared_ptr<const FlatField> decoded;
-  mutable std::string error;  // set instead of `decoded` when the chunk does not decode
+  mutable std::mutex decode_mutex;
+  mutable std::shared_ptr<FlatDecode> decode;  // made by the first decoded_flat call
 };
 
 }  // namespace yf

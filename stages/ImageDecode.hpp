@@ -23,12 +23,26 @@ bool have_libdeflate();
 void inflate_exact_zlib(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
 void inflate_exact_libdeflate(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t out_size);
 
+// A decoded flat field: width x height float values, row-major, owned by the StoredFlat it
+// was decoded from (valid as long as that lives).
+struct FlatView {
+  int width = 0;
+  int height = 0;
+  const float* values = nullptr;
+};
+
 // A flat field the reader left compressed (core/WaferImage.hpp, StoredFlat), decoded the
-// first time it is asked for (by whichever thread asks first; the others wait for that
-// one and share the result). Throws std::runtime_error ("images: <where>: cannot read
-// (corrupt?)", the message of a flat that failed to read in the reader) when it does not
-// decode, to every caller.
-const FlatField& decoded_flat(const StoredFlat& stored);
+// first time it is asked for; later calls return the same values. The threads that ask
+// while it is being decoded share the work rather than wait idle: the first inflates it,
+// the others meanwhile fault in the pages of the values band by band (fresh memory costs
+// the kernel more than the inflate: docs/performance.md, "Follow-up: images6"), then all
+// unshuffle bands of it; each returns when every band is done. The inflater inflates into
+// `scratch` when it holds width * height * 4 bytes (memory the caller is about to use
+// anyway: no fresh pages for a temporary; other threads read it, so the caller must not
+// touch it before this returns), else into memory of its own. Throws std::runtime_error
+// ("images: <where>: cannot read (corrupt?)", the message of a flat that failed to read
+// in the reader) when it does not decode, to every caller.
+FlatView decoded_flat(const StoredFlat& stored, std::uint8_t* scratch = nullptr, std::size_t scratch_size = 0);
 
 // HDF5's shuffle filter and its inverse, for any element size (exposed for tests).
 void shuffle_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t size, std::size_t element_size);

@@ -105,7 +105,9 @@ struct BlobBuffers {
 };
 
 struct DieToDieBuffers {
-  std::vector<float> dies;  // every die's resampled frame, one after another (then its spread)
+  // Every die's resampled frame, one after another (then its spread), when `plain` cannot
+  // hold them (the frames are spent before the comparison writes `plain`).
+  std::vector<float> dies;
   cv::Mat level_diff, die_diff;            // one die's difference from the reference
   cv::Mat plain, diff, factor_img, valid;  // the whole image's comparison
   BlobBuffers blobs;

@@ -200,16 +200,19 @@ void fill_off_wafer(cv::Mat& f, const Rim& rim, const DieCells& cells, const std
   }
 }
 
+// `scratch`: a continuous buffer whose contents are not needed yet, lent to the decode of a
+// flat the reader left compressed.
 cv::Mat flat_field(const cv::Mat& img, const ToolCalibration* tool, const calib::WaferCalibration& cal,
-                   std::string& warnings) {
+                   std::string& warnings, cv::Mat& scratch) {
   if (tool && !tool->flat_error.empty()) throw image_error(tool->flat_error);
   if (tool && (tool->flat || tool->stored_flat)) {
     // A flat the reader left compressed is decoded here, once for all its wafers.
-    const FlatField& f = tool->flat ? *tool->flat : decoded_flat(*tool->stored_flat);
+    const FlatView f = tool->flat ? FlatView{tool->flat->width, tool->flat->height, tool->flat->values.data()}
+                                  : decoded_flat(*tool->stored_flat, scratch.data, scratch.total() * scratch.elemSize());
     if (f.width != img.cols || f.height != img.rows)
       throw image_error("the tool's flat field is " + std::to_string(f.width) + "x" + std::to_string(f.height) +
                         ", the image " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
-    return cv::Mat(f.height, f.width, CV_32F, const_cast<float*>(f.values.data()));
+    return cv::Mat(f.height, f.width, CV_32F, const_cast<float*>(f.values));
   }
   if (!warnings.empty()) warnings += "; ";
   warnings += "no flat field for the tool: estimated from this image";
@@ -365,12 +368,14 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   for (const std::string& warning : cal.warnings) rep.warnings += (rep.warnings.empty() ? "" : "; ") + warning;
 
   // Flat field, then die-to-die.
-  const cv::Mat flat = flat_field(img, tool, w, rep.warnings);
+  // Every pixel of `corrected` is written below; until then it is the scratch of a flat's
+  // decode (the flat's inflated bytes, as many as the image's floats when the sizes match).
+  buffers.corrected.create(img.size(), CV_32F);
+  cv::Mat corrected = buffers.corrected;
+  const cv::Mat flat = flat_field(img, tool, w, rep.warnings, corrected);
   // image / max(flat, 0.05) in one pass (the values of convertTo, max and divide; a NaN
   // flat counts as 0.05, as max's vector code takes it).
   if (flat.type() != CV_32FC1 || flat.size() != img.size()) throw std::logic_error("run_image_stage: flat field not float of the image's size");
-  buffers.corrected.create(img.size(), CV_32F);  // every pixel written below
-  cv::Mat corrected = buffers.corrected;
   for (int r = 0; r < img.rows; ++r) {
     const std::uint8_t* s = img.ptr<std::uint8_t>(r);
     const float* fl = flat.ptr<float>(r);
@@ -385,6 +390,9 @@ ImageStageResult run_image_stage(const WaferJob& job, const ProductGeometry& g, 
   det.k_sigma = o.k_sigma;
   det.grow_k_sigma = std::min(o.grow_k_sigma, o.k_sigma);
   det.min_area_px = o.min_area_px;
+  // The decoded image is not read again: the comparison's mask of compared pixels (8-bit,
+  // the image's size, cleared before use) takes its memory - one fresh buffer fewer.
+  buffers.dies.valid = buffers.gray;
   DieToDieResult found;
   try {
     found = detect_die_to_die(corrected, cells, det, buffers.dies);

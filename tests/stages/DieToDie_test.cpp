@@ -231,6 +231,16 @@ TEST_CASE("die-to-die: buffers kept from image to image give each image's own re
   same(yf::detect_die_to_die(image_b, cells_b, tolerant, buffers), fresh_bt);
   same(yf::detect_die_to_die(image_b, cells_b, plain, buffers), fresh_b);
   same(yf::detect_die_to_die(image_a, cells_a, plain, buffers), fresh_a);
+  CHECK(buffers.dies.empty());  // the dies' frames lay in the comparison's `plain` image
+  // Frames the `plain` image cannot hold (here: it is a view into a wider image, not
+  // continuous) go to a buffer of their own: the same results.
+  for (const yf::DetectionOptions& options : {plain, tolerant}) {
+    yf::DieToDieBuffers apart;
+    apart.plain = cv::Mat(image_b.rows, image_b.cols + 7, CV_32F, cv::Scalar(1e4))(cv::Rect(3, 0, image_b.cols, image_b.rows));
+    REQUIRE_FALSE(apart.plain.isContinuous());
+    same(yf::detect_die_to_die(image_b, cells_b, options, apart), options.die_edge_tolerance_px > 0 ? fresh_bt : fresh_b);
+    CHECK(apart.dies.size() >= cells_b.origins_px.size() * 4 * 4);
+  }
 }
 
 TEST_CASE("die-to-die: the read spans, by hand and as the pixels it reads", "[DieToDie]") {
