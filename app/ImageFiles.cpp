@@ -35,7 +35,7 @@ std::filesystem::path image_files_module_path() {
   if (const char* env = std::getenv("YF_IMAGE_FILES_MODULE"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return YF_IMAGE_FILES_MODULE_NAME;  // no /proc: dlopen searches the executable's RUNPATH ($ORIGIN)
+  if (ec) return YF_IMAGE_FILES_MODULE_NAME;  // no /proc: the bare name, looked up in the library path
   return exe.parent_path() / YF_IMAGE_FILES_MODULE_NAME;
 }
 
