@@ -68,7 +68,8 @@ void write_image_atomically(const std::filesystem::path& path, const cv::Mat& im
   std::string ext = path.extension().string();
   if (ext.empty()) ext = ".png";
   std::vector<std::uint8_t> bytes;
-  if (!ImageFiles::shared().encode(ext, image, bytes)) throw std::invalid_argument(path.string() + ": cannot encode an image of type '" + ext + "' (use .png)");
+  if (!ImageFiles::shared().encode(ext, image, bytes))
+    throw std::invalid_argument(path.string() + ": cannot encode an image of type '" + ext + "' (use .png)");
   AtomicFile f(path);
   f.stream().write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   f.commit();

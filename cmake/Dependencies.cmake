@@ -25,8 +25,9 @@ if(NOT TARGET hdf5::hdf5)
 endif()
 # Two OpenCV targets: imgcodecs on Debian 12 pulls in GDAL, GDCM, gfortran and ~120 other
 # shared libraries (~60 ms of every process start), so only what reads or writes arbitrary
-# image files links yf_opencv_codecs: the `detect` module app/image_files (loaded on first
-# use) and tests. Everything else, the yieldflow executable included, links yf_opencv.
+# image files links yf_opencv_codecs: `detect`'s module libyf_image_files.so
+# (app/ImageFilesModule.cpp, loaded on first use) and tests. Everything else, the yieldflow
+# executable included, links yf_opencv.
 add_library(yf_opencv INTERFACE)
 target_include_directories(yf_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
 target_link_libraries(yf_opencv INTERFACE opencv_core opencv_imgproc opencv_ml)
