@@ -7,24 +7,23 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "app/Commands.hpp"
+#include "app/ImageFiles.hpp"
 #include "io/AtomicFile.hpp"
 #include "stages/ImageDetection.hpp"
 
 namespace yf {
 namespace {
 
-// Reads an image as it is stored (8/16-bit, float); colour becomes grey.
+// Reads an image as it is stored (8/16-bit, float); colour becomes grey. The codecs
+// are in the image-file module (app/ImageFiles.hpp): ImageFilesModuleError when it
+// cannot be loaded.
 cv::Mat read_image(const std::string& path) {
-  cv::Mat m;
-  try {
-    m = cv::imread(path, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    throw ImageDetectionError(path + ": cannot decode: " + e.what());
-  }
+  ImageFiles::ReadResult read = ImageFiles::shared().read(path);
+  if (read.status == kImageFilesFailed) throw ImageDetectionError(path + ": cannot decode: " + read.message);
+  cv::Mat m = std::move(read.image);
   if (m.empty()) throw ImageDetectionError(path + ": cannot read an image (missing, unreadable or not an image format)");
   if (m.channels() == 3 || m.channels() == 4) {
     spdlog::info("{}: {} channels, converted to grey", path, m.channels());
@@ -69,13 +68,8 @@ void write_image_atomically(const std::filesystem::path& path, const cv::Mat& im
   std::string ext = path.extension().string();
   if (ext.empty()) ext = ".png";
   std::vector<std::uint8_t> bytes;
-  bool ok = false;
-  try {
-    ok = cv::imencode(ext, image, bytes);
-  } catch (const cv::Exception&) {
-    ok = false;
-  }
-  if (!ok) throw std::invalid_argument(path.string() + ": cannot encode an image of type '" + ext + "' (use .png)");
+  if (!ImageFiles::shared().encode(ext, image, bytes))
+    throw std::invalid_argument(path.string() + ": cannot encode an image of type '" + ext + "' (use .png)");
   AtomicFile f(path);
   f.stream().write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   f.commit();
@@ -127,6 +121,9 @@ int detect_command(const DetectArgs& args) {
   } catch (const ImageDetectionError& e) {
     spdlog::error("{}", e.what());
     return kExitSomeFailed;  // the pair could not be analysed; nothing written
+  } catch (const ImageFilesModuleError& e) {
+    spdlog::error("{}", e.what());
+    return kExitFatal;  // an installation problem, not the images'
   }
   print_table(std::cout, args, result);
   if (!args.annotated.empty()) {

@@ -23,6 +23,7 @@ packages=(
   time                   # /usr/bin/time: peak RSS in bench/run_bench.sh
   clang libclang-rt-14-dev      # libFuzzer targets of the importers (fuzz/, scripts/fuzz.sh)
   libxml2-dev            # SEMI E142 / G85 XML maps (io/import)
+  libpng-dev             # report.html's die-map PNGs (io/report/PngWriter), without OpenCV's imgcodecs
 )
 
 missing=()

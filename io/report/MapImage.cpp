@@ -1,14 +1,12 @@
 #include "io/report/MapImage.hpp"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "core/WaferResult.hpp"
+#include "io/report/PngWriter.hpp"
 
 namespace yf::report {
 namespace {
@@ -21,25 +19,41 @@ void check_shape(std::size_t size, int rows, int cols, const char* what) {
                                 std::to_string(rows) + " x " + std::to_string(cols) + " grid");
 }
 
-// Paints die (r, c) into a white image of the grid.
-void paint(cv::Mat& img, int r, int c, int cell, Rgb colour) {
-  int pitch = cell + 1;
-  cv::Mat block = img(cv::Rect(1 + c * pitch, 1 + r * pitch, cell, cell));
-  block.setTo(cv::Scalar(colour.b, colour.g, colour.r));  // OpenCV is BGR
-}
+// An RGB picture of the grid: white, one-pixel gaps around cell x cell dies.
+class MapCanvas {
+ public:
+  MapCanvas(int rows, int cols, int cell)
+      : cell_(cell),
+        width_(1 + cols * (cell + 1)),
+        height_(1 + rows * (cell + 1)),
+        rgb_(static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_) * 3) {
+    for (std::size_t i = 0; i < rgb_.size(); i += 3) set(&rgb_[i], kBackground);
+  }
 
-cv::Mat blank(int rows, int cols, int cell) {
-  int pitch = cell + 1;
-  return cv::Mat(1 + rows * pitch, 1 + cols * pitch, CV_8UC3,
-                 cv::Scalar(kBackground.b, kBackground.g, kBackground.r));
-}
+  // Paints die (r, c).
+  void paint(int r, int c, Rgb colour) {
+    const int pitch = cell_ + 1;
+    for (int y = 1 + r * pitch; y < 1 + r * pitch + cell_; ++y) {
+      std::uint8_t* px = &rgb_[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) +
+                                static_cast<std::size_t>(1 + c * pitch)) * 3];
+      for (int x = 0; x < cell_; ++x, px += 3) set(px, colour);
+    }
+  }
 
-std::vector<std::uint8_t> encode(const cv::Mat& img) {
-  std::vector<std::uint8_t> png;
-  if (!cv::imencode(".png", img, png, {cv::IMWRITE_PNG_COMPRESSION, 9}))
-    throw std::runtime_error("report: PNG encoding of a die map failed");
-  return png;
-}
+  std::vector<std::uint8_t> png() const {
+    return encode_png({rgb_.data(), width_, height_, static_cast<std::size_t>(width_) * 3, PngPixels::rgb});
+  }
+
+ private:
+  static void set(std::uint8_t* px, Rgb colour) {
+    px[0] = colour.r;
+    px[1] = colour.g;
+    px[2] = colour.b;
+  }
+
+  int cell_, width_, height_;
+  std::vector<std::uint8_t> rgb_;
+};
 
 }  // namespace
 
@@ -68,13 +82,13 @@ DieColour classify_die(std::uint8_t bits) {
 std::vector<std::uint8_t> wafer_map_png(const std::vector<std::uint8_t>& verdicts, int rows, int cols, int cell) {
   check_shape(verdicts.size(), rows, cols, "wafer map");
   cell = std::max(cell, 1);
-  cv::Mat img = blank(rows, cols, cell);
+  MapCanvas img(rows, cols, cell);
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) {
       DieColour k = classify_die(verdicts[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]);
-      if (k != DieColour::none) paint(img, r, c, cell, die_colour(k));
+      if (k != DieColour::none) img.paint(r, c, die_colour(k));
     }
-  return encode(img);
+  return img.png();
 }
 
 std::vector<std::uint8_t> rate_map_png(const std::vector<double>& rates, int rows, int cols, int cell,
@@ -82,13 +96,13 @@ std::vector<std::uint8_t> rate_map_png(const std::vector<double>& rates, int row
   check_shape(rates.size(), rows, cols, "stacked map");
   cell = std::max(cell, 1);
   if (!(max_rate > 0)) max_rate = 1;
-  cv::Mat img = blank(rows, cols, cell);
+  MapCanvas img(rows, cols, cell);
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) {
       double v = rates[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)];
-      if (std::isfinite(v) && v >= 0) paint(img, r, c, cell, fail_rate_colour(v / max_rate));
+      if (std::isfinite(v) && v >= 0) img.paint(r, c, fail_rate_colour(v / max_rate));
     }
-  return encode(img);
+  return img.png();
 }
 
 int cell_size_for(int rows, int cols, int target_px) {

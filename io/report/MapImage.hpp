@@ -1,5 +1,5 @@
 #pragma once
-// Die maps as small PNG images (OpenCV) for embedding as data: URIs: a wafer's
+// Die maps as small PNG images (libpng, io/report/PngWriter.hpp) for embedding as data: URIs: a wafer's
 // die verdicts (core/WaferResult.hpp DieVerdictBit) and a stacked map's per-die
 // failure rate. One die is a cell x cell block with a one-pixel white gap.
 #include <cstdint>

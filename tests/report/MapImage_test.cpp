@@ -54,6 +54,16 @@ TEST_CASE("report: wafer_map_png draws each die in its colour", "[report]") {
   CHECK(die_pixel(img, 1, 1, 4) == die_colour(DieColour::killed_fail));
   CHECK(pixel(img, 0, 0) == Rgb{255, 255, 255});  // the gap stays white
   CHECK(pixel(img, 5, 3) == Rgb{255, 255, 255});
+  // Every pixel: dies are the 4 x 4 blocks at 1 + 5 * index, everything else stays white.
+  int wrong = 0;
+  for (int y = 0; y < img.rows; ++y)
+    for (int x = 0; x < img.cols; ++x) {
+      const int r = (y - 1) / 5, c = (x - 1) / 5;
+      const bool in_die = y >= 1 && x >= 1 && (y - 1) % 5 < 4 && (x - 1) % 5 < 4;
+      const Rgb want = in_die ? die_colour(classify_die(v[static_cast<std::size_t>(r * 3 + c)])) : Rgb{255, 255, 255};
+      wrong += pixel(img, x, y) != want;
+    }
+  CHECK(wrong == 0);
   // Same input, same bytes.
   CHECK(wafer_map_png(v, 2, 3, 4) == png);
   CHECK_THROWS_AS(wafer_map_png(v, 3, 3, 4), std::invalid_argument);
