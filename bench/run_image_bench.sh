@@ -73,9 +73,9 @@ for size in 2048 4096; do
     b1=$(median < "$data/b1w.txt"); b2=$(median < "$data/b2w.txt")
     j1=$(median < "$data/j1w.txt"); j2=$(median < "$data/j2w.txt")
     m1=$(echo "($b1 - $j1) / (2 * $n)" | bc -l); m2=$(echo "($b2 - $j2) / (2 * $n)" | bc -l)
-    rows_batch[$size]=$(printf "| %s | %s / %s | %.2f / %.2f | %.2f / %.2f | %.3f | %.3f | %.2f | %.2f | %.2f |" \
-      "$size" "$n" "$((3 * n))" "$j1" "$b1" "$j2" "$b2" "$m1" "$m2" "$(echo "1 / $m1" | bc -l)" "$(echo "1 / $m2" | bc -l)" \
-      "$(echo "$m1 / $m2" | bc -l)")
+    rows_batch[$size]=$(printf "| %s | %s / %s | %.2f / %.2f | %.2f / %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f |" \
+      "$size" "$n" "$((3 * n))" "$j1" "$b1" "$j2" "$b2" "$(echo "$b1 / $b2" | bc -l)" "$m1" "$m2" \
+      "$(echo "1 / $m1" | bc -l)" "$(echo "1 / $m2" | bc -l)" "$(echo "$m1 / $m2" | bc -l)")
   fi
   for kind in w c; do
     r=$(median < "$data/r$kind.txt"); o=$(median < "$data/o$kind.txt")
@@ -94,8 +94,9 @@ echo; echo "Wall time (medians of $repeats):"; echo "$header"; for size in 2048 
 echo; echo "CPU time, user + sys (medians of $repeats; for -j2 the sum over both threads, so -j1 / -j2 ~ 1 means no extra work):"
 echo "$header"; for size in 2048 4096; do echo "${rows_cpu[$size]}"; done
 if [ "$batch" != 0 ]; then
-  echo; echo "Batch throughput, wall (medians of $repeats): an extra wafer's time = (T(3n) - T(n)) / 2n:"
-  echo "| size | wafers n / 3n | run -j1 s, n / 3n | run -j2 s, n / 3n | -j1 s a wafer | -j2 s a wafer | -j1 wafers/s | -j2 wafers/s | -j1 / -j2, extra wafers |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo; echo "Batch throughput, wall (medians of $repeats): the 3n run's -j1 / -j2, and an extra wafer's time"
+  echo "(T(3n) - T(n)) / 2n, a difference of medians, so noisier than the runs themselves:"
+  echo "| size | wafers n / 3n | run -j1 s, n / 3n | run -j2 s, n / 3n | -j1 / -j2, 3n | extra wafer -j1 s | extra wafer -j2 s | -j1 wafers/s | -j2 wafers/s | -j1 / -j2, extra wafers |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for size in 2048 4096; do echo "${rows_batch[$size]}"; done
 fi
