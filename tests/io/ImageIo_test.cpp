@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../samples/RawH5.hpp"
@@ -51,6 +52,25 @@ WaferRecord wafer(const std::string& id) {
   w.meta.product = "P1";
   w.meta.step = "S";
   return w;
+}
+
+// `size` bytes deflated with zlib at `level`, as HDF5's deflate filter stores a chunk.
+std::vector<std::uint8_t> deflated(const std::uint8_t* data, std::size_t size, int level) {
+  std::vector<std::uint8_t> out(compressBound(static_cast<uLong>(size)));
+  uLongf n = static_cast<uLongf>(out.size());
+  REQUIRE(compress2(out.data(), &n, data, static_cast<uLong>(size), level) == Z_OK);
+  out.resize(n);
+  return out;
+}
+
+// A w x h float32 flat of tool KLA-01 as the pipeline's reader leaves it: one stored chunk.
+void store_flat(StoredFlat& stored, int w, int h, ImageEncoding encoding, std::vector<std::uint8_t> chunk) {
+  stored.where = "/calibration/KLA-01/flat";
+  stored.chunk.width = w;
+  stored.chunk.height = h;
+  stored.chunk.element_size = 4;
+  stored.chunk.encoding = encoding;
+  stored.chunk.bytes = std::move(chunk);
 }
 
 }  // namespace
@@ -234,23 +254,12 @@ TEST_CASE("images: a stored flat field decoded once, the same values, errors for
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.75f + static_cast<float>(i) / 1024.0f;
   const std::size_t bytes = values.size() * sizeof(float);
   const auto* raw = reinterpret_cast<const std::uint8_t*>(values.data());
-  auto deflated = [](const std::uint8_t* data, std::size_t size) {
-    std::vector<std::uint8_t> out(compressBound(static_cast<uLong>(size)));
-    uLongf n = static_cast<uLongf>(out.size());
-    REQUIRE(compress2(out.data(), &n, data, static_cast<uLong>(size), 4) == Z_OK);
-    out.resize(n);
-    return out;
-  };
   for (const ImageEncoding encoding : {ImageEncoding::deflate_shuffle, ImageEncoding::deflate}) {
     std::vector<std::uint8_t> plain(raw, raw + bytes), shuffled(bytes);
     shuffle_bytes(plain.data(), shuffled.data(), bytes, 4);
     StoredFlat stored;
-    stored.where = "/calibration/KLA-01/flat";
-    stored.chunk.width = w;
-    stored.chunk.height = h;
-    stored.chunk.element_size = 4;
-    stored.chunk.encoding = encoding;
-    stored.chunk.bytes = encoding == ImageEncoding::deflate_shuffle ? deflated(shuffled.data(), bytes) : deflated(raw, bytes);
+    store_flat(stored, w, h, encoding,
+               encoding == ImageEncoding::deflate_shuffle ? deflated(shuffled.data(), bytes, 4) : deflated(raw, bytes, 4));
     FlatView first, second;
     std::thread a([&] { first = decoded_flat(stored); });
     std::thread b([&] { second = decoded_flat(stored); });
@@ -264,12 +273,7 @@ TEST_CASE("images: a stored flat field decoded once, the same values, errors for
   }
   // A corrupt chunk: the reader's message for an unreadable flat, to every caller.
   StoredFlat broken;
-  broken.where = "/calibration/KLA-01/flat";
-  broken.chunk.width = w;
-  broken.chunk.height = h;
-  broken.chunk.element_size = 4;
-  broken.chunk.encoding = ImageEncoding::deflate_shuffle;
-  broken.chunk.bytes = {1, 2, 3, 4, 5};
+  store_flat(broken, w, h, ImageEncoding::deflate_shuffle, {1, 2, 3, 4, 5});
   CHECK_THROWS_WITH(decoded_flat(broken), "images: /calibration/KLA-01/flat: cannot read (corrupt?)");
   CHECK_THROWS_WITH(decoded_flat(broken), "images: /calibration/KLA-01/flat: cannot read (corrupt?)");
 }
@@ -288,24 +292,12 @@ TEST_CASE("images: a stored flat field decoded by several threads at once, band 
   const auto* raw = reinterpret_cast<const std::uint8_t*>(values.data());
   std::vector<std::uint8_t> shuffled(bytes);
   shuffle_bytes(raw, shuffled.data(), bytes, 4);
-  auto deflated = [](const std::uint8_t* data, std::size_t size) {
-    std::vector<std::uint8_t> out(compressBound(static_cast<uLong>(size)));
-    uLongf n = static_cast<uLongf>(out.size());
-    REQUIRE(compress2(out.data(), &n, data, static_cast<uLong>(size), 1) == Z_OK);
-    out.resize(n);
-    return out;
-  };
-  const std::vector<std::uint8_t> shuffled_chunk = deflated(shuffled.data(), bytes), plain_chunk = deflated(raw, bytes);
+  const std::vector<std::uint8_t> shuffled_chunk = deflated(shuffled.data(), bytes, 1), plain_chunk = deflated(raw, bytes, 1);
   for (const ImageEncoding encoding : {ImageEncoding::deflate_shuffle, ImageEncoding::deflate})
     for (const std::size_t scratch_bytes : {bytes, bytes - 1, std::size_t{0}}) {
       CAPTURE(encoding == ImageEncoding::deflate ? "deflate" : "shuffle + deflate", scratch_bytes);
       StoredFlat stored;
-      stored.where = "/calibration/KLA-01/flat";
-      stored.chunk.width = w;
-      stored.chunk.height = h;
-      stored.chunk.element_size = 4;
-      stored.chunk.encoding = encoding;
-      stored.chunk.bytes = encoding == ImageEncoding::deflate_shuffle ? shuffled_chunk : plain_chunk;
+      store_flat(stored, w, h, encoding, encoding == ImageEncoding::deflate_shuffle ? shuffled_chunk : plain_chunk);
       constexpr int kThreads = 5;
       std::vector<std::vector<std::uint8_t>> scratch(kThreads, std::vector<std::uint8_t>(scratch_bytes, 0xAB));
       std::vector<FlatView> got(kThreads);
@@ -327,12 +319,8 @@ TEST_CASE("images: a stored flat field decoded by several threads at once, band 
     }
   // A corrupt chunk, asked for by several threads at once: every one gets the reader's message.
   StoredFlat broken;
-  broken.where = "/calibration/KLA-01/flat";
-  broken.chunk.width = w;
-  broken.chunk.height = h;
-  broken.chunk.element_size = 4;
-  broken.chunk.encoding = ImageEncoding::deflate_shuffle;
-  broken.chunk.bytes = std::vector<std::uint8_t>(shuffled_chunk.begin(), shuffled_chunk.begin() + 1000);
+  store_flat(broken, w, h, ImageEncoding::deflate_shuffle,
+             std::vector<std::uint8_t>(shuffled_chunk.begin(), shuffled_chunk.begin() + 1000));
   std::vector<std::string> errors(4);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < errors.size(); ++t)
