@@ -650,6 +650,38 @@ struct SafeRow {
   std::size_t defects;
 };
 
+// The end of read_rows, on every path: how many bytes of the block [p, p + n) the rows
+// used and how many lines (lines_used, counted from first_line), once the rows are read.
+// `whole`: every word read went into a whole row and the rows took all `words`; `stop`:
+// where find_words stopped. All of the block when the scan reached its end; up to the start
+// of the line that stopped the scan when the rows before it end on an earlier line; else
+// back to the start of the line of `safe`, the last row that starts a line (the defects
+// read from it on are dropped: the line reader reads those lines again).
+template <class C>
+[[gnu::always_inline]] inline std::size_t rows_used(const Block& b, const char* p, std::size_t n, std::size_t stop,
+                                                    std::size_t words, bool whole, std::uint32_t total_lines,
+                                                    std::uint64_t first_line, SafeRow safe,
+                                                    std::vector<KlarfDefect>& out, std::uint64_t& lines_used) {
+  const std::uint32_t* const idx = b.starts;
+  auto line_at = [&](std::size_t pos) { return first_line + lines_before_byte<C>(b, pos); };
+  if (whole && stop == n) {  // the whole block
+    lines_used = total_lines;
+    return n;
+  }
+  std::size_t used = 0;
+  if (whole && (words == 0 || (stop < n && line_at(stop) > line_at(idx[words - 1])))) {
+    // Whole rows up to a line before the one that stopped the scan: up to its start.
+    used = stop;
+    lines_used = line_at(stop) - first_line;
+  } else {
+    out.resize(safe.defects);
+    used = safe.word < words ? idx[safe.word] : 0;
+    lines_used = safe.word < words ? line_at(idx[safe.word]) - first_line : 0;
+  }
+  while (used > 0 && p[used - 1] != '\n') --used;
+  return used;
+}
+
 #if defined(YF_KLARF_X86)
 // The AVX-512 path (KlarfDefectBlockAvx512.cpp). read_rows (KlarfDefectBlock.cpp)
 // for it: the same rows, values, line numbers and given-back rows, the columns

@@ -118,26 +118,7 @@ template <class C>
     prev_line = line_at(idx[row - 1]);
   }
   if (row != words) whole = false;
-  std::size_t used = 0;
-  if (whole && stop == n) {  // the whole block
-    lines_used = total_lines;
-    return n;
-  }
-  if (whole && words > 0 && stop < n && line_at(stop) > prev_line) {
-    // Whole rows up to a line before the one that stopped the scan: up to its start.
-    used = stop;
-    lines_used = line_at(stop) - first_line;
-  } else if (whole && words == 0) {
-    used = stop;
-    lines_used = line_at(stop) - first_line;
-  } else {
-    // Back to the start of the line of the last row that starts a line.
-    out.resize(safe.defects);
-    used = safe.word < words ? idx[safe.word] : 0;
-    lines_used = safe.word < words ? line_at(idx[safe.word]) - first_line : 0;
-  }
-  while (used > 0 && p[used - 1] != '\n') --used;
-  return used;
+  return rows_used<C>(b, p, n, stop, words, whole, total_lines, first_line, safe, out, lines_used);
 }
 
 // A flat list of die indices (SampleTestPlan): every word one value.

@@ -496,24 +496,7 @@ struct Shape4 {
     row = r;
   }
   if (row != words) whole = false;
-  std::size_t used = 0;
-  if (whole && stop == n) {  // the whole block
-    lines_used = total_lines;
-    return n;
-  }
-  if (whole && words > 0 && stop < n && line_at(stop) > line_at(idx[row - 1])) {
-    used = stop;
-    lines_used = line_at(stop) - first_line;
-  } else if (whole && words == 0) {
-    used = stop;
-    lines_used = line_at(stop) - first_line;
-  } else {
-    out.resize(safe.defects);
-    used = safe.word < words ? idx[safe.word] : 0;
-    lines_used = safe.word < words ? line_at(idx[safe.word]) - first_line : 0;
-  }
-  while (used > 0 && p[used - 1] != '\n') --used;
-  return used;
+  return rows_used<C>(b, p, n, stop, words, whole, total_lines, first_line, safe, out, lines_used);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
