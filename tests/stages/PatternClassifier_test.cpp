@@ -149,7 +149,7 @@ TEST_CASE("training is reproducible from the seed, to the model file's bytes", "
   CHECK(a->votes(probe) == b->votes(probe));
 }
 
-TEST_CASE("a trained model votes as OpenCV; saved (version 2) it loads back with the same votes on every real map",
+TEST_CASE("a trained model votes as OpenCV, and saved (version 2) it loads back with the same votes on every real map",
           "[PatternClassifier][real]") {
   yf::test::TempDir dir;
   const auto maps = small_set();
