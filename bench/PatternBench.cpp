@@ -79,7 +79,6 @@ void BM_PatternVote(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(model->classify_features(features[i++ % features.size()]));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["trees"] = model->trees();
-  state.counters["fast_path"] = model->fast_path();
 }
 
 // Everything the stage adds per wafer: bin map -> FailMap -> features -> vote.

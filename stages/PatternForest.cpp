@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace yf {
 
@@ -32,7 +34,7 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
     while (!stack.empty()) {
       const Todo todo = stack.back();
       stack.pop_back();
-      if (seen[static_cast<std::size_t>(todo.in)] || todo.depth > 255) return std::nullopt;
+      if (seen[static_cast<std::size_t>(todo.in)] || todo.depth > kMaxDepth) return std::nullopt;
       seen[static_cast<std::size_t>(todo.in)] = 1;
       const auto self = static_cast<std::uint32_t>(t.nodes.size());
       if (todo.parent >= 0) t.nodes[static_cast<std::size_t>(todo.parent)].link |= self << 8;
@@ -61,6 +63,72 @@ std::optional<PatternForest> PatternForest::build(const std::vector<InputNode>& 
     }
     f.depth_ = std::max(f.depth_, t.depth);
   }
+  return f;
+}
+
+PatternForest::Arrays PatternForest::arrays() const {
+  Arrays a;
+  a.thresholds.reserve(nodes_.size());
+  a.links.reserve(nodes_.size());
+  for (const Node& n : nodes_) a.thresholds.push_back(n.threshold), a.links.push_back(n.link);
+  a.roots = base_;
+  return a;
+}
+
+PatternForest PatternForest::from_arrays(Arrays a, int features, int classes) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument(what); };
+  auto str = [](auto x) { return std::to_string(x); };
+  if (features <= 0 || features > 256) fail(str(features) + " features, the walk takes 1 to 256");
+  if (classes <= 0 || classes > features)
+    fail(str(classes) + " classes, the walk takes 1 to the feature count (" + str(features) + ")");
+  const std::size_t n = a.links.size();
+  if (a.thresholds.size() != n)
+    fail("thresholds: " + str(a.thresholds.size()) + " nodes, links: " + str(n) + " (the same count expected)");
+  if (n == 0 || n >= (std::size_t{1} << 24)) fail("links: " + str(n) + " nodes, the walk takes 1 to 16777215");
+  if (a.roots.empty()) fail("roots: no tree");
+  if (a.roots[0] != 0) fail("roots[0]: " + str(a.roots[0]) + ", the first tree starts at node 0");
+  for (std::size_t t = 1; t < a.roots.size(); ++t)
+    if (a.roots[t] <= a.roots[t - 1] || a.roots[t] >= n)
+      fail("roots[" + str(t) + "]: " + str(a.roots[t]) + ", not after roots[" + str(t - 1) + "] (" +
+           str(a.roots[t - 1]) + ") and before the end (" + str(n) + " nodes)");
+  // Every child of node i is checked to lie after i, so when node i is reached all its
+  // possible parents have been seen: its parent count and depth are final.
+  std::vector<std::uint8_t> parents(n, 0);  // 0, 1, or 2 meaning "more than one"
+  std::vector<std::uint16_t> depth(n, 0);
+  int deepest = 0;
+  for (std::size_t t = 0; t < a.roots.size(); ++t) {
+    const std::size_t begin = a.roots[t], end = t + 1 < a.roots.size() ? a.roots[t + 1] : n;
+    // (Messages built only on failure: this loop is most of a model's load.)
+    auto tree = [&] { return "tree " + str(t) + " (nodes " + str(begin) + " to " + str(end - 1) + ")"; };
+    for (std::size_t i = begin; i < end; ++i) {
+      auto at = [&] { return "links[" + str(i) + "]: "; };
+      if (i > begin && parents[i] != 1)
+        fail(at() + "node " + str(i) + " of " + tree() + " is the child of " + (parents[i] == 0 ? "no" : "more than one") +
+             " node");
+      const std::uint32_t link = a.links[i], low = link & 0xFF, high = link >> 8;
+      if (std::isnan(a.thresholds[i])) {  // a leaf
+        if (high != i) fail(at() + "a leaf (NaN threshold) links to node " + str(high) + ", not to itself");
+        if (low >= static_cast<std::uint32_t>(classes)) fail(at() + "class " + str(low) + ", the model has " + str(classes));
+        deepest = std::max<int>(deepest, depth[i]);
+        continue;
+      }
+      if (low >= static_cast<std::uint32_t>(features))
+        fail(at() + "feature " + str(low) + ", the model has " + str(features));
+      if (i + 1 >= end) fail(at() + "the left child (node " + str(i + 1) + ") is outside " + tree());
+      if (high <= i + 1 || high >= end)
+        fail(at() + "the right child (node " + str(high) + ") is not after the left one (" + str(i + 1) + ") inside " + tree());
+      if (depth[i] + 1 > kMaxDepth) fail(at() + tree() + " is deeper than " + str(kMaxDepth) + " levels");
+      for (const std::size_t child : {std::size_t{i + 1}, std::size_t{high}}) {
+        parents[child] = static_cast<std::uint8_t>(std::min(parents[child] + 1, 2));
+        depth[child] = static_cast<std::uint16_t>(depth[i] + 1);
+      }
+    }
+  }
+  PatternForest f;
+  f.nodes_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) f.nodes_[i] = Node{a.thresholds[i], a.links[i]};
+  f.base_ = std::move(a.roots);
+  f.depth_ = deepest;
   return f;
 }
 

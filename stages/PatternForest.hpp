@@ -1,7 +1,9 @@
 #pragma once
 // A trained classification forest as plain arrays, voted without OpenCV (issue 6's
-// cost target, docs/patterns.md "Classifier"). PatternModel builds it from the OpenCV
-// RTrees it loads and checks it against RTrees::getVotes before using it.
+// cost target, docs/patterns.md "Classifier"). The trainer builds it from OpenCV's
+// RTrees and checks it against RTrees::getVotes; the model file stores these arrays,
+// and loading one checks them (from_arrays) so that no file can make a walk leave its
+// tree or loop.
 //
 // Why a layout of its own: in the pipeline the forest is evicted from the caches
 // between two wafers, and a tree walk is a chain of dependent loads, each a cache
@@ -32,10 +34,30 @@ class PatternForest {
   };
 
   // Nullopt when the trees cannot be laid out here (more than 2^24 nodes, a tree deeper
-  // than 255 levels, more classes than features, a feature index >= `features` (at most
-  // 256), a label outside [0, classes), a child index out of range, a node reached twice).
+  // than kMaxDepth levels, more classes than features, a feature index >= `features` (at
+  // most 256), a label outside [0, classes), a child index out of range, a node reached twice).
   static std::optional<PatternForest> build(const std::vector<InputNode>& nodes, const std::vector<int>& roots,
                                             int features, int classes);
+
+  static constexpr int kMaxDepth = 255;  // levels below a root; keeps a walk's length bounded
+
+  // The arrays a vote walks, as the model file stores them. Node i: `thresholds[i]`
+  // (NaN for a leaf) and `links[i]` = low 8 bits the feature it compares (a leaf: its
+  // class), upper 24 bits its right child (a leaf: i itself); its left child is i + 1.
+  // Tree t is nodes [roots[t], roots[t + 1]) (the last ends with the array), depth first.
+  struct Arrays {
+    std::vector<float> thresholds;
+    std::vector<std::uint32_t> links;
+    std::vector<std::uint32_t> roots;
+  };
+  Arrays arrays() const;
+  // Takes arrays read from a file after checking everything the walk relies on: equal
+  // sizes, 1 to 2^24 - 1 nodes, roots starting at 0 and increasing, in every tree each
+  // child inside the tree and after its node (so no cycle), every node but the root the
+  // child of exactly one node, features < `features` (at most 256), classes < `classes`
+  // (at most `features`), depth <= kMaxDepth. Throws std::invalid_argument naming the
+  // field ("links[12]: ...") otherwise.
+  static PatternForest from_arrays(Arrays arrays, int features, int classes);
 
   // Adds one vote per tree to counts[label]; `counts` holds `classes` entries and `x`
   // `features` values. Thread-safe (const, locals only).

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
+#include <bit>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -10,13 +10,15 @@
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
 
+#include "core/Base64.hpp"
 #include "stages/PatternModelImpl.hpp"
 
 namespace yf {
 namespace {
 
 constexpr const char* kFormat = "yieldflow-pattern-model";
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;  // 1: OpenCV's RTrees node (~70 ms to parse); 2: the flat forest
+constexpr std::size_t kLine = 1024;  // base64 characters a line of the forest's arrays (768 bytes)
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -31,82 +33,64 @@ std::vector<std::string> read_strings(const cv::FileNode& node) {
   return v;
 }
 
-// OpenCV's votes (counts per class id) for one feature row.
-std::vector<int> opencv_votes(const cv::ml::RTrees& forest, const cv::Mat& row) {
-  cv::Mat v;
-  forest.getVotes(row, v, 0);
-  std::vector<int> out(pattern_classes().size(), 0);
-  for (int j = 0; j < v.cols; ++j) {
-    const int label = v.at<int>(0, j);
-    if (label >= 0 && static_cast<std::size_t>(label) < out.size()) out[static_cast<std::size_t>(label)] = v.at<int>(1, j);
+// 32-bit words as little-endian bytes in base64 lines, and back (the model file's
+// arrays, whatever the host's byte order).
+template <class Word>
+void write_words(cv::FileStorage& fs, const char* name, const std::vector<Word>& words) {
+  static_assert(sizeof(Word) == 4);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(words.size() * 4);
+  for (const Word w : words) {
+    const auto u = std::bit_cast<std::uint32_t>(w);
+    for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<std::uint8_t>(u >> (8 * k)));
   }
-  return out;
+  const std::string text = base64::encode(bytes.data(), bytes.size());
+  fs << name << "[";
+  for (std::size_t i = 0; i < text.size(); i += kLine) fs << text.substr(i, kLine);
+  fs << "]";
+}
+
+template <class Word>
+std::vector<Word> read_words(const cv::FileNode& node, const std::string& field, std::size_t count,
+                             const std::string& where) {
+  if (!node.isSeq()) throw std::runtime_error(where + field + ": missing or not a list of base64 lines");
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(count * 4);
+  int line = 0;
+  for (const auto& item : node) {
+    if (!item.isString() || !base64::decode(item.string(), bytes))
+      throw std::runtime_error(where + field + "[" + std::to_string(line) + "]: not a line of base64");
+    ++line;
+  }
+  if (bytes.size() != count * 4)
+    throw std::runtime_error(where + field + ": " + std::to_string(bytes.size()) + " bytes, " + std::to_string(count) +
+                             " nodes x 4 expected (truncated?)");
+  std::vector<Word> words(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t u = 0;
+    for (int k = 0; k < 4; ++k) u |= static_cast<std::uint32_t>(bytes[4 * i + static_cast<std::size_t>(k)]) << (8 * k);
+    words[i] = std::bit_cast<Word>(u);
+  }
+  return words;
+}
+
+int read_count(const cv::FileNode& node, const std::string& field, const std::string& where) {
+  if (!node.isInt() || static_cast<int>(node) <= 0)
+    throw std::runtime_error(where + field + ": missing or not a positive integer");
+  return static_cast<int>(node);
 }
 
 }  // namespace
 
-void PatternModel::Impl::prepare() {
-  flat.reset();
-  const auto& nodes = forest->getNodes();
-  const auto& splits = forest->getSplits();
-  const int n = forest->getVarCount();
-  const int classes = static_cast<int>(pattern_classes().size());
-  // Class label of each normalised class index: the first row of getVotes lists them.
-  cv::Mat labels;
-  forest->getVotes(cv::Mat::zeros(1, n, CV_32F), labels, 0);
-  std::vector<PatternForest::InputNode> in(nodes.size());
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const auto& nd = nodes[i];
-    PatternForest::InputNode& o = in[i];
-    if (nd.split < 0) {
-      if (nd.classIdx < 0 || nd.classIdx >= labels.cols) return;
-      o.label = labels.at<int>(0, nd.classIdx);
-      continue;
-    }
-    if (nd.split >= static_cast<int>(splits.size())) return;
-    const auto& sp = splits[static_cast<std::size_t>(nd.split)];
-    if (sp.varIdx < 0 || sp.varIdx >= n) return;  // (a negative one would read as a leaf)
-    o.var = sp.varIdx, o.threshold = sp.c, o.left = nd.left, o.right = nd.right;
-  }
-  auto built = PatternForest::build(in, forest->getRoots(), n, classes);
-  if (!built) return;
-  // Check the walk against OpenCV on rows whose features take the forest's own
-  // thresholds (so splits go both ways, ties included) or values just around them.
-  std::vector<std::vector<float>> cuts(static_cast<std::size_t>(n));
-  for (const auto& o : in)
-    if (o.var >= 0) cuts[static_cast<std::size_t>(o.var)].push_back(o.threshold);
-  cv::RNG rng(0x5EED);
-  cv::Mat row(1, n, CV_32F);
-  std::vector<int> got(static_cast<std::size_t>(classes));
-  for (int probe = 0; probe < 256; ++probe) {
-    for (int j = 0; j < n; ++j) {
-      const auto& c = cuts[static_cast<std::size_t>(j)];
-      const float t = c.empty() ? 0.0f : c[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(c.size())))];
-      row.at<float>(j) = probe % 3 == 0 ? t : (probe % 3 == 1 ? std::nextafter(t, 1e30f) : rng.uniform(0.0f, 1.0f));
-    }
-    std::fill(got.begin(), got.end(), 0);
-    built->vote(row.ptr<float>(), got.data());
-    if (got != opencv_votes(*forest, row)) return;
-  }
-  flat = std::move(built);
-}
-
-void PatternModel::Impl::flat_votes(const float* x, int* counts) const {
-  std::fill(counts, counts + pattern_classes().size(), 0);
-  flat->vote(x, counts);
-}
-
 PatternModel::PatternModel(std::shared_ptr<Impl> impl) {
-  if (!impl || !impl->forest || !impl->forest->isTrained())
-    throw std::invalid_argument("PatternModel: no trained forest");
-  impl->prepare();
+  if (!impl || impl->forest.trees() == 0) throw std::invalid_argument("PatternModel: no trees");
   impl_ = std::move(impl);
   no_fail_verdict_ = classify_features(std::vector<float>(pattern_feature_names().size(), 0.0f));
 }
 
-bool PatternModel::fast_path() const { return impl_->flat.has_value(); }
+int PatternModel::trees() const { return impl_->forest.trees(); }
 
-int PatternModel::trees() const { return static_cast<int>(impl_->forest->getRoots().size()); }
+bool PatternModel::has_reference() const { return !impl_->reference.empty(); }
 
 namespace {
 
@@ -128,17 +112,25 @@ void check_length(const std::vector<float>& features) {
 }  // namespace
 
 std::vector<double> PatternModel::reference_votes(const std::vector<float>& features) const {
+  if (!has_reference())
+    throw std::logic_error("pattern model: no OpenCV forest (only a model trained in this process keeps one)");
   check_length(features);
   // A header over the caller's data: no copy.
   const cv::Mat row(1, static_cast<int>(features.size()), CV_32F, const_cast<float*>(features.data()));
-  return fractions(opencv_votes(*impl_->forest, row));
+  cv::Mat v;
+  impl_->reference->getVotes(row, v, 0);
+  std::vector<int> counts(pattern_classes().size(), 0);
+  for (int j = 0; j < v.cols; ++j) {
+    const int label = v.at<int>(0, j);
+    if (label >= 0 && static_cast<std::size_t>(label) < counts.size()) counts[static_cast<std::size_t>(label)] = v.at<int>(1, j);
+  }
+  return fractions(counts);
 }
 
 std::vector<double> PatternModel::votes(const std::vector<float>& features) const {
-  if (!impl_->flat) return reference_votes(features);
   check_length(features);
   std::vector<int> counts(pattern_classes().size());
-  impl_->flat_votes(features.data(), counts.data());
+  impl_->forest.vote(features.data(), counts.data());
   return fractions(counts);
 }
 
@@ -166,16 +158,9 @@ PatternVerdict PatternModel::classify_features(const std::vector<float>& feature
 
 PatternVerdict PatternModel::vote(const float* features) const {
   std::array<int, 16> counts{};  // per class: no allocation on the pipeline's path
-  if (impl_->flat && pattern_classes().size() <= counts.size()) {
-    impl_->flat_votes(features, counts.data());
-    return verdict_of(counts.data(), pattern_classes().size());
-  }
-  const std::vector<double> v = votes(std::vector<float>(features, features + pattern_feature_names().size()));
-  PatternVerdict verdict;
-  for (std::size_t c = 0; c < v.size(); ++c)
-    if (v[c] > v[static_cast<std::size_t>(verdict.class_id)]) verdict.class_id = static_cast<int>(c);
-  verdict.confidence = v[static_cast<std::size_t>(verdict.class_id)];
-  return verdict;
+  static_assert(std::tuple_size_v<decltype(counts)> >= 9, "room for pattern_classes()");
+  impl_->forest.vote(features, counts.data());
+  return verdict_of(counts.data(), pattern_classes().size());
 }
 
 PatternVerdict PatternModel::classify(const FailMap& map) const {
@@ -194,7 +179,7 @@ PatternVerdict PatternModel::classify(const FailMap& map, PatternWorkspace& work
       return classify_features(pattern_features(map));  // which throws the size error
     return no_fail_verdict_;
   }
-  if (impl_->flat) impl_->flat->prefetch_roots();  // they arrive while the features are worked out
+  impl_->forest.prefetch_roots();  // they arrive while the features are worked out
   std::array<float, 256> features;
   const std::size_t n = pattern_feature_names().size();
   if (n > features.size()) return classify_features(pattern_features(map));
@@ -206,14 +191,26 @@ void PatternModel::save(const std::string& path, const PatternModelInfo& info) c
   try {
     cv::FileStorage fs(path, cv::FileStorage::WRITE);
     if (!fs.isOpened()) throw std::runtime_error("cannot open for writing");
-    fs << "format" << kFormat << "version" << kVersion << "classifier" << "rtrees";
+    fs << "format" << kFormat << "version" << kVersion << "classifier" << "random-forest";
     fs << "feature_count" << static_cast<int>(pattern_feature_names().size());
     fs << "feature_names" << pattern_feature_names();
     fs << "classes" << pattern_classes();
     fs << "training" << "{" << "seed" << std::to_string(info.seed) << "real_maps" << info.real_maps
        << "synthetic_maps" << info.synthetic_maps << "note" << info.note << "}";
+    const PatternForest::Arrays a = impl_->forest.arrays();
     fs << "forest" << "{";
-    impl_->forest->write(fs);
+    fs.writeComment(
+        "The trees as the vote walks them (stages/PatternForest.hpp, docs/patterns.md \"Model file\").\n"
+        "Node i: thresholds[i] (float32; NaN for a leaf) and links[i] (uint32: low 8 bits the feature\n"
+        "compared, or a leaf's class; upper 24 bits the right child, or the leaf itself). A row goes to\n"
+        "node i + 1 when x[feature] <= threshold. Tree t: nodes roots[t] to the next root, depth first.\n"
+        "Arrays: little-endian words in base64 lines.");
+    fs << "trees" << static_cast<int>(a.roots.size()) << "nodes" << static_cast<int>(a.links.size());
+    fs << "roots" << "[:";
+    for (const std::uint32_t r : a.roots) fs << static_cast<int>(r);
+    fs << "]";
+    write_words(fs, "thresholds", a.thresholds);
+    write_words(fs, "links", a.links);
     fs << "}";
     fs.release();
   } catch (const cv::Exception& e) {
@@ -236,7 +233,7 @@ std::shared_ptr<const PatternModel> PatternModel::load(const std::string& path) 
     const int version = static_cast<int>(fs["version"]);
     if (version != kVersion)
       throw std::runtime_error(where + "format version " + std::to_string(version) + ", this build reads " +
-                               std::to_string(kVersion));
+                               std::to_string(kVersion) + ": retrain it (yieldflow train-patterns)");
     const auto names = read_strings(fs["feature_names"]);
     const int count = static_cast<int>(fs["feature_count"]);
     if (count != static_cast<int>(pattern_feature_names().size()) || names != pattern_feature_names())
@@ -247,14 +244,29 @@ std::shared_ptr<const PatternModel> PatternModel::load(const std::string& path) 
     if (classes != pattern_classes())
       throw std::runtime_error(where + "classes (" + join(classes) + ") differ from this build's (" +
                                join(pattern_classes()) + "): retrain it");
-    if (fs["forest"].empty() || !fs["forest"].isMap()) throw std::runtime_error(where + "no forest");
+    const cv::FileNode forest = fs["forest"];
+    if (!forest.isMap()) throw std::runtime_error(where + "no forest");
+    const int trees = read_count(forest["trees"], "forest.trees", where);
+    const int nodes = read_count(forest["nodes"], "forest.nodes", where);
+    if (nodes >= (1 << 24))
+      throw std::runtime_error(where + "forest.nodes: " + std::to_string(nodes) + ", the walk takes at most 16777215");
+    PatternForest::Arrays a;
+    const cv::FileNode roots = forest["roots"];
+    if (!roots.isSeq() || static_cast<int>(roots.size()) != trees)
+      throw std::runtime_error(where + "forest.roots: not a list of forest.trees (" + std::to_string(trees) + ") node indices");
+    for (const auto& r : roots) {
+      if (!r.isInt() || static_cast<int>(r) < 0)
+        throw std::runtime_error(where + "forest.roots[" + std::to_string(a.roots.size()) + "]: not a node index");
+      a.roots.push_back(static_cast<std::uint32_t>(static_cast<int>(r)));
+    }
+    a.thresholds = read_words<float>(forest["thresholds"], "forest.thresholds", static_cast<std::size_t>(nodes), where);
+    a.links = read_words<std::uint32_t>(forest["links"], "forest.links", static_cast<std::size_t>(nodes), where);
     auto impl = std::make_shared<Impl>();
-    impl->forest = cv::ml::RTrees::create();
-    impl->forest->read(fs["forest"]);
-    if (!impl->forest->isTrained() || !impl->forest->isClassifier() ||
-        impl->forest->getVarCount() != count)
-      throw std::runtime_error(where + "the forest is empty, not a classifier, or takes " +
-                               std::to_string(impl->forest->getVarCount()) + " features");
+    try {
+      impl->forest = PatternForest::from_arrays(std::move(a), count, static_cast<int>(classes.size()));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(where + "corrupt forest: forest." + e.what());
+    }
     return std::make_shared<const PatternModel>(std::move(impl));
   } catch (const cv::Exception& e) {
     throw std::runtime_error(where + "corrupt: " + e.what());

@@ -1,7 +1,8 @@
 #pragma once
-// The trained pattern classifier: a random forest (OpenCV ml RTrees) over
-// pattern_features(), its model file, and the checks made when loading one.
-// OpenCV stays out of this header. docs/patterns.md says why a random forest.
+// The trained pattern classifier: a random forest (trained with OpenCV ml RTrees,
+// voted from its flat copy, PatternForest) over pattern_features(), its model file,
+// and the checks made when loading one. OpenCV stays out of this header.
+// docs/patterns.md says why a random forest.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,12 +22,11 @@ struct PatternModelInfo {
 
 class PatternModel final : public PatternClassifier {
  public:
-  struct Impl;  // the forest (cv::Ptr<cv::ml::RTrees>), in PatternModelImpl.hpp
+  struct Impl;  // the flat forest, and OpenCV's when trained here: PatternModelImpl.hpp
   explicit PatternModel(std::shared_ptr<Impl> impl);
 
-  // Thread-safe: nothing is modified after construction. The vote walks a flat copy
-  // of the trees; the fallback, RTrees::getVotes, is const and keeps its working data
-  // in locals (OpenCV 4.6 rtrees.cpp getVotes, tree.cpp predictTrees).
+  // Thread-safe: nothing is modified after construction; the vote walks the flat
+  // forest with locals only.
   PatternVerdict classify(const FailMap& map) const override;  // with a workspace of the thread's own
   PatternVerdict classify(const FailMap& map, PatternWorkspace& workspace) const override;
   // The same from a feature vector (pattern_features() of a map); throws
@@ -35,18 +35,20 @@ class PatternModel final : public PatternClassifier {
   // Vote fraction of every class of pattern_classes() (sums to 1).
   std::vector<double> votes(const std::vector<float>& features) const;
   int trees() const;
-  // True when votes come from the flat copy of the forest (checked against OpenCV's
-  // own votes when the model was built or loaded), false when OpenCV votes.
-  bool fast_path() const;
-  // OpenCV's own vote (RTrees::getVotes), what the fast path must reproduce.
+  // OpenCV's own vote (RTrees::getVotes), which votes() reproduces (the trainer checks
+  // it before a model is written). Only a model trained in this process has OpenCV's
+  // forest: a loaded one throws std::logic_error.
+  bool has_reference() const;
   std::vector<double> reference_votes(const std::vector<float>& features) const;
 
-  // Writes the model with cv::FileStorage (".yml", or ".yml.gz" compressed): format,
-  // version, feature names, class list, `info`, then the forest. Throws
+  // Writes the model with cv::FileStorage (".yml", or ".yml.gz" compressed), format
+  // version 2: format, version, feature names, class list, `info`, then the flat
+  // forest as base64 arrays (docs/patterns.md "Model file"). Throws
   // std::runtime_error naming the path when it cannot be written.
   void save(const std::string& path, const PatternModelInfo& info) const;
   // Reads and checks a file written by save(); the error names the path and what
-  // differs (not a pattern model, other features, other classes, corrupt forest).
+  // differs (not a pattern model, another version, other features or classes) or
+  // which field of the forest is corrupt (PatternForest::from_arrays' checks).
   static std::shared_ptr<const PatternModel> load(const std::string& path);
 
   const Impl& impl() const { return *impl_; }

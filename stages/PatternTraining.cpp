@@ -1,6 +1,8 @@
 #include "stages/PatternTraining.hpp"
 
+#include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
@@ -8,6 +10,91 @@
 #include "stages/PatternModelImpl.hpp"
 
 namespace yf {
+
+PatternForest flatten_rtrees(const cv::ml::RTrees& forest) {
+  const auto& nodes = forest.getNodes();
+  const auto& splits = forest.getSplits();
+  const int n = forest.getVarCount();
+  auto refuse = [](const std::string& why) {
+    return std::runtime_error("the forest does not fit the flat layout the model file stores: " + why);
+  };
+  // Class label of each normalised class index: the first row of getVotes lists them.
+  cv::Mat labels;
+  forest.getVotes(cv::Mat::zeros(1, n, CV_32F), labels, 0);
+  std::vector<PatternForest::InputNode> in(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const auto& nd = nodes[i];
+    PatternForest::InputNode& o = in[i];
+    if (nd.split < 0) {
+      if (nd.classIdx < 0 || nd.classIdx >= labels.cols) throw refuse("leaf " + std::to_string(i) + " has no class");
+      o.label = labels.at<int>(0, nd.classIdx);
+      continue;
+    }
+    if (nd.split >= static_cast<int>(splits.size())) throw refuse("node " + std::to_string(i) + " has no split");
+    const auto& sp = splits[static_cast<std::size_t>(nd.split)];
+    if (sp.varIdx < 0 || sp.varIdx >= n)  // (a negative one would read as a leaf)
+      throw refuse("node " + std::to_string(i) + " splits on feature " + std::to_string(sp.varIdx));
+    // OpenCV goes left when x <= c, or when not if the split is `inversed`. (Every
+    // feature is ordered: no categorical split, whose subset the walk could not hold;
+    // check_flat_votes would catch one.)
+    o.var = sp.varIdx, o.threshold = sp.c;
+    o.left = sp.inversed ? nd.right : nd.left;
+    o.right = sp.inversed ? nd.left : nd.right;
+  }
+  auto flat = PatternForest::build(in, forest.getRoots(), n, static_cast<int>(pattern_classes().size()));
+  if (!flat)
+    throw refuse(std::to_string(nodes.size()) + " nodes (at most 2^24), trees at most " +
+                 std::to_string(PatternForest::kMaxDepth) + " deep, " + std::to_string(n) +
+                 " features (at most 256, at least the classes)");
+  return std::move(*flat);
+}
+
+void check_flat_votes(const cv::ml::RTrees& forest, const PatternForest& flat, const cv::Mat& rows) {
+  const int n = forest.getVarCount();
+  if (rows.type() != CV_32F || (rows.rows > 0 && rows.cols != n))
+    throw std::invalid_argument("check_flat_votes: rows of " + std::to_string(n) + " floats expected");
+  const std::size_t classes = pattern_classes().size();
+  std::vector<int> got(classes), want(classes);
+  cv::Mat v;
+  auto same = [&](const cv::Mat& row) {
+    std::fill(got.begin(), got.end(), 0);
+    flat.vote(row.ptr<float>(), got.data());
+    forest.getVotes(row, v, 0);
+    std::fill(want.begin(), want.end(), 0);  // (OpenCV lists only the classes trained on)
+    for (int j = 0; j < v.cols; ++j) {
+      const int label = v.at<int>(0, j);
+      if (label >= 0 && static_cast<std::size_t>(label) < classes) want[static_cast<std::size_t>(label)] = v.at<int>(1, j);
+    }
+    return got == want;
+  };
+  auto refuse = [&](const std::string& row) {
+    std::string g, w;
+    for (std::size_t c = 0; c < classes; ++c)
+      g += (c ? " " : "") + std::to_string(got[c]), w += (c ? " " : "") + std::to_string(want[c]);
+    return std::runtime_error("the flat forest votes differently from OpenCV's on " + row + " (flat: " + g +
+                              ", OpenCV: " + w + "): the model would not vote as trained");
+  };
+  for (int r = 0; r < rows.rows; ++r)
+    if (!same(rows.row(r))) throw refuse("training row " + std::to_string(r));
+  // Probe rows whose features take the forest's own thresholds (so splits go both ways,
+  // ties included), the float just above them, or random values.
+  std::vector<std::vector<float>> cuts(static_cast<std::size_t>(n));
+  for (const auto& nd : forest.getNodes())
+    if (nd.split >= 0) {
+      const auto& sp = forest.getSplits()[static_cast<std::size_t>(nd.split)];
+      if (sp.varIdx >= 0 && sp.varIdx < n) cuts[static_cast<std::size_t>(sp.varIdx)].push_back(sp.c);
+    }
+  cv::RNG rng(0x5EED);
+  cv::Mat row(1, n, CV_32F);
+  for (int probe = 0; probe < 256; ++probe) {
+    for (int j = 0; j < n; ++j) {
+      const auto& c = cuts[static_cast<std::size_t>(j)];
+      const float t = c.empty() ? 0.0f : c[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(c.size())))];
+      row.at<float>(j) = probe % 3 == 0 ? t : (probe % 3 == 1 ? std::nextafter(t, 1e30f) : rng.uniform(0.0f, 1.0f));
+    }
+    if (!same(row)) throw refuse("probe row " + std::to_string(probe));
+  }
+}
 
 std::shared_ptr<const PatternModel> train_pattern_model(const std::vector<std::vector<float>>& features,
                                                         const std::vector<int>& class_ids,
@@ -36,19 +123,30 @@ std::shared_ptr<const PatternModel> train_pattern_model(const std::vector<std::v
   // Integer responses make the forest a classifier (every feature is ordered).
   auto data = cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, responses, cv::noArray(), cv::noArray(), w);
   auto impl = std::make_shared<PatternModel::Impl>();
-  impl->forest = cv::ml::RTrees::create();
-  impl->forest->setMaxDepth(o.max_depth);
-  impl->forest->setMinSampleCount(o.min_sample_count);
-  impl->forest->setActiveVarCount(o.active_vars);
-  impl->forest->setMaxCategories(16);
-  impl->forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::COUNT, o.trees, 0));
+  impl->reference = cv::ml::RTrees::create();
+  cv::ml::RTrees& forest = *impl->reference;
+  forest.setMaxDepth(o.max_depth);
+  forest.setMinSampleCount(o.min_sample_count);
+  forest.setActiveVarCount(o.active_vars);
+  forest.setMaxCategories(16);
+  forest.setTermCriteria(cv::TermCriteria(cv::TermCriteria::COUNT, o.trees, 0));
   // RTrees draws its bootstraps and split candidates from this thread's cv::theRNG().
   cv::RNG& rng = cv::theRNG();
   const std::uint64_t saved = rng.state;
   rng.state = o.seed == 0 ? 0x9E3779B97F4A7C15ull : o.seed;  // an RNG state of 0 is replaced by OpenCV
-  const bool ok = impl->forest->train(data);
+  const bool ok = forest.train(data);
   rng.state = saved;
-  if (!ok) throw std::runtime_error("train_pattern_model: OpenCV could not train the forest");
+  if (!ok || !forest.isTrained() || !forest.isClassifier())
+    throw std::runtime_error("train_pattern_model: OpenCV could not train the forest");
+  // The model votes (and the file stores) the flat copy: it must vote as OpenCV's
+  // trees on everything trained on, or training fails rather than writing a model
+  // that votes differently.
+  try {
+    impl->forest = flatten_rtrees(forest);
+    check_flat_votes(forest, impl->forest, samples);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("train_pattern_model: ") + e.what());
+  }
   return std::make_shared<const PatternModel>(std::move(impl));
 }
 

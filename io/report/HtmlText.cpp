@@ -5,6 +5,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/Base64.hpp"
+
 namespace yf::report {
 
 std::string html_escape(std::string_view text) {
@@ -29,28 +31,7 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string base64_encode(const std::uint8_t* data, std::size_t size) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((size + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= size; i += 3) {
-    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (std::size_t rest = size - i; rest > 0) {
-    std::uint32_t v = std::uint32_t{data[i]} << 16;
-    if (rest == 2) v |= std::uint32_t{data[i + 1]} << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
+std::string base64_encode(const std::uint8_t* data, std::size_t size) { return base64::encode(data, size); }
 
 std::string data_uri(std::string_view mime, const std::vector<std::uint8_t>& bytes) {
   return "data:" + std::string(mime) + ";base64," + base64_encode(bytes);

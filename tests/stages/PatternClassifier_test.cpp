@@ -3,7 +3,9 @@
 // against OpenCV's, the shipped model on clear and real maps, and concurrent use.
 #include "stages/PatternClassifier.hpp"
 
+#include <bit>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -13,8 +15,10 @@
 
 #include "PatternTestMaps.hpp"
 #include "TestPaths.hpp"
+#include "core/Base64.hpp"
 #include "io/Wm811kJson.hpp"
 #include "stages/PatternModel.hpp"
+#include "stages/PatternModelImpl.hpp"
 #include "stages/PatternTraining.hpp"
 #include "support/TempDir.hpp"
 
@@ -61,6 +65,46 @@ std::vector<yf::Wm811kMap> real_maps() {
 
 const std::string kShipped = std::string(yf::test::kModelsDir) + "/patterns.yml.gz";
 
+// One of the forest's base64 arrays in a saved model's text: where its lines are, and
+// its bytes (a line is quoted when it starts with a digit or a sign).
+struct ArrayText {
+  std::size_t begin = 0, end = 0;
+  std::vector<std::uint8_t> bytes;
+  std::uint32_t word(std::size_t i) const {
+    std::uint32_t w = 0;
+    for (std::size_t k = 0; k < 4; ++k) w |= std::uint32_t{bytes[4 * i + k]} << (8 * k);
+    return w;
+  }
+  void set(std::size_t i, std::uint32_t w) {
+    for (std::size_t k = 0; k < 4; ++k) bytes[4 * i + k] = static_cast<std::uint8_t>(w >> (8 * k));
+  }
+};
+
+ArrayText find_array(const std::string& text, const std::string& name) {
+  const std::string head = "\n   " + name + ":\n", item = "      - ";
+  const auto at = text.find(head);
+  REQUIRE(at != std::string::npos);
+  ArrayText a;
+  std::size_t pos = a.begin = at + head.size();
+  while (text.compare(pos, item.size(), item) == 0) {
+    const auto eol = text.find('\n', pos);
+    std::string line = text.substr(pos + item.size(), eol - pos - item.size());
+    if (line.size() >= 2 && line.front() == '"') line = line.substr(1, line.size() - 2);
+    REQUIRE(yf::base64::decode(line, a.bytes));
+    pos = eol + 1;
+  }
+  a.end = pos;
+  return a;
+}
+
+// `text` with the array replaced by `a.bytes`, in quoted lines of 1,024 characters.
+std::string with_array(std::string text, const ArrayText& a) {
+  const std::string b64 = yf::base64::encode(a.bytes.data(), a.bytes.size());
+  std::string lines;
+  for (std::size_t i = 0; i < b64.size(); i += 1024) lines += "      - \"" + b64.substr(i, 1024) + "\"\n";
+  return text.replace(a.begin, a.end - a.begin, lines);
+}
+
 }  // namespace
 
 TEST_CASE("pattern classes: WM-811K's names, found in any letter case", "[PatternClassifier]") {
@@ -105,25 +149,36 @@ TEST_CASE("training is reproducible from the seed, to the model file's bytes", "
   CHECK(a->votes(probe) == b->votes(probe));
 }
 
-TEST_CASE("the fast vote equals OpenCV's, a saved model loads back with the same votes", "[PatternClassifier]") {
+TEST_CASE("a trained model votes as OpenCV, and saved (version 2) it loads back with the same votes on every real map",
+          "[PatternClassifier][real]") {
   yf::test::TempDir dir;
   const auto maps = small_set();
   const auto model = yf::train_pattern_model(maps, small_forest(3));
-  REQUIRE(model->fast_path());
+  REQUIRE(model->has_reference());
   CHECK(model->trees() == 15);
   for (const auto& m : maps) {
     const auto f = yf::pattern_features(m.map);
     CHECK(model->votes(f) == model->reference_votes(f));
   }
+  const auto real = real_maps();
+  REQUIRE(real.size() == 203);
   for (const char* file : {"m.yml", "m.yml.gz"}) {
     yf::save_pattern_model(*model, dir / file, {});
     const auto loaded = yf::PatternModel::load(dir / file);
-    CHECK(loaded->fast_path());
-    for (std::uint64_t s = 20; s < 25; ++s) {
-      const auto f = yf::pattern_features(yf::test::clear_example("Donut", s));
-      CHECK(loaded->votes(f) == model->votes(f));
+    CHECK(loaded->trees() == 15);
+    // The file holds the flat forest only: no OpenCV trees to ask.
+    CHECK_FALSE(loaded->has_reference());
+    CHECK_THROWS_AS(loaded->reference_votes(yf::pattern_features(maps[0].map)), std::logic_error);
+    for (const auto& m : real) {
+      const auto f = yf::pattern_features(m.map);
+      CHECK(loaded->votes(f) == model->reference_votes(f));
+      const auto a = loaded->classify(m.map), b = model->classify(m.map);
+      CHECK(a.class_id == b.class_id);
+      CHECK(a.confidence == b.confidence);
     }
   }
+  CHECK_THAT(slurp(dir / "m.yml"), Catch::Contains("version: 2") && Catch::Contains("thresholds:") &&
+                                       Catch::Contains("links:") && !Catch::Contains("splits"));
   // Votes are fractions of the trees; the verdict is the top one.
   const auto v = model->classify(yf::test::clear_example("Center", 42));
   CHECK(v.confidence > 0);
@@ -173,8 +228,12 @@ TEST_CASE("a mismatched or corrupt model file fails to load with a clear message
     CHECK_THAT(message_of(dir / "classes.yml"), Catch::Contains("classes") && Catch::Contains("Smudge"));
   }
   SECTION("another format version") {
-    spit(dir / "version.yml", edited("version: 1\n", "version: 7\n"));
-    CHECK_THAT(message_of(dir / "version.yml"), Catch::Contains("version 7"));
+    spit(dir / "version.yml", edited("version: 2\n", "version: 7\n"));
+    CHECK_THAT(message_of(dir / "version.yml"), Catch::Contains("version.yml") && Catch::Contains("version 7") &&
+                                                    Catch::Contains("retrain"));
+    // Version 1 (OpenCV's own RTrees node) is no longer read.
+    spit(dir / "v1.yml", edited("version: 2\n", "version: 1\n"));
+    CHECK_THAT(message_of(dir / "v1.yml"), Catch::Contains("version 1, this build reads 2") && Catch::Contains("retrain"));
   }
   SECTION("truncated or garbage") {
     spit(dir / "cut.yml", good.substr(0, good.size() / 2));
@@ -184,9 +243,115 @@ TEST_CASE("a mismatched or corrupt model file fails to load with a clear message
   }
 }
 
+TEST_CASE("base64, the model file's arrays: RFC 4648's examples, and text that is not canonical refused",
+          "[PatternClassifier]") {
+  auto decoded = [](const std::string& text) {
+    std::vector<std::uint8_t> out;
+    return yf::base64::decode(text, out) ? std::string(out.begin(), out.end()) : std::string("(refused)");
+  };
+  auto encoded = [](const std::string& bytes) {
+    return yf::base64::encode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  };
+  // RFC 4648, section 10.
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [bytes, text] : vectors) {
+    CHECK(encoded(bytes) == text);
+    CHECK(decoded(text) == bytes);
+  }
+  std::string all(256, '\0');
+  for (int i = 0; i < 256; ++i) all[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  CHECK(decoded(encoded(all)) == all);
+  for (const char* bad : {"Zg=", "Zm9", "Zg==Zg==", "Z===", "Zm9*", "Zh==", "Zm9=", "Zm 9v", "=Zm9"})
+    CHECK(decoded(bad) == "(refused)");
+}
+
+TEST_CASE("a model file whose forest is damaged fails to load, naming the field", "[PatternClassifier]") {
+  yf::test::TempDir dir;
+  const auto model = yf::train_pattern_model(small_set(), small_forest(1));
+  yf::save_pattern_model(*model, dir / "good.yml");
+  const std::string good = slurp(dir / "good.yml");
+  REQUIRE(message_of(dir / "good.yml") == "(loaded)");
+  const ArrayText links = find_array(good, "links"), thresholds = find_array(good, "thresholds");
+  const std::size_t nodes = links.bytes.size() / 4;
+  REQUIRE(nodes == static_cast<std::size_t>(model->impl().forest.nodes()));
+  // Node 0, the first tree's root, is a split (15 trees on 90 maps of 9 classes); the
+  // first NaN threshold is a leaf.
+  REQUIRE_FALSE(std::isnan(std::bit_cast<float>(thresholds.word(0))));
+  std::size_t leaf = 0;
+  while (!std::isnan(std::bit_cast<float>(thresholds.word(leaf)))) ++leaf;
+  auto message = [&](const std::string& name, const std::string& text) {
+    spit(dir / name, text);
+    const std::string m = message_of(dir / name);
+    CHECK_THAT(m, Catch::Contains(name));
+    return m;
+  };
+  auto with_link = [&](std::size_t node, std::uint32_t link) {
+    ArrayText a = links;
+    a.set(node, link);
+    return with_array(good, a);
+  };
+  const std::uint32_t root = links.word(0), feature = root & 0xFF;
+  using Catch::Contains;
+  SECTION("a child out of range, pointing back, a feature or class index too large") {
+    CHECK_THAT(message("far.yml", with_link(0, feature | 0xFFFFFFu << 8)),
+               Contains("corrupt forest: forest.links[0]: the right child (node 16777215)"));
+    CHECK_THAT(message("back.yml", with_link(0, feature)),
+               Contains("forest.links[0]: the right child (node 0) is not after the left one"));
+    CHECK_THAT(message("feature.yml", with_link(0, (root & ~0xFFu) | 92u)), Contains("forest.links[0]: feature 92, the model has 92"));
+    CHECK_THAT(message("class.yml", with_link(leaf, (links.word(leaf) & ~0xFFu) | 9u)),
+               Contains("forest.links[" + std::to_string(leaf) + "]: class 9, the model has 9"));
+  }
+  SECTION("truncated arrays, lines that are not base64") {
+    ArrayText cut = links;
+    cut.bytes.resize(cut.bytes.size() - 4);
+    CHECK_THAT(message("cut.yml", with_array(good, cut)),
+               Contains("forest.links: " + std::to_string(4 * nodes - 4) + " bytes, " + std::to_string(nodes) + " nodes x 4 expected"));
+    const std::string count = "nodes: " + std::to_string(nodes) + "\n";
+    REQUIRE(good.find(count) != std::string::npos);
+    std::string more = good;
+    more.replace(more.find(count), count.size(), "nodes: " + std::to_string(nodes + 1) + "\n");
+    CHECK_THAT(message("more.yml", more), Contains("forest.thresholds: " + std::to_string(4 * nodes) + " bytes"));
+    std::string bad = good;
+    bad[thresholds.begin + 9] = '*';  // the first line's second character ("      - X*...")
+    CHECK_THAT(message("bad.yml", bad), Contains("forest.thresholds[0]: not a line of base64"));
+  }
+  SECTION("roots and counts") {
+    std::string text = good;
+    text.replace(text.find("trees: 15\n"), 10, "trees: 16\n");
+    CHECK_THAT(message("trees.yml", text), Contains("forest.roots: not a list of forest.trees (16)"));
+    text = good;
+    text.replace(text.find("roots: [ 0,"), 11, "roots: [ 1,");
+    CHECK_THAT(message("roots.yml", text), Contains("corrupt forest: forest.roots[0]: 1"));
+    text = good;
+    text.replace(text.find("\nforest:\n"), 9, "\nforrest:\n");
+    CHECK_THAT(message("none.yml", text), Contains("no forest"));
+  }
+}
+
+TEST_CASE("training refuses a flat forest that votes differently from OpenCV's trees", "[PatternClassifier]") {
+  // check_flat_votes is what train_pattern_model runs before it returns a model: a flat
+  // forest paired with another training's trees must fail it, on the training rows and,
+  // without them, on the probe rows.
+  const auto maps = small_set();
+  const auto a = yf::train_pattern_model(maps, small_forest(1)), b = yf::train_pattern_model(maps, small_forest(2));
+  cv::Mat rows(static_cast<int>(maps.size()), static_cast<int>(yf::pattern_feature_names().size()), CV_32F);
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    const auto f = yf::pattern_features(maps[i].map);
+    std::copy(f.begin(), f.end(), rows.ptr<float>(static_cast<int>(i)));
+  }
+  const cv::ml::RTrees& trees = *a->impl().reference;
+  CHECK_NOTHROW(yf::check_flat_votes(trees, a->impl().forest, rows));
+  CHECK_THROWS_WITH(yf::check_flat_votes(trees, b->impl().forest, rows),
+                    Catch::Contains("votes differently from OpenCV's on training row") &&
+                        Catch::Contains("would not vote as trained"));
+  CHECK_THROWS_WITH(yf::check_flat_votes(trees, b->impl().forest, rows.rowRange(0, 0)),
+                    Catch::Contains("votes differently from OpenCV's on probe row"));
+}
+
 TEST_CASE("the shipped model recognises clear examples of every class", "[PatternClassifier][shipped]") {
   const auto model = yf::PatternModel::load(kShipped);
-  CHECK(model->fast_path());
+  CHECK(model->trees() == 100);
   for (const auto& name : yf::pattern_classes()) {
     const yf::PatternVerdict v = model->classify(yf::test::clear_example(name, 3));
     INFO(name << " -> " << yf::pattern_classes()[static_cast<std::size_t>(v.class_id)] << " (" << v.confidence << ")");
