@@ -254,8 +254,8 @@ void check(const TrainPatternsOptions& o) {
   if (!(o.real_fraction >= 0 && o.real_fraction <= 1))
     throw std::invalid_argument("train-patterns: the real maps' share must be in [0, 1]");
   if (o.folds < 0 || o.folds == 1) throw std::invalid_argument("train-patterns: folds must be 0 or >= 2");
-  if (!(o.real_class_balance >= 0 && o.real_class_balance <= 2))
-    throw std::invalid_argument("train-patterns: the real maps' class balance must be in [0, 2]");
+  if (!(o.real_class_balance >= -1 && o.real_class_balance <= 2))
+    throw std::invalid_argument("train-patterns: the real maps' class balance must be in [-1, 2]");
   if (!(o.companion_weight >= 0 && o.companion_weight <= 1))
     throw std::invalid_argument("train-patterns: the companion's weight must be in [0, 1]");
   if (!(o.synth.loc_rho_min >= 0 && o.synth.loc_rho_min <= o.synth.loc_rho_max && o.synth.loc_rho_max <= 1))

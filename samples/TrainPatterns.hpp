@@ -34,7 +34,8 @@ struct TrainPatternsOptions {
   PatternTrainingOptions forest;    // forest.seed is replaced by `seed`
   PatternSynthOptions synth;        // PatternSynth's drawing ranges (defaults: the shipped recipe)
   // Real maps' weights by class: real_weight x (maps of the class)^-real_class_balance,
-  // scaled so that the real maps' mean weight stays real_weight. 0 = every real map alike.
+  // scaled so that the real maps' mean weight stays real_weight. 0 = every real map alike;
+  // > 0 favours the rare classes, < 0 the common ones.
   double real_class_balance = 0.0;
   // Evaluation only (the model file stays the forest): with use_companion, each fold also
   // trains this second model on the same rows and classifies by the argmax of

@@ -63,8 +63,10 @@ class KnnCompanion final : public PatternCompanion {
   std::vector<double> probabilities(const std::vector<float>& features) const override {
     cv::Mat result, neighbours;
     knn_->findNearest(z_.row(features), k_, result, neighbours);
-    std::vector<double> p(classes_, 0.0);
-    for (int i = 0; i < neighbours.cols; ++i) p[static_cast<std::size_t>(std::lround(neighbours.at<float>(i)))] += 1.0 / neighbours.cols;
+    std::vector<int> count(classes_, 0);
+    for (int i = 0; i < neighbours.cols; ++i) ++count[static_cast<std::size_t>(std::lround(neighbours.at<float>(i)))];
+    std::vector<double> p(classes_);
+    for (std::size_t c = 0; c < classes_; ++c) p[c] = static_cast<double>(count[c]) / neighbours.cols;
     return p;
   }
 
