@@ -83,8 +83,8 @@ Field edge_loc(samples::Rng& g) {
   return [=](const Die& d) { return level * (1 - smoothstep(0.8 * r, 1.1 * r, std::hypot(d.x - cx, d.y - cy))); };
 }
 
-Field loc(samples::Rng& g) {
-  const double r0 = g.uniform(0.2, 0.75), t0 = g.uniform(-kPi, kPi), a = g.uniform(0.05, 0.2);
+Field loc(samples::Rng& g, const PatternSynthOptions& o) {
+  const double r0 = g.uniform(o.loc_rho_min, o.loc_rho_max), t0 = g.uniform(-kPi, kPi), a = g.uniform(0.05, 0.2);
   const double cx = r0 * std::cos(t0), cy = r0 * std::sin(t0);
   const double stretch = g.uniform(1.0, 2.0), rot = g.uniform(0, kPi), level = g.uniform(0.6, 1.0);
   return [=](const Die& d) {
@@ -125,7 +125,9 @@ Field uniform_level(double level) {
 
 }  // namespace
 
-FailMap synthesize_pattern_map(int class_id, std::uint64_t seed) {
+FailMap synthesize_pattern_map(int class_id, std::uint64_t seed) { return synthesize_pattern_map(class_id, seed, {}); }
+
+FailMap synthesize_pattern_map(int class_id, std::uint64_t seed, const PatternSynthOptions& options) {
   if (class_id < 0 || static_cast<std::size_t>(class_id) >= pattern_classes().size())
     throw std::invalid_argument("synthesize_pattern_map: class id " + std::to_string(class_id));
   const std::string& name = pattern_classes()[static_cast<std::size_t>(class_id)];
@@ -144,7 +146,7 @@ FailMap synthesize_pattern_map(int class_id, std::uint64_t seed) {
   else if (name == "Donut") field = donut(g);
   else if (name == "Edge-Ring") field = edge_ring(g);
   else if (name == "Edge-Loc") field = edge_loc(g);
-  else if (name == "Loc") field = loc(g);
+  else if (name == "Loc") field = loc(g, options);
   else if (name == "Scratch") field = scratch(g, die);
   else if (name == "Random") field = uniform_level(g.uniform(0.2, 0.6));
   else if (name == "Near-full") field = uniform_level(g.uniform(0.75, 0.98));

@@ -15,4 +15,11 @@ namespace yf {
 // the seed. Throws std::invalid_argument for an unknown class.
 FailMap synthesize_pattern_map(int class_id, std::uint64_t seed);
 
+// Drawing ranges that a training recipe may widen (the defaults are the shipped recipe's).
+struct PatternSynthOptions {
+  // Loc: the cluster centre's distance from the wafer centre, in wafer radii, uniform.
+  double loc_rho_min = 0.2, loc_rho_max = 0.75;
+};
+FailMap synthesize_pattern_map(int class_id, std::uint64_t seed, const PatternSynthOptions& options);
+
 }  // namespace yf

@@ -92,7 +92,7 @@ void add_synthetic(const TrainPatternsOptions& o, Dataset& d) {
     if (id < 0) throw std::logic_error("train-patterns: sample pattern " + patterns[pi] + " is no pattern class");
     for (int i = from_samples; i < o.synthetic_per_class; ++i) {
       d.synth_features.push_back(pattern_features(synthesize_pattern_map(
-          id, samples::stream_seed(o.seed, kVariedStream, static_cast<std::uint64_t>(id) * 1000003u + i))));
+          id, samples::stream_seed(o.seed, kVariedStream, static_cast<std::uint64_t>(id) * 1000003u + i), o.synth)));
       d.synth_ids.push_back(id);
     }
     for (int i = 0; i < from_samples; ++i) {
@@ -138,19 +138,84 @@ std::map<std::string, int> assign_folds(const std::vector<RealMap>& real, int fo
   return fold;
 }
 
+// Weight of a real map's copy by its class (real_class_balance; 1 x real_weight when 0).
+std::array<double, PatternEvaluation::kClasses> real_class_weights(const Dataset& d, const TrainPatternsOptions& o) {
+  std::array<double, PatternEvaluation::kClasses> w;
+  w.fill(o.real_weight);
+  if (o.real_class_balance == 0 || d.real.empty()) return w;
+  std::array<int, PatternEvaluation::kClasses> count{};
+  for (const RealMap& r : d.real) ++count[static_cast<std::size_t>(r.class_id)];
+  double sum = 0;
+  for (std::size_t c = 0; c < w.size(); ++c) {
+    w[c] = count[c] > 0 ? std::pow(static_cast<double>(count[c]), -o.real_class_balance) : 0.0;
+    sum += w[c] * count[c];
+  }
+  for (double& x : w) x *= o.real_weight * static_cast<double>(d.real.size()) / sum;
+  return w;
+}
+
+struct TrainingRows {
+  std::vector<std::vector<float>> x;
+  std::vector<int> y;
+  std::vector<float> w;
+};
+
 // Synthetic maps plus every rotation and reflection of the real maps `use` accepts.
 template <class Use>
-std::shared_ptr<const PatternModel> train_on(const Dataset& d, Use use, const TrainPatternsOptions& o) {
-  std::vector<std::vector<float>> x = d.synth_features;
-  std::vector<int> y = d.synth_ids;
-  std::vector<float> w(x.size(), 1.0f);
+TrainingRows training_rows(const Dataset& d, Use use, const TrainPatternsOptions& o) {
+  TrainingRows t{d.synth_features, d.synth_ids, std::vector<float>(d.synth_features.size(), 1.0f)};
+  const auto weight = real_class_weights(d, o);
   for (const RealMap& r : d.real) {
     if (!use(r)) continue;
-    for (const auto& f : r.features) x.push_back(f), y.push_back(r.class_id), w.push_back(static_cast<float>(o.real_weight));
+    for (const auto& f : r.features)
+      t.x.push_back(f), t.y.push_back(r.class_id), t.w.push_back(static_cast<float>(weight[static_cast<std::size_t>(r.class_id)]));
   }
+  return t;
+}
+
+std::shared_ptr<const PatternModel> train_forest(const TrainingRows& t, const TrainPatternsOptions& o) {
   PatternTrainingOptions forest = o.forest;
   forest.seed = o.seed;
-  return train_pattern_model(x, y, w, forest);
+  return train_pattern_model(t.x, t.y, t.w, forest);
+}
+
+template <class Use>
+std::shared_ptr<const PatternModel> train_on(const Dataset& d, Use use, const TrainPatternsOptions& o) {
+  return train_forest(training_rows(d, use, o), o);
+}
+
+// The forest's verdict, or with a companion the argmax of the blended probabilities.
+struct Classifier {
+  std::shared_ptr<const PatternModel> forest;
+  std::shared_ptr<const PatternCompanion> companion;
+  double companion_weight = 0;
+  PatternVerdict classify(const std::vector<float>& f, int* forest_id = nullptr, int* companion_id = nullptr) const {
+    const PatternVerdict fv = forest->classify_features(f);
+    if (forest_id) *forest_id = fv.class_id;
+    if (!companion) return fv;
+    const auto v = forest->votes(f), p = companion->probabilities(f);
+    PatternVerdict out{0, -1.0};
+    int best_companion = 0;
+    for (std::size_t c = 0; c < v.size(); ++c) {
+      const double blend = (1 - companion_weight) * v[c] + companion_weight * p[c];
+      if (blend > out.confidence) out = PatternVerdict{static_cast<int>(c), blend};
+      if (p[c] > p[static_cast<std::size_t>(best_companion)]) best_companion = static_cast<int>(c);
+    }
+    if (companion_id) *companion_id = best_companion;
+    return out;
+  }
+};
+
+template <class Use>
+Classifier train_classifier(const Dataset& d, Use use, const TrainPatternsOptions& o) {
+  const TrainingRows t = training_rows(d, use, o);
+  Classifier c{train_forest(t, o), nullptr, o.companion_weight};
+  if (o.use_companion) {
+    PatternCompanionOptions co = o.companion;
+    co.seed = o.seed;
+    c.companion = train_pattern_companion(t.x, t.y, t.w, co);
+  }
+  return c;
 }
 
 void score(PatternEvaluation& e) {
@@ -189,6 +254,12 @@ void check(const TrainPatternsOptions& o) {
   if (!(o.real_fraction >= 0 && o.real_fraction <= 1))
     throw std::invalid_argument("train-patterns: the real maps' share must be in [0, 1]");
   if (o.folds < 0 || o.folds == 1) throw std::invalid_argument("train-patterns: folds must be 0 or >= 2");
+  if (!(o.real_class_balance >= -1 && o.real_class_balance <= 2))
+    throw std::invalid_argument("train-patterns: the real maps' class balance must be in [-1, 2]");
+  if (!(o.companion_weight >= 0 && o.companion_weight <= 1))
+    throw std::invalid_argument("train-patterns: the companion's weight must be in [0, 1]");
+  if (!(o.synth.loc_rho_min >= 0 && o.synth.loc_rho_min <= o.synth.loc_rho_max && o.synth.loc_rho_max <= 1))
+    throw std::invalid_argument("train-patterns: Loc radii must satisfy 0 <= min <= max <= 1");
 }
 
 Dataset load_dataset(const TrainPatternsOptions& o) {
@@ -201,7 +272,7 @@ Dataset load_dataset(const TrainPatternsOptions& o) {
 }
 
 PatternEvaluation evaluate(const Dataset& d, const TrainPatternsOptions& o) {
-  PatternEvaluation e;
+  PatternEvaluation e, forest_alone, companion_alone;
   const auto fold = assign_folds(d.real, o.folds, o.seed);
   std::set<std::string> kept;  // the lots a fold may train on (real_fraction < 1: a learning curve)
   {
@@ -213,10 +284,13 @@ PatternEvaluation evaluate(const Dataset& d, const TrainPatternsOptions& o) {
     kept.insert(lots.begin(), lots.end());
   }
   for (int k = 0; k < o.folds; ++k) {
-    const auto model = train_on(d, [&](const RealMap& r) { return fold.at(r.lot) != k && kept.count(r.lot) > 0; }, o);
+    const auto model = train_classifier(d, [&](const RealMap& r) { return fold.at(r.lot) != k && kept.count(r.lot) > 0; }, o);
     for (const RealMap& r : d.real) {
       if (fold.at(r.lot) != k) continue;
-      const PatternVerdict v = model->classify_features(r.features[0]);
+      int forest_id = 0, companion_id = 0;
+      const PatternVerdict v = model.classify(r.features[0], &forest_id, &companion_id);
+      ++forest_alone.confusion[static_cast<std::size_t>(r.class_id)][static_cast<std::size_t>(forest_id)];
+      ++companion_alone.confusion[static_cast<std::size_t>(r.class_id)][static_cast<std::size_t>(companion_id)];
       ++e.confusion[static_cast<std::size_t>(r.class_id)][static_cast<std::size_t>(v.class_id)];
       if (!o.none_file.empty() && r.file == o.none_file && r.class_id == 0) {
         ++e.none_maps;
@@ -233,11 +307,17 @@ PatternEvaluation evaluate(const Dataset& d, const TrainPatternsOptions& o) {
     say(o, "  fold " + std::to_string(k + 1) + "/" + std::to_string(o.folds) + " done\n");
   }
   if (e.none_maps > 0) {
-    const auto model = train_on(d, [&](const RealMap& r) { return r.file != o.none_file; }, o);
+    const auto model = train_classifier(d, [&](const RealMap& r) { return r.file != o.none_file; }, o);
     for (const RealMap& r : d.real)
-      if (r.file == o.none_file && r.class_id == 0) e.none_hits_without_file += model->classify_features(r.features[0]).class_id == 0;
+      if (r.file == o.none_file && r.class_id == 0) e.none_hits_without_file += model.classify(r.features[0]).class_id == 0;
   }
   score(e);
+  if (o.use_companion) {
+    score(forest_alone);
+    score(companion_alone);
+    e.forest_accuracy = forest_alone.accuracy, e.forest_macro_f1 = forest_alone.macro_f1;
+    e.companion_accuracy = companion_alone.accuracy, e.companion_macro_f1 = companion_alone.macro_f1;
+  }
   return e;
 }
 
@@ -261,6 +341,10 @@ std::string format_evaluation(const PatternEvaluation& e) {
   s << "Over the eight defect classes (" << e.defect_maps << " real maps): accuracy " << pct(e.accuracy)
     << ", balanced accuracy " << pct(e.balanced_accuracy) << ", macro-F1 " << std::fixed << std::setprecision(3)
     << e.macro_f1 << "\n\n";
+  if (e.companion_accuracy > 0)
+    s << "Alone on the same folds: forest accuracy " << pct(e.forest_accuracy) << ", macro-F1 " << std::setprecision(3)
+      << e.forest_macro_f1 << "; companion accuracy " << pct(e.companion_accuracy) << ", macro-F1 "
+      << std::setprecision(3) << e.companion_macro_f1 << "\n\n";
   s << "| class | maps | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n";
   for (std::size_t c = 1; c < names.size(); ++c)
     s << "| " << names[c] << " | " << e.support[c] << " | " << pct(e.precision[c]) << " | " << pct(e.recall[c])

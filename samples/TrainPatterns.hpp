@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "samples/PatternSynth.hpp"
+#include "stages/PatternCompanion.hpp"
 #include "stages/PatternTraining.hpp"
 
 namespace yf {
@@ -30,6 +32,17 @@ struct TrainPatternsOptions {
   // draw); every real map is still tested once. 1 = all (the normal evaluation).
   double real_fraction = 1.0;
   PatternTrainingOptions forest;    // forest.seed is replaced by `seed`
+  PatternSynthOptions synth;        // PatternSynth's drawing ranges (defaults: the shipped recipe)
+  // Real maps' weights by class: real_weight x (maps of the class)^-real_class_balance,
+  // scaled so that the real maps' mean weight stays real_weight. 0 = every real map alike;
+  // > 0 favours the rare classes, < 0 the common ones.
+  double real_class_balance = 0.0;
+  // Evaluation only (the model file stays the forest): with use_companion, each fold also
+  // trains this second model on the same rows and classifies by the argmax of
+  // (1 - companion_weight) x forest vote fractions + companion_weight x its probabilities.
+  bool use_companion = false;
+  PatternCompanionOptions companion;  // companion.seed is replaced by `seed`
+  double companion_weight = 0.5;
   std::ostream* report = nullptr;   // progress and the evaluation (Markdown); null = silent
 };
 
@@ -46,6 +59,8 @@ struct PatternEvaluation {
   // out, other lots of the file in training), and by a model trained without that file.
   int none_maps = 0, none_hits_cv = 0, none_hits_without_file = 0;
   std::vector<std::string> misses;  // "lot/wafer: truth -> predicted (confidence)"
+  // With a companion: the forest alone and the companion alone on the same folds.
+  double forest_accuracy = 0, forest_macro_f1 = 0, companion_accuracy = 0, companion_macro_f1 = 0;
 };
 
 // The cross-validation alone (no model file). Throws std::runtime_error for unreadable

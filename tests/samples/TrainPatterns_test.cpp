@@ -4,6 +4,7 @@
 // reproducible from the seed.
 #include "samples/TrainPatterns.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -118,4 +119,74 @@ TEST_CASE("train_patterns refuses bad options and unreadable data", "[TrainPatte
   o = small(1);
   o.real_files = {wm811k("absent.jsonl")};
   CHECK_THROWS_WITH(yf::train_patterns(o), Catch::Contains("absent.jsonl"));
+}
+
+// Recipe experiments (branch patterns9, docs/patterns.md): the options added to measure
+// other recipes leave the shipped one unchanged and do what they say.
+TEST_CASE("PatternSynth: the Loc radii option places the cluster, defaults unchanged", "[TrainPatterns]") {
+  const int loc = yf::pattern_class_id("Loc");
+  for (std::uint64_t seed = 1; seed <= 5; ++seed)
+    CHECK(yf::synthesize_pattern_map(loc, seed, yf::PatternSynthOptions{}).cells ==
+          yf::synthesize_pattern_map(loc, seed).cells);
+  // The largest failing region (the cluster, on most maps: the scattered fails rarely
+  // join into a larger one) lies where the cluster was drawn: at the centre, or 0.7 radii out.
+  double rho_at_centre = 0, rho_at_07 = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    rho_at_centre += feature(yf::pattern_features(yf::synthesize_pattern_map(loc, seed, {0.0, 0.0})), "comp1_rho") / 20;
+    rho_at_07 += feature(yf::pattern_features(yf::synthesize_pattern_map(loc, seed, {0.7, 0.7})), "comp1_rho") / 20;
+  }
+  CHECK(rho_at_centre < 0.2);
+  CHECK(rho_at_07 == Approx(0.7).margin(0.15));
+}
+
+TEST_CASE("pattern companion: kNN and MLP learn two separated classes", "[TrainPatterns]") {
+  // Class 2 around x0 = 0, class 5 around x0 = 10; the second feature is noise.
+  std::vector<std::vector<float>> x;
+  std::vector<int> y;
+  for (int i = 0; i < 40; ++i) {
+    const float jitter = static_cast<float>(i % 7) * 0.1f;
+    x.push_back({0.0f + jitter, static_cast<float>(i % 5)}), y.push_back(2);
+    x.push_back({10.0f - jitter, static_cast<float>(i % 3)}), y.push_back(5);
+  }
+  for (const char* kind : {"knn", "mlp"}) {
+    INFO(kind);
+    yf::PatternCompanionOptions o;
+    o.kind = yf::pattern_companion_kind(kind);
+    const auto model = yf::train_pattern_companion(x, y, {}, o);
+    const auto near2 = model->probabilities({0.2f, 1.0f}), near5 = model->probabilities({9.8f, 1.0f});
+    REQUIRE(near2.size() == yf::pattern_classes().size());
+    double sum = 0;
+    for (double p : near2) sum += p;
+    CHECK(sum == Approx(1.0));
+    CHECK(std::max_element(near2.begin(), near2.end()) - near2.begin() == 2);
+    CHECK(std::max_element(near5.begin(), near5.end()) - near5.begin() == 5);
+    if (o.kind == yf::PatternCompanionOptions::Kind::knn) CHECK(near2[2] == 1.0);  // all 7 neighbours are class 2
+  }
+  CHECK_THROWS_AS(yf::pattern_companion_kind("svm"), std::invalid_argument);
+  CHECK_THROWS_AS(yf::train_pattern_companion({}, {}, {}, {}), std::invalid_argument);
+}
+
+TEST_CASE("cross-validation with a companion model reports the forest and companion alone", "[TrainPatterns][real]") {
+  auto o = small(1);
+  const yf::PatternEvaluation forest = yf::evaluate_patterns(o);
+  o.use_companion = true;
+  o.companion.kind = yf::PatternCompanionOptions::Kind::knn;
+  o.companion_weight = 0;  // the blend is the forest's vote: the same verdicts
+  const yf::PatternEvaluation e = yf::evaluate_patterns(o);
+  CHECK(e.confusion == forest.confusion);
+  CHECK(e.forest_accuracy == forest.accuracy);
+  CHECK(e.companion_accuracy > 0.5);
+  CHECK_THAT(yf::format_evaluation(e), Catch::Contains("companion accuracy"));
+}
+
+TEST_CASE("recipe-experiment options out of range are refused", "[TrainPatterns]") {
+  auto o = small(1);
+  o.real_class_balance = 3;
+  CHECK_THROWS_AS(yf::train_patterns(o), std::invalid_argument);
+  o = small(1);
+  o.companion_weight = 1.5;
+  CHECK_THROWS_AS(yf::train_patterns(o), std::invalid_argument);
+  o = small(1);
+  o.synth.loc_rho_min = 0.8, o.synth.loc_rho_max = 0.5;
+  CHECK_THROWS_AS(yf::train_patterns(o), std::invalid_argument);
 }
