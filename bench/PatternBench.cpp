@@ -4,6 +4,7 @@
 // from the bin map, pattern_features(), and the forest's vote with the shipped model.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -16,7 +17,9 @@
 
 namespace {
 
-const std::string kModel = std::string(YF_MODELS_DIR) + "/patterns.yml.gz";
+// YF_BENCH_PATTERN_MODEL=FILE measures another model (a distilled one, docs/patterns.md).
+const std::string kModel = std::getenv("YF_BENCH_PATTERN_MODEL") ? std::getenv("YF_BENCH_PATTERN_MODEL")
+                                                                 : std::string(YF_MODELS_DIR) + "/patterns.yml.gz";
 
 struct Maps {
   yf::DatasetTables tables;
