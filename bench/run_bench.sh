@@ -32,7 +32,6 @@ sizes=(${YF_BENCH_WAFERS:-200000 50000})
 repeats="${YF_BENCH_REPEATS:-3}"
 compare=(${YF_BENCH_COMPARE:-})
 log="${YF_BENCH_LOG:-$data/runs.log}"
-files=4
 dies=2454          # tested dies of the bench product (samples/data/README.md)
 map_bytes=6600     # 55 x 60 int16 cells a bin map
 
@@ -46,22 +45,9 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 cmake --build "$build" --target yieldflow yf_bench_read_floor >/dev/null
 
-# --- quiet machine: wait_quiet (bench/quiet.sh) ------------------------------------
-source "$root/bench/quiet.sh"
-
-# --- datasets -------------------------------------------------------------------------
+# --- datasets (bins_dataset) and a quiet machine (wait_quiet): bench/common.sh ----------
+source "$root/bench/common.sh"
 mkdir -p "$data"
-dataset() {  # dataset N -> folder holding the N-wafer dataset, generated once
-  local n="$1" dir="$data/w$1"
-  if [ ! -f "$dir/.complete" ]; then
-    rm -rf "$dir" "$dir.tmp"
-    echo "run_bench: generating $n wafers into $dir ..." >&2
-    "$yf" samples --bins-only --bench-product --wafers "$n" --files "$files" --seed 1 -o "$dir.tmp" >/dev/null
-    touch "$dir.tmp/.complete"
-    mv "$dir.tmp" "$dir"
-  fi
-  echo "$dir"
-}
 
 # --- one measured command: prints "wall_s peak_rss_kb" ----------------------------------
 measure() {
@@ -94,7 +80,7 @@ echo "# run_bench $(date -u +%FT%TZ) on $(nproc) cores: $(grep -m1 'model name' 
 
 declare -A wall rss
 for n in "${sizes[@]}"; do
-  dir="$(dataset "$n")"
+  dir="$(bins_dataset "$n")"
   inputs=("$dir"/*.h5)
   cat "${inputs[@]}" >/dev/null  # warm the page cache
   bytes=$(du -cb "${inputs[@]}" | tail -1 | cut -f1)
@@ -117,8 +103,9 @@ for n in "${sizes[@]}"; do
         if [ "$j" = 1 ]; then w_c1+=("$w"); r_c1+=("$r"); else w_c2+=("$w"); r_c2+=("$r"); fi
       fi
     done
-    echo "  round $i: floor ${w_floor[-1]} s, -j1 ${w_j1[-1]} s, -j2 ${w_j2[-1]} s" \
-      "${w_c1[-1]:+, ${compare[*]}: -j1 ${w_c1[-1]} s, -j2 ${w_c2[-1]} s}" >&2
+    extra=""  # (an empty array has no [-1]: set -u stops the script)
+    if [ "${#compare[@]}" -gt 0 ]; then extra=", ${compare[*]}: -j1 ${w_c1[-1]} s, -j2 ${w_c2[-1]} s"; fi
+    echo "  round $i: floor ${w_floor[-1]} s, -j1 ${w_j1[-1]} s, -j2 ${w_j2[-1]} s$extra" >&2
   done
   rows=$(($(wc -l <"$out/j1/wafers.csv") - 1))
   [ "$rows" -eq "$n" ] || { echo "run_bench: wafers.csv has $rows rows, expected $n" >&2; exit 3; }

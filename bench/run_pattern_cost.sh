@@ -13,7 +13,7 @@
 #
 # Dataset: the bench product's bins-only dataset of run_bench.sh (YF_BENCH_WAFERS wafers,
 # default 50000, 4 files, generated once into the same cache). Waits for a quiet machine
-# before every command (bench/quiet.sh). Per-run figures go to the log (DATA/cost.log).
+# before every command (bench/common.sh). Per-run figures go to the log (DATA/cost.log).
 # Environment: BUILD_DIR (build/release), YF_BENCH_DATA (BUILD_DIR/../bench-data),
 # YF_BENCH_WAFERS (50000), YF_BENCH_NO_WAIT.
 set -euo pipefail
@@ -28,19 +28,12 @@ yf="$build/app/yieldflow"
 [ -x /usr/bin/time ] || { echo "run_pattern_cost: /usr/bin/time missing (scripts/install-deps.sh)" >&2; exit 2; }
 [ "$rounds" -ge 6 ] 2>/dev/null || { echo "run_pattern_cost: ROUNDS must be a number >= 6" >&2; exit 2; }
 
-source "$root/bench/quiet.sh"
+source "$root/bench/common.sh"  # bins_dataset, wait_quiet
 
 if [ ! -f "$build/build.ninja" ]; then (cd "$root" && cmake --preset release >/dev/null); fi
 cmake --build "$build" --target yieldflow >/dev/null
 
-dir="$data/w$n"
-if [ ! -f "$dir/.complete" ]; then
-  rm -rf "$dir" "$dir.tmp"; mkdir -p "$data"
-  echo "run_pattern_cost: generating $n wafers into $dir ..." >&2
-  "$yf" samples --bins-only --bench-product --wafers "$n" --files 4 --seed 1 -o "$dir.tmp" >/dev/null
-  touch "$dir.tmp/.complete"
-  mv "$dir.tmp" "$dir"
-fi
+dir="$(bins_dataset "$n")"
 inputs=("$dir"/*.h5)
 cat "${inputs[@]}" >/dev/null  # warm the page cache
 
@@ -57,11 +50,10 @@ measure() {
   /usr/bin/time -f '%U %S' -o "$out/t" "$@" -o "$out/o" "${inputs[@]}" >/dev/null 2>"$out/err" || status=$?
   end="$(date +%s.%N)"
   if [ "$status" -ne 0 ]; then echo "run_pattern_cost: $label failed ($status):" >&2; cat "$out/err" >&2; exit 3; fi
-  local user sys; read -r user sys <"$out/t"
-  awk -v a="$start" -v b="$end" -v u="$user" -v s="$sys" 'BEGIN {printf "%.3f %.2f\n", b - a, u + s}'
-  printf '%s %s wall %.3f cpu %.2f busy_before %s%%\n' "$(date -u +%FT%TZ)" "$label" \
-    "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" "$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" \
-    "$busy" >>"$log"
+  local user sys wall cpu; read -r user sys <"$out/t"
+  read -r wall cpu < <(awk -v a="$start" -v b="$end" -v u="$user" -v s="$sys" 'BEGIN {printf "%.3f %.2f\n", b - a, u + s}')
+  echo "$wall $cpu"
+  printf '%s %s wall %s cpu %s busy_before %s%%\n' "$(date -u +%FT%TZ)" "$label" "$wall" "$cpu" "$busy" >>"$log"
 }
 
 echo "# run_pattern_cost $(date -u +%FT%TZ) $(git -C "$root" rev-parse --short HEAD) $n wafers, $rounds rounds" >>"$log"
